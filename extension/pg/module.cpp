@@ -1,0 +1,32 @@
+// Module load: the magic block, the outreach.team_id setting, and the library version that the
+// installed SQL can check against.
+#include "datum.hpp"
+
+extern "C" {
+
+PG_MODULE_MAGIC;
+
+// The team a session works as; row-level security policies compare every tenant row's team_id
+// with it (design.md §2). Empty means "no team": tenant tables then show no rows.
+static char *outreach_team_id = nullptr;
+
+void _PG_init(void);
+
+void _PG_init(void) {
+    DefineCustomStringVariable("outreach.team_id",
+                               "The team (tenant) this session works as.",
+                               "Row-level security on every pg_outreach table shows and accepts only rows "
+                               "whose team_id equals this setting.",
+                               &outreach_team_id, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    MarkGUCPrefixReserved("outreach");
+}
+
+PG_FUNCTION_INFO_V1(outreach_library_version);
+
+// The version of the loaded shared library, so the SQL side can tell when the two disagree.
+Datum outreach_library_version(PG_FUNCTION_ARGS) {
+    (void)fcinfo;
+    return outreach::pg::guard([&] { return outreach::pg::text_datum(OUTREACH_VERSION); });
+}
+
+}  // extern "C"
