@@ -28,6 +28,7 @@
 #include <set>
 #include <vector>
 
+#include "digit_dfa.hpp"
 #include "utf8.hpp"
 
 // Exported by libphonenumber (metadata.cc) but not declared in its installed headers: the
@@ -133,17 +134,15 @@ public:
 
     bool valid(std::string_view nsn) const {
         if (single_region_) return regions_.front().type_known(nsn);
-        // Which regions' leading_digits match is found in one pass over all of them (RE2::Set);
-        // the walk below then visits the regions in the library's order.
+        // Which regions' leading_digits match: by each region's DFA when all compiled, else in
+        // one pass over all of them (RE2::Set). Then visit the regions in the library's order.
         std::uint64_t leading_matches = 0;
-        bool set_done = false;
+        bool leading_done = false;
         for (const Region &r : regions_) {
             if (r.leading_index >= 0) {
-                if (!set_done) {
-                    std::vector<int> hits;
-                    leading_set_->Match(nsn, &hits);
-                    for (int h : hits) leading_matches |= std::uint64_t{1} << h;
-                    set_done = true;
+                if (!leading_done) {
+                    leading_matches = leading(nsn);
+                    leading_done = true;
                 }
                 if (leading_matches & (std::uint64_t{1} << r.leading_index)) return r.type_known(nsn);
             } else if (r.type_known(nsn)) {
@@ -156,25 +155,59 @@ public:
 private:
     struct Region {
         int leading_index = -1;  // leading_digits' pattern in leading_set_; -1 when absent
+        std::unique_ptr<DigitDfa> leading_dfa;
         std::shared_ptr<RE2> general;
+        std::unique_ptr<DigitDfa> general_dfa;
         // Indexed by national number length; null where no pattern of that length can match.
-        std::array<std::shared_ptr<RE2>, kMaxNsnLength + 1> general_by_length;
         std::array<std::unique_ptr<RE2>, kMaxNsnLength + 1> any_type;
+        std::array<std::unique_ptr<DigitDfa>, kMaxNsnLength + 1> any_type_dfa;
 
-        // GetNumberTypeHelper(nsn) != UNKNOWN.
+        // GetNumberTypeHelper(nsn) != UNKNOWN: both the general pattern and some type pattern
+        // match. The DFAs answer; RE2 answers when they cannot (state budget exhausted).
         bool type_known(std::string_view nsn) const {
             if (nsn.size() > kMaxNsnLength) return false;
-            const RE2 *g = general_by_length[nsn.size()].get();
             const RE2 *t = any_type[nsn.size()].get();
-            return g && t && full_match(*g, nsn) && full_match(*t, nsn);
+            if (!t) return false;
+            if (general_dfa && any_type_dfa[nsn.size()]) {
+                std::optional<bool> g = general_dfa->full_match(nsn);
+                if (g && !*g) return false;
+                std::optional<bool> a = any_type_dfa[nsn.size()]->full_match(nsn);
+                if (g && a) return *a;
+            }
+            return full_match(*general, nsn) && full_match(*t, nsn);
         }
     };
+
+    // Bit i set when the leading_digits pattern with index i matches a prefix of nsn.
+    std::uint64_t leading(std::string_view nsn) const {
+        std::uint64_t bits = 0;
+        if (all_leading_dfa_) {
+            bool complete = true;
+            for (const Region &r : regions_) {
+                if (r.leading_index < 0) continue;
+                std::optional<bool> m = r.leading_dfa->prefix_match(nsn);
+                if (!m) {
+                    complete = false;
+                    break;
+                }
+                if (*m) bits |= std::uint64_t{1} << r.leading_index;
+            }
+            if (complete) return bits;
+            bits = 0;
+        }
+        std::vector<int> hits;
+        leading_set_->Match(nsn, &hits);
+        for (int h : hits) bits |= std::uint64_t{1} << h;
+        return bits;
+    }
 
     bool add_region(const pn::PhoneMetadata &m) {
         Region r;
         if (m.has_leading_digits()) {
             r.leading_index = leading_set_->Add(m.leading_digits(), nullptr);
             if (r.leading_index < 0 || r.leading_index >= 64) return false;
+            r.leading_dfa = DigitDfa::compile(m.leading_digits());
+            if (!r.leading_dfa) all_leading_dfa_ = false;
         }
         std::vector<const pn::PhoneNumberDesc *> types = {
             &m.premium_rate(), &m.toll_free(), &m.shared_cost(), &m.voip(), &m.personal_number(),
@@ -188,6 +221,7 @@ private:
         }
         r.general = compile(general.national_number_pattern());
         if (!r.general) return false;
+        r.general_dfa = DigitDfa::compile(general.national_number_pattern());
         for (std::size_t len = 1; len <= kMaxNsnLength; ++len) {
             if (!length_allowed(general, len)) continue;
             std::string alternation;
@@ -197,9 +231,9 @@ private:
                 alternation += "(?:" + t->national_number_pattern() + ")";
             }
             if (alternation.empty()) continue;
-            r.general_by_length[len] = r.general;
             r.any_type[len] = compile(alternation);
             if (!r.any_type[len]) return false;
+            r.any_type_dfa[len] = DigitDfa::compile(alternation);
         }
         regions_.push_back(std::move(r));
         return true;
@@ -207,6 +241,7 @@ private:
 
     std::vector<Region> regions_;
     std::unique_ptr<RE2::Set> leading_set_;
+    bool all_leading_dfa_ = true;
     std::unique_ptr<RE2> national_prefix_;
     const pn::PhoneMetadata *main_ = nullptr;
     bool single_region_ = false;
@@ -273,6 +308,9 @@ enum class Shape { library, invalid, national };
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+// ASCII control characters other than tab (NUL and DEL among them), which the library handles in
+// ways we do not mirror.
+bool is_control(char c) { return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7F; }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // True when `tail` (what follows the number's last digit) is an extension in the two spellings
@@ -295,6 +333,12 @@ bool simple_extension(std::string_view tail) {
     std::size_t digits = 0;
     while (i < tail.size() && is_digit(tail[i])) ++i, ++digits;
     return i == tail.size() && digits >= 1 && digits <= 6;
+}
+
+// The digit a letter stands for on a phone keypad (ITU E.161), as the library maps vanity numbers.
+char keypad_digit(char c) {
+    static constexpr char kKeypad[] = "22233344455566677778889999";
+    return kKeypad[lower(c) - 'a'];
 }
 
 // Characters outside ASCII that the fast path understands, by their UTF-8 bytes at s[i]; the
@@ -352,7 +396,7 @@ Shape classify(std::string_view raw, std::array<char, kMaxNsnLength + 1> &out, s
         if (static_cast<unsigned char>(c) < 0x80) {
             // ';' could start RFC 3966 parameters; control characters (NUL above all) are
             // handled oddly enough by the library that we leave them to it.
-            if (c == ';' || (static_cast<unsigned char>(c) < 0x20 && c != '\t')) return Shape::library;
+            if (c == ';' || is_control(c)) return Shape::library;
             ++i;
             continue;
         }
@@ -364,21 +408,47 @@ Shape classify(std::string_view raw, std::array<char, kMaxNsnLength + 1> &out, s
     if (i == raw.size()) return Shape::invalid;  // no digit, no '+': nothing to parse
     bool plus = false;
     while (i < raw.size() && raw[i] == '+') plus = true, ++i;
+    // The library drops trailing characters that are not letters, digits or '#'.
+    std::size_t tail_end = raw.size();
+    while (tail_end > i) {
+        char c = raw[tail_end - 1];
+        if (static_cast<unsigned char>(c) >= 0x80 || c == ';' || is_control(c)) return Shape::library;
+        if (is_digit(c) || is_alpha(c) || c == '#') break;
+        --tail_end;
+    }
     std::size_t n = 0;
-    std::size_t end = i;  // one past the last digit of the number
+    std::size_t end = i;  // one past the last digit (or vanity letter) of the number
+    bool wide_digits = false, slash = false;
+    std::size_t letters = 0;
+    std::array<char, kMaxNsnLength + 1> letter_digits{};
     while (i < raw.size()) {
         char c = raw[i];
         char d = 0;
         std::size_t w = 1;
         if (is_digit(c)) {
             d = c;
+        } else if (is_alpha(c)) {
+            // Vanity letters after at least three digits (1-800-FLOWERS): the number is viable
+            // and the library maps the letters to keypad digits when there are three or more,
+            // and drops them otherwise. Digits after letters are extensions or worse: stop.
+            if (n < 3) break;
+            if (letters == 0 && simple_extension(raw.substr(end, tail_end - end))) break;
+            if (letters < letter_digits.size()) letter_digits[letters] = keypad_digit(c);
+            ++letters;
+            end = i + 1;
+            ++i;
+            continue;
         } else if (static_cast<unsigned char>(c) >= 0x80) {
             w = wide_char(raw, i, d);
             if (w == 0) break;
-        } else if (c != ' ' && c != '-' && c != '.' && c != '/' && c != '(' && c != ')') {
+            wide_digits = wide_digits || d != 0;
+        } else if (c == '/') {
+            slash = true;
+        } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
             break;
         }
         if (d) {
+            if (letters > 0) break;
             if (n < out.size()) out[n] = d;
             ++n;
             end = i + w;
@@ -386,23 +456,39 @@ Shape classify(std::string_view raw, std::array<char, kMaxNsnLength + 1> &out, s
         i += w;
     }
     // What follows must be droppable trailing punctuation, optionally after a simple extension.
-    std::size_t tail_end = raw.size();
-    while (tail_end > end) {
-        char c = raw[tail_end - 1];
-        if (static_cast<unsigned char>(c) >= 0x80 || c == ';' || (static_cast<unsigned char>(c) < 0x20 && c != '\t'))
-            return Shape::library;
-        if (is_digit(c) || is_alpha(c) || c == '#') break;
-        --tail_end;
-    }
     if (tail_end > end) {
-        std::string_view tail = raw.substr(end, tail_end - end);
         // "/ x" would start a second number for the library; our tails never contain '/'.
-        if (!simple_extension(tail)) return Shape::library;
+        if (letters > 0 || !simple_extension(raw.substr(end, tail_end - end))) return Shape::library;
     }
-    if (n == 0 || n > out.size()) return Shape::library;
+    if (letters > 0) {
+        // The keypad mapping keeps only ASCII digits and letters ("remove non-matches"), so
+        // full-width digits would vanish; and a '/' next to letters may start a second number.
+        if (wide_digits || slash || letters > letter_digits.size()) return Shape::library;
+        if (letters >= 3) {
+            for (std::size_t k = 0; k < letters; ++k) {
+                if (n < out.size()) out[n] = letter_digits[k];
+                ++n;
+            }
+        }
+    }
+    if (n == 0) return Shape::library;
+    // No '+', first digit 2-9, more than 17 digits: the national number is all of them, and the
+    // library refuses it as too long (TOO_LONG_NSN).
+    if (n > out.size()) return !plus && out[0] >= '2' ? Shape::invalid : Shape::library;
     if (!plus && n == 11 && out[0] == '1' && out[1] >= '2') {
         std::memmove(out.data(), out.data() + 1, 10);
         len = 10;
+        country_code = 1;
+        return Shape::national;
+    }
+    // No '+', twelve digits starting 1: too long for a US number, so the 1 is the country code;
+    // of the eleven left, a leading 1 is the national prefix (eleven digits starting 1 never
+    // match the US general pattern), so "11" + ten digits is those ten, and "1" + eleven digits
+    // starting 2-9 stays eleven digits long (and is invalid).
+    if (!plus && n == 12 && out[0] == '1' && (out[1] >= '2' || (out[1] == '1' && out[2] >= '2'))) {
+        std::size_t skip = out[1] == '1' ? 2 : 1;
+        std::memmove(out.data(), out.data() + skip, n - skip);
+        len = n - skip;
         country_code = 1;
         return Shape::national;
     }
