@@ -34,10 +34,10 @@ SELECT count(*) AS rows_loaded FROM staging \gset
 \echo Loaded :rows_loaded rows from $(basename "$csv").
 
 \echo
-\echo == People: display name and matching key ==
-SELECT concat_ws(' ', owner_first_name, owner_last_name) AS "as written",
-       outreach.normalize_name(concat_ws(' ', owner_first_name, owner_last_name)) AS "display",
-       outreach.name_key(concat_ws(' ', owner_first_name, owner_last_name)) AS "matching key"
+\echo == People: display name and matching key, field by field (placeholders such as N/A become NULL) ==
+SELECT owner_first_name AS "first as written", owner_last_name AS "last as written",
+       concat_ws(' ', outreach.normalize_name(owner_first_name), outreach.normalize_name(owner_last_name)) AS "display",
+       concat_ws(' ', outreach.name_key(owner_first_name), outreach.name_key(owner_last_name)) AS "matching key"
 FROM staging;
 
 \echo == Phones (E.164, NULL when libphonenumber says invalid) and e-mail ==
