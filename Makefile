@@ -15,9 +15,9 @@ DATA_built   = extension/pg_outreach--$(EXTVERSION).sql
 EXTRA_CLEAN  = $(GENERATED) extension/pg_outreach--*.sql
 
 # pg_regress: one file per capability under sql/ with its expected output under expected/.
-REGRESS      = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
+REGRESS     := $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=pg_trgm --load-extension=pg_outreach
-ISOLATION    = $(sort $(notdir $(basename $(wildcard specs/*.spec))))
+ISOLATION   := $(sort $(notdir $(basename $(wildcard specs/*.spec))))
 ISOLATION_OPTS = --load-extension=pg_trgm --load-extension=pg_outreach
 
 PG_CPPFLAGS  = -I$(srcdir)/extension -DOUTREACH_VERSION='"$(EXTVERSION)"'

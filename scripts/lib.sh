@@ -42,7 +42,8 @@ CLUSTER_USER=outreach
 
 as_cluster_user() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u "$CLUSTER_USER" -- "$@"
+        # From /, which the cluster user can enter whatever the caller's directory is.
+        (cd / && runuser -u "$CLUSTER_USER" -- "$@")
     else
         "$@"
     fi

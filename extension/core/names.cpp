@@ -1206,19 +1206,38 @@ std::optional<std::string> normalize_name(std::string_view raw)
         for (char32_t cp : again)
             append_utf8(out, cp);
     }
+    // A display name whose matching key is a placeholder ("N Å" keys as "n a") is no name.
+    if (!name_key(out))
+        return std::nullopt;
     return out;
 }
 
 // Matching key for a person's name: lower case, accents folded, other scripts transliterated,
 // apostrophes dropped, any other punctuation a single space. ASCII input (the common case) is
 // one pass over the bytes with no ICU call.
+// Keys that stand for "no name was given" (the keys of the placeholder words). A single letter
+// such as "x" is not among them: it is also what a one-letter name transliterates to.
+bool is_placeholder_key(std::string_view key)
+{
+    static constexpr std::array<std::string_view, 17> kKeys = {
+        "n a",     "null",       "none",      "nil",          "unknown",       "undefined",
+        "tbd",     "test",       "noname",    "no name",      "name",          "first name",
+        "last name", "not provided", "not available", "not applicable", "anonymous"};
+    return std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end();
+}
+
 std::optional<std::string> name_key(std::string_view raw)
 {
-    // A placeholder ("N/A", "null", "unknown") is no name, exactly as for normalize_name: the
-    // keys of two missing names must never look like a match.
-    if (is_missing_value(placeholder_form(decode_all(raw))))
+    // A placeholder ("N/A", "null", "unknown", "NA") is no name: the keys of two missing names
+    // must never look like a match. Judged on the key itself, so that the key of a key is the
+    // key; "NA" and "NaN" only in exactly that case (Na and Nan are names).
+    const std::string typed = placeholder_form(decode_all(raw));
+    if (typed == "NA" || typed == "NaN" || typed == "#NA")
         return std::nullopt;
-    return settle(name_key_once(raw), name_key_once);
+    std::optional<std::string> key = settle(name_key_once(raw), name_key_once);
+    if (key && is_placeholder_key(*key))
+        return std::nullopt;
+    return key;
 }
 
 // Matching key for a business name; see the decisions at the top of this file.

@@ -458,7 +458,8 @@ Shape classify(std::string_view raw, std::array<char, kMaxNsnLength + 1> &out, s
     // What follows must be droppable trailing punctuation, optionally after a simple extension.
     if (tail_end > end) {
         // "/ x" would start a second number for the library; our tails never contain '/'.
-        if (letters > 0 || !simple_extension(raw.substr(end, tail_end - end))) return Shape::library;
+        // The library strips an extension only when at least three digits stay (a viable number).
+        if (letters > 0 || n < 3 || !simple_extension(raw.substr(end, tail_end - end))) return Shape::library;
     }
     if (letters > 0) {
         // The keypad mapping keeps only ASCII digits and letters ("remove non-matches"), so
