@@ -143,7 +143,11 @@ private:
         case 6: return "+33 6 " + digits(2) + " " + digits(2) + " " + digits(2) + " " + digits(2);
         case 7: return "+61 4" + digits(2) + " " + digits(3) + " " + digits(3);
         case 8: return "+1 " + std::string(1, digit(2, 9)) + digits(2) + " " + digits(3) + " " + digits(4);
-        default: return "+" + digits(pick(5, 15));
+        default: {
+            std::string s = "+";
+            s += digits(pick(5, 15));
+            return s;
+        }
         }
     }
 
