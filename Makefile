@@ -30,8 +30,9 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The install script: the SQL sources in name order.
-extension/pg_outreach--$(EXTVERSION).sql: $(sort $(wildcard extension/sql/*.sql))
+# The install script: the numbered SQL sources in name order (upgrade scripts live beside them
+# under their own pg_outreach--A--B.sql names).
+extension/pg_outreach--$(EXTVERSION).sql: $(sort $(wildcard extension/sql/[0-9]*.sql))
 	cat $^ > $@
 
 # The shipped reference CSVs, embedded in the library.

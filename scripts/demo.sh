@@ -11,6 +11,7 @@ csv=$(realpath "${1:-examples/leads_messy.csv}")
 work=$(mktemp -d /tmp/outreach-demo.XXXXXX)
 chmod 755 "$work"
 trap 'cluster_stop "$work/pg"; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 
 install_deps
 build_and_install_extension

@@ -26,6 +26,7 @@ count() {  # count SUITE PASSED FAILED
 mkdir -p "$WORK"
 chmod 755 "$WORK"
 trap 'cluster_stop "$WORK/pg"' EXIT
+trap 'exit 130' INT TERM    # so that the EXIT trap stops the cluster on a CI timeout too
 
 install_deps || { echo "could not install dependencies"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -35,13 +36,20 @@ if cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DOUTREACH_SANITIZE=ON -DOU
     && cmake --build build-test -j"$(nproc)" >>"$WORK/unit-build.log" 2>&1; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         build-test/unit_tests --gtest_brief=1 >"$WORK/unit.log" 2>&1
+    unit_rc=$?
     unit_total=$(grep -oE '^\[==========\] [0-9]+ tests? from' "$WORK/unit.log" | tail -1 | grep -oE '[0-9]+' | head -1)
     unit_failed=$(grep -oE '^\[  FAILED  \] [0-9]+ tests?, listed below' "$WORK/unit.log" | grep -oE '[0-9]+' | head -1)
     unit_total=${unit_total:-0}
     unit_failed=${unit_failed:-0}
-    if [ "$unit_total" -eq 0 ]; then unit_failed=1; fi
-    [ "$unit_failed" -gt 0 ] && tail -50 "$WORK/unit.log"
-    count unit $((unit_total - unit_failed)) "$unit_failed"
+    if [ "$unit_total" -eq 0 ]; then
+        tail -50 "$WORK/unit.log"
+        count unit 0 1                       # the binary crashed before its summary
+    else
+        # A sanitizer (LeakSanitizer reports after the summary) fails the run with no failed test.
+        if [ "$unit_rc" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then unit_failed=1; fi
+        [ "$unit_failed" -gt 0 ] && tail -50 "$WORK/unit.log"
+        count unit $((unit_total - unit_failed)) "$unit_failed"
+    fi
 else
     tail -40 "$WORK/unit-build.log"
     count unit 0 1
@@ -64,9 +72,10 @@ if CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebIn
         # ever found, kept as regression cases) is replayed first and left untouched.
         scratch="$WORK/fuzz-$name"
         mkdir -p "$scratch" "$WORK/artifacts"
-        mkdir -p "test/fuzz/corpus/$name"
+        corpus=()
+        [ -d "test/fuzz/corpus/$name" ] && corpus=("test/fuzz/corpus/$name")
         if build-fuzz/"$name" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 \
-            -artifact_prefix="$WORK/artifacts/$name-" "$scratch" "test/fuzz/corpus/$name" >"$WORK/$name.log" 2>&1; then
+            -artifact_prefix="$WORK/artifacts/$name-" "$scratch" "${corpus[@]}" >"$WORK/$name.log" 2>&1; then
             fz_pass=$((fz_pass + 1))
         else
             fz_fail=$((fz_fail + 1))
@@ -85,10 +94,18 @@ log "extension build, install and a throwaway cluster"
 if build_and_install_extension >"$WORK/ext-build.log" 2>&1 && cluster_start "$WORK/pg" "$PORT"; then
     log "pg_regress and isolation specs (make installcheck)"
     make -s installcheck >"$WORK/regress.log" 2>&1
+    rg_rc=$?
     rg_pass=$(grep -cE '^(ok|test| ) .*\.\.\. ok|^ok ' "$WORK/regress.log")
     rg_fail=$(grep -cE '\.\.\. FAILED|^not ok ' "$WORK/regress.log")
-    if [ "$rg_pass" -eq 0 ] && [ "$rg_fail" -eq 0 ]; then rg_fail=1; cat "$WORK/regress.log"; fi
-    if [ "$rg_fail" -gt 0 ] && [ -f regression.diffs ]; then head -200 regression.diffs; fi
+    # make stops at the first failing suite (isolation runs after pg_regress): a failed make with
+    # nothing counted as failed is still a failure.
+    if [ "$rg_rc" -ne 0 ] && [ "$rg_fail" -eq 0 ]; then rg_fail=1; fi
+    if [ "$rg_fail" -gt 0 ]; then
+        tail -30 "$WORK/regress.log"
+        for diffs in regression.diffs output_iso/regression.diffs; do
+            [ -f "$diffs" ] && head -200 "$diffs"
+        done
+    fi
     count regress "$rg_pass" "$rg_fail"
 else
     tail -40 "$WORK/ext-build.log"

@@ -25,8 +25,23 @@ CREATE TABLE outreach.bad_child (
     PRIMARY KEY (team_id, id)
 );
 CREATE UNIQUE INDEX bad_child_parent ON outreach.bad_child (parent, team_id);
+-- RLS on, but a policy that lets every team through; an exclusion constraint across teams.
+CREATE TABLE outreach.bad_policy (team_id text NOT NULL, email text, PRIMARY KEY (team_id, email),
+                                  EXCLUDE USING btree (email WITH =));
+ALTER TABLE outreach.bad_policy ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON outreach.bad_policy USING (true);
+-- A view that reads as its owner, and a partition outside the schema without RLS.
+CREATE VIEW outreach.bad_view AS SELECT team_id, name FROM outreach.teams;
+CREATE TABLE outreach.good_parent (team_id text NOT NULL, id int, PRIMARY KEY (team_id, id)) PARTITION BY LIST (team_id);
+ALTER TABLE outreach.good_parent ENABLE ROW LEVEL SECURITY;
+CREATE POLICY team_isolation ON outreach.good_parent
+    USING (team_id = current_setting('outreach.team_id', true)) WITH CHECK (team_id = current_setting('outreach.team_id', true));
+CREATE TABLE public.leaky_partition PARTITION OF outreach.good_parent FOR VALUES IN ('acme');
 SELECT * FROM outreach.tenancy_violations();
 ROLLBACK;
+
+-- The teams table's rows are registered for pg_dump (extension tables are otherwise not dumped).
+SELECT 'outreach.teams'::regclass = ANY (extconfig) AS teams_dumped FROM pg_extension WHERE extname = 'pg_outreach';
 
 -- Two teams, created by the owner (who bypasses row-level security).
 INSERT INTO outreach.teams (team_id, name) VALUES ('acme', 'Acme Roofing'), ('bolt', 'Bolt Electric');
@@ -69,3 +84,13 @@ INSERT INTO outreach.teams (team_id, name) VALUES ('has space', 'bad key');
 
 -- outreach.* settings are reserved: a typo is an error, not a silently ignored setting.
 SET outreach.teamid = 'acme';
+
+-- The extension refuses a database that is not UTF-8: lead data is Unicode, and a normalizer
+-- must never fail on a name because the database cannot store it.
+\set regress_db :DBNAME
+CREATE DATABASE outreach_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c outreach_latin1
+\set VERBOSITY terse
+CREATE EXTENSION pg_outreach CASCADE;
+\c :regress_db
+DROP DATABASE outreach_latin1;

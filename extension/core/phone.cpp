@@ -534,7 +534,7 @@ std::optional<std::string> library_route(std::string_view raw, const std::string
 
 Error unknown_region(std::string_view region) {
     return Error{ErrorKind::invalid_argument,
-                 "unknown phone region \"" + std::string(region.substr(0, 64)) +
+                 "unknown phone region \"" + std::string(utf8::prefix(region, 64)) +
                      "\": expected an ISO 3166-1 alpha-2 code that libphonenumber supports, such as US"};
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 #include "no_postgres.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -32,6 +33,15 @@ inline bool valid(std::string_view s) {
         p += len;
     }
     return true;
+}
+
+// The longest prefix of `s` of at most `max_bytes` bytes that does not cut a UTF-8 sequence in
+// two: for quoting user input in error messages.
+inline std::string_view prefix(std::string_view s, std::size_t max_bytes) {
+    if (s.size() <= max_bytes) return s;
+    std::size_t n = max_bytes;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    return s.substr(0, n);
 }
 
 }  // namespace outreach::utf8

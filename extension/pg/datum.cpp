@@ -1,21 +1,12 @@
-// Datum conversions (see datum.hpp).
+// Datum conversions (see datum.hpp). The install script refuses databases that are not UTF-8,
+// so text arrives in the encoding the core speaks and goes back unconverted.
 #include "datum.hpp"
 
 namespace outreach::pg {
 
-namespace {
-
-bool database_is_utf8() { return GetDatabaseEncoding() == PG_UTF8; }
-
-}  // namespace
-
 std::string_view text_arg(FunctionCallInfo fcinfo, int n) {
     text *t = pg_call([&] { return PG_GETARG_TEXT_PP(n); });
-    const char *data = VARDATA_ANY(t);
-    int len = VARSIZE_ANY_EXHDR(t);
-    if (database_is_utf8()) return std::string_view(data, static_cast<std::size_t>(len));
-    char *converted = pg_call([&] { return pg_server_to_any(data, len, PG_UTF8); });
-    return std::string_view(converted, converted == data ? static_cast<std::size_t>(len) : std::strlen(converted));
+    return std::string_view(VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t)));
 }
 
 std::string_view text_arg_or_empty(FunctionCallInfo fcinfo, int n) {
@@ -26,13 +17,6 @@ std::string_view text_arg_or_empty(FunctionCallInfo fcinfo, int n) {
 Datum text_datum(std::string_view s) {
     const char *data = s.data();
     int len = static_cast<int>(s.size());
-    if (!database_is_utf8()) {
-        // pg_any_to_server wants a NUL-terminated copy; it raises an error naming the character
-        // when the text cannot be represented in the database encoding.
-        char *copy = pg_call([&] { return pnstrdup(data, len); });
-        data = pg_call([&] { return pg_any_to_server(copy, len, PG_UTF8); });
-        len = static_cast<int>(std::strlen(data));
-    }
     return PointerGetDatum(pg_call([&] { return cstring_to_text_with_len(data, len); }));
 }
 

@@ -11,9 +11,9 @@
 
 namespace outreach::pg {
 
-// Argument n as UTF-8 text. The view points into memory palloc'd in the function's context (or
-// into the argument itself), valid until the function returns. The core speaks UTF-8; in a
-// database of another encoding the text is converted on the way in and out.
+// Argument n as UTF-8 text (the database is UTF-8: the install script insists). The view points
+// into the argument or its detoasted copy in the function's memory context, valid until the
+// function returns.
 std::string_view text_arg(FunctionCallInfo fcinfo, int n);
 
 // Argument n as UTF-8 text, or an empty view when the argument is NULL (for non-STRICT functions).

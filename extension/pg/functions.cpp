@@ -8,6 +8,7 @@
 #include "core/names.hpp"
 #include "core/phone.hpp"
 #include "core/similarity.hpp"
+#include "core/utf8.hpp"
 
 namespace outreach::pg {
 namespace {
@@ -53,7 +54,7 @@ Datum reference_csv_body(FunctionCallInfo fcinfo) {
     std::optional<std::string_view> csv = reference_csv(name);
     if (!csv)
         throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                        "unknown reference data set \"" + std::string(name.substr(0, 64)) + "\"",
+                        "unknown reference data set \"" + std::string(utf8::prefix(name, 64)) + "\"",
                         "expected us_zip, us_zip_tz_alternates, nanp_area_codes or nanp_area_code_tz_alternates");
     return text_datum(*csv);
 }

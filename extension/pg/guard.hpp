@@ -89,10 +89,17 @@ auto pg_call(F &&f) -> decltype(f()) {
 }
 
 namespace detail {
-// Copies an exception message into a fixed buffer (no allocation: we may be out of memory).
+// Copies an exception message into a fixed buffer (no allocation: we may be out of memory),
+// never cutting a UTF-8 sequence in two.
 inline void copy_message(char *dst, std::size_t size, const char *src) {
-    std::strncpy(dst, src ? src : "", size - 1);
-    dst[size - 1] = '\0';
+    std::size_t n = 0;
+    if (src != nullptr) {
+        while (n < size - 1 && src[n] != '\0') ++n;
+        if (src[n] != '\0')
+            while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80) --n;
+        std::memcpy(dst, src, n);
+    }
+    dst[n] = '\0';
 }
 }  // namespace detail
 
