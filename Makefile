@@ -2,7 +2,13 @@
 # make installcheck); CMake builds the rest (unit tests, benchmarks, fuzz targets, outreachd),
 # driven by the targets at the bottom of this file.
 
-EXTVERSION   = 0.1.0
+# Every release has a directory extension/sql/<version>/ whose files, in name order, are what that
+# release adds. The install script of a version is every release directory up to it, in order;
+# the upgrade script from the previous release is that version's directory alone. So a fresh
+# install is, by construction, the released install plus each upgrade (sql/upgrade.sql checks the
+# catalogs agree). Released directories are never edited.
+RELEASES     = 0.1.0 0.2.0
+EXTVERSION   = $(lastword $(RELEASES))
 PG_CONFIG   ?= pg_config
 
 MODULE_big   = pg_outreach
@@ -11,7 +17,8 @@ GENERATED    = extension/generated/reference_data.cpp
 OBJS         = $(patsubst %.cpp,%.o,$(sort $(wildcard extension/core/*.cpp) $(wildcard extension/pg/*.cpp))) \
                $(GENERATED:.cpp=.o)
 DATA         = extension/pg_outreach.control
-DATA_built   = extension/pg_outreach--$(EXTVERSION).sql
+DATA_built   = $(foreach v,$(RELEASES),extension/pg_outreach--$(v).sql) \
+               extension/pg_outreach--0.1.0--0.2.0.sql
 EXTRA_CLEAN  = $(GENERATED) extension/pg_outreach--*.sql
 
 # pg_regress: one file per capability under sql/ with its expected output under expected/.
@@ -30,10 +37,16 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The install script: the numbered SQL sources in name order (upgrade scripts live beside them
-# under their own pg_outreach--A--B.sql names).
-extension/pg_outreach--$(EXTVERSION).sql: $(sort $(wildcard extension/sql/[0-9]*.sql))
+release_sources = $(sort $(wildcard extension/sql/$(1)/*.sql))
+
+extension/pg_outreach--0.1.0.sql: $(call release_sources,0.1.0)
 	cat $^ > $@
+extension/pg_outreach--0.2.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0)
+	cat $^ > $@
+extension/pg_outreach--0.1.0--0.2.0.sql: $(call release_sources,0.2.0)
+	printf '%s\n' '-- pg_outreach 0.1.0 -> 0.2.0, built from extension/sql/0.2.0/ (see the Makefile).' \
+	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.2.0''" to load this file. \quit' > $@
+	cat $^ >> $@
 
 # The shipped reference CSVs, embedded in the library.
 $(GENERATED): extension/data/embed.sh $(wildcard extension/data/*.csv)
@@ -57,3 +70,6 @@ cmake-build:
 unit: cmake-build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$$(nproc)
 .PHONY: cmake-build unit
+
+# The library reports EXTVERSION (outreach.library_version): rebuild it when the version changes.
+extension/pg/module.o: Makefile

@@ -1,0 +1,132 @@
+// fmgr entry points of the import (issue 4): the CSV parser as a set-returning function (the same
+// reader outreachd uses, so both load paths see a file the same way), the header matching key,
+// and the connected components that turn resolution decisions into clusters.
+#include "datum.hpp"
+
+#include "core/csv.hpp"
+#include "core/union_find.hpp"
+#include "core/utf8.hpp"
+
+#include <algorithm>
+
+namespace outreach::pg {
+namespace {
+
+constexpr std::size_t kChunk = 1u << 20;  // the reader holds at most a record plus one chunk
+
+// Adds one row of parse_csv's result: (row_number, line_number, fields, problem).
+void put_record(ReturnSetInfo *rsi, const csv::Record &rec, const std::string &problem) {
+    Datum values[4];
+    bool nulls[4] = {false, false, false, false};
+    values[0] = Int64GetDatum(static_cast<int64>(rec.number));
+    values[1] = Int64GetDatum(static_cast<int64>(rec.first_line));
+    if (problem.empty()) {
+        const int count = static_cast<int>(rec.fields.size());
+        Datum *elems = pg_call([&] { return static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1))); });
+        for (int i = 0; i < count; ++i) elems[i] = text_datum(rec.fields[static_cast<std::size_t>(i)]);
+        values[2] = PointerGetDatum(pg_call([&] { return construct_array(elems, count, TEXTOID, -1, false, TYPALIGN_INT); }));
+        values[3] = Datum(0);
+        nulls[3] = true;
+    } else {
+        values[2] = Datum(0);
+        nulls[2] = true;
+        values[3] = text_datum(problem);
+    }
+    pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
+}
+
+Datum parse_csv_body(FunctionCallInfo fcinfo) {
+    bytea *data = pg_call([&] { return PG_GETARG_BYTEA_PP(0); });
+    const std::string_view bytes(VARDATA_ANY(data), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(data)));
+    const std::string_view delimiter = text_arg(fcinfo, 1);
+    if (delimiter.size() != 1)
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                        "CSV delimiter must be one ASCII character, not \"" + std::string(utf8::prefix(delimiter, 16)) + "\"");
+    csv::Options options;
+    options.delimiter = delimiter[0];
+    Result<csv::Reader> made = csv::Reader::create(options);
+    if (!made.ok()) throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, made.error().message);
+    csv::Reader reader = std::move(made.value());
+
+    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+
+    // Per-row allocations (the text datums and arrays) are copied into the tuplestore, so they
+    // live in a context reset after every row.
+    MemoryContext row_context = pg_call([&] {
+        return AllocSetContextCreate(CurrentMemoryContext, "outreach parse_csv row", ALLOCSET_DEFAULT_SIZES);
+    });
+    std::size_t expected = 0;
+    std::string problem;
+    csv::Record rec;
+    const auto drain = [&] {
+        while (reader.next(rec)) {
+            if (rec.number == 0 && !rec.problem) expected = rec.fields.size();
+            problem = rec.problem ? rec.problem->message
+                                  : (rec.number == 0 ? std::string() : csv::column_count_message(rec, expected));
+            MemoryContext old = MemoryContextSwitchTo(row_context);
+            put_record(rsi, rec, problem);
+            MemoryContextSwitchTo(old);
+            MemoryContextReset(row_context);
+        }
+    };
+    for (std::size_t at = 0; at < bytes.size(); at += kChunk) {
+        reader.feed(bytes.substr(at, kChunk));
+        drain();
+        pg_call([] { CHECK_FOR_INTERRUPTS(); });
+    }
+    reader.finish();
+    drain();
+    return Datum(0);
+}
+
+Datum header_key_body(FunctionCallInfo fcinfo) { return text_datum(csv::header_key(text_arg(fcinfo, 0))); }
+
+// The elements of a bigint[] argument (NULL elements are an error: an edge needs two ends).
+std::vector<std::int64_t> int8_array_arg(FunctionCallInfo fcinfo, int n, const char *what) {
+    ArrayType *array = pg_call([&] { return PG_GETARG_ARRAYTYPE_P(n); });
+    Datum *elems = nullptr;
+    bool *nulls = nullptr;
+    int count = 0;
+    pg_call([&] { deconstruct_array(array, INT8OID, 8, true, TYPALIGN_DOUBLE, &elems, &nulls, &count); });
+    std::vector<std::int64_t> out(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        if (nulls[i]) throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " contains a NULL at position " + std::to_string(i + 1));
+        out[static_cast<std::size_t>(i)] = DatumGetInt64(elems[i]);
+    }
+    return out;
+}
+
+Datum connected_components_body(FunctionCallInfo fcinfo) {
+    const std::vector<std::int64_t> from = int8_array_arg(fcinfo, 0, "the first edge array");
+    const std::vector<std::int64_t> to = int8_array_arg(fcinfo, 1, "the second edge array");
+    if (from.size() != to.size())
+        throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "edge arrays differ in length: " + std::to_string(from.size()) +
+                                                           " and " + std::to_string(to.size()));
+    const auto components = connected_components(from, to);
+    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    for (const auto &[id, root] : components) {
+        Datum values[2] = {Int64GetDatum(id), Int64GetDatum(root)};
+        bool nulls[2] = {false, false};
+        pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
+    }
+    return Datum(0);
+}
+
+}  // namespace
+}  // namespace outreach::pg
+
+using outreach::pg::guard;
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(outreach_parse_csv);
+PG_FUNCTION_INFO_V1(outreach_header_key);
+PG_FUNCTION_INFO_V1(outreach_connected_components);
+
+Datum outreach_parse_csv(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_csv_body(fcinfo); }); }
+Datum outreach_header_key(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::header_key_body(fcinfo); }); }
+Datum outreach_connected_components(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::connected_components_body(fcinfo); }); }
+
+}  // extern "C"

@@ -1,0 +1,468 @@
+-- Resolution of one load (design.md §5), set-based: a handful of statements per load, whatever
+-- its size.
+--
+-- 1. Candidates. Each new row is compared only with rows that share a blocking key with it:
+--    persons by phone, e-mail, ZIP + last name, ZIP + first name, ZIP + both names in either
+--    order, ZIP + street; businesses by name, phone, and ZIP + first word of the name. Inside a
+--    block a row meets at most the 8 oldest members, so a shared main line or a common name costs
+--    linear, not quadratic, work. Candidates come from this load and from what the team has.
+-- 2. Evidence. Every field of a pair is compared to a level (exact, close, initial, different,
+--    missing) that carries a Fellegi-Sunter weight log2(m/u): m = how often the level occurs for a
+--    true match, u = for a non-match (see outreach.match_weights). The u of an exact name is its
+--    frequency in the team's data (smoothed toward a prior), so a rare surname weighs more than
+--    Smith. Typos and nicknames are "close" (outreach.name_similarity, jaro_winkler), swapped
+--    first and last names count as exact.
+-- 3. Decisions, in the order of the cascade:
+--       exact phone                          merge 100   (review when the names contradict)
+--       exact e-mail                         merge 95    (review when the names contradict;
+--                                                         role addresses such as info@ need agreeing names)
+--       names agree + street and ZIP/city    merge 90
+--       names agree + ZIP                    review 70
+--       business name exact + same place     merge 95    (same ZIP, phone, street, or city when a ZIP is missing)
+--       business name close + ZIP or phone   review 80
+--    "Names agree" means the name weight is at least 5 bits and the last names are not
+--    different; "names contradict" means it is below -2 (e.g. both names different).
+-- 4. Clusters. Merge decisions are edges; their connected components are the entities. The
+--    oldest member survives (an entity the team already had beats this load's rows). Pairs an
+--    operator declared distinct (or un-merged) never become edges again.
+
+-- The m and u probabilities behind every weight, as one JSON document (priors; name
+-- frequencies come from the data). Evidence in merge history and reviews quotes the weights.
+CREATE FUNCTION outreach.match_weights() RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN '{
+    "first_name": {"exact": {"m": 0.85}, "close": {"m": 0.08, "u": 0.01}, "initial": {"m": 0.03, "u": 0.08},
+                   "different": {"m": 0.04, "u": 0.91}, "prior_u_exact": 0.005},
+    "last_name":  {"exact": {"m": 0.88}, "close": {"m": 0.07, "u": 0.005}, "different": {"m": 0.05, "u": 0.99},
+                   "prior_u_exact": 0.002},
+    "phone":      {"exact": {"m": 0.80, "u": 0.00001}, "different": {"m": 0.20, "u": 0.99}},
+    "email":      {"exact": {"m": 0.70, "u": 0.00001}, "different": {"m": 0.30, "u": 0.99}},
+    "street":     {"exact": {"m": 0.75, "u": 0.0005}, "close": {"m": 0.12, "u": 0.0005}, "different": {"m": 0.13, "u": 0.9995}},
+    "zip":        {"exact": {"m": 0.90, "u": 0.005}, "different": {"m": 0.10, "u": 0.995}},
+    "business_name": {"exact": {"m": 0.90}, "close": {"m": 0.08, "u": 0.002}, "different": {"m": 0.02, "u": 0.99},
+                      "prior_u_exact": 0.001},
+    "smoothing_rows": 1000,
+    "prior_match_probability": 0.0001
+}'::jsonb;
+COMMENT ON FUNCTION outreach.match_weights() IS
+    'Fellegi-Sunter m/u probabilities of each comparison level (weight = log2(m/u)). The u of an exact name is estimated '
+    'from the team''s own name frequencies, smoothed toward prior_u_exact over smoothing_rows pseudo-rows.';
+
+-- Weight in bits of a level.
+CREATE FUNCTION outreach.level_weight(field text, level text) RETURNS double precision
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN CASE WHEN level = 'missing' THEN 0
+            ELSE pg_catalog.log(2, ((outreach.match_weights() -> field -> level ->> 'm')::double precision
+                                    / (outreach.match_weights() -> field -> level ->> 'u')::double precision)::numeric)::double precision
+       END;
+COMMENT ON FUNCTION outreach.level_weight(text, text) IS 'log2(m/u) of a comparison level of outreach.match_weights(); 0 for missing.';
+
+-- Role addresses reach whoever reads the shared inbox: weak evidence of one person.
+CREATE FUNCTION outreach.is_role_email(email text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN split_part(email, '@', 1) ~ '^(info|sales|office|contact|contactus|admin|support|hello|hi|service|services|billing|team|mail|enquiries|inquiries|enquiry|inquiry|frontdesk|reception|help|accounts|accounting|orders|marketing|hr|jobs|careers|noreply|no-reply|webmaster|general|customerservice|appointments|booking|bookings|manager|management|owner|staff)$';
+COMMENT ON FUNCTION outreach.is_role_email(text) IS
+    'True for shared role mailboxes (info@, sales@, office@, ...): the same such address is weak evidence of the same person.';
+
+-- Resolves the rows of temporary table _outreach_in (built by import_staged) against each other
+-- and the team's entities, writes the entities, links and reviews, and returns the counts.
+CREATE FUNCTION outreach.resolve_load(team_id text, data_source_id bigint,
+    OUT personas_created bigint, OUT personas_merged bigint, OUT businesses_created bigint,
+    OUT businesses_merged bigint, OUT leads_created bigint, OUT reviews_opened bigint)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    t  text := team_id;
+    ds bigint := data_source_id;
+    w  jsonb := outreach.match_weights();
+    smooth double precision := (outreach.match_weights() ->> 'smoothing_rows')::double precision;
+    total_people double precision;
+    total_biz double precision;
+    bridged_from bigint[];
+    bridged_to bigint[];
+    n bigint;
+BEGIN
+    -- One resolution per team at a time: two concurrent loads of the same person must see each
+    -- other's rows, or both would create him.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('outreach.resolve:' || t, 0));
+
+    -- ---- persons: observations of this load and the team's matching ones -------------------
+    CREATE TEMP TABLE _outreach_pobs ON COMMIT DROP AS
+    SELECT i.persona_id AS obs_id, i.persona_id AS node, true AS is_new, i.first_key, i.last_key, i.phone, i.email,
+           i.street_key, i.zip, i.city_key
+    FROM _outreach_in i WHERE i.persona_id IS NOT NULL;
+    INSERT INTO _outreach_pobs
+    SELECT p.persona_id, p.canonical_id, false, p.first_key, p.last_key, p.normalized_phone, p.normalized_email,
+           p.normalized_street, p.normalized_zip, p.city_key
+    FROM outreach.personas p
+    WHERE p.team_id = t AND (
+          p.normalized_phone IN (SELECT phone FROM _outreach_in WHERE phone IS NOT NULL)
+       OR p.normalized_email IN (SELECT email FROM _outreach_in WHERE email IS NOT NULL)
+       OR (p.normalized_zip, p.last_key) IN (SELECT zip, last_key FROM _outreach_in WHERE zip IS NOT NULL AND last_key IS NOT NULL)
+       OR (p.normalized_zip, p.first_key) IN (SELECT zip, first_key FROM _outreach_in WHERE zip IS NOT NULL AND first_key IS NOT NULL)
+       OR (p.normalized_zip, p.normalized_street) IN (SELECT zip, street_key FROM _outreach_in WHERE zip IS NOT NULL AND street_key IS NOT NULL));
+
+    CREATE TEMP TABLE _outreach_pcand ON COMMIT DROP AS
+    WITH keys AS (
+        SELECT o.obs_id, o.is_new, k.kind, k.key
+        FROM _outreach_pobs o
+        CROSS JOIN LATERAL (VALUES ('phone', o.phone), ('email', o.email),
+                                   ('zip_last', o.zip || '|' || o.last_key), ('zip_first', o.zip || '|' || o.first_key),
+                                   ('zip_names', o.zip || '|' || least(o.first_key, o.last_key) || '|' || greatest(o.first_key, o.last_key)),
+                                   ('zip_street', o.zip || '|' || o.street_key)) AS k (kind, key)
+        WHERE k.key IS NOT NULL
+    ),
+    ranked AS (
+        SELECT obs_id, is_new, kind, key, row_number() OVER (PARTITION BY kind, key ORDER BY obs_id) AS rk FROM keys
+    )
+    SELECT DISTINCT a.obs_id AS a_obs, b.obs_id AS b_obs
+    FROM ranked a JOIN ranked b ON b.kind = a.kind AND b.key = a.key AND b.rk > a.rk
+    WHERE a.rk <= 8 AND b.is_new;
+
+    -- name frequencies (smoothed) for the u of an exact name
+    SELECT count(*) INTO total_people FROM outreach.personas p WHERE p.team_id = t;
+    total_people := total_people + (SELECT count(*) FROM _outreach_in WHERE persona_id IS NOT NULL);
+    CREATE TEMP TABLE _outreach_name_freq ON COMMIT DROP AS
+    SELECT part, key, count(*)::double precision AS n
+    FROM (SELECT 'first' AS part, p.first_key AS key FROM outreach.personas p WHERE p.team_id = t AND p.first_key IS NOT NULL
+          UNION ALL SELECT 'last', p.last_key FROM outreach.personas p WHERE p.team_id = t AND p.last_key IS NOT NULL
+          UNION ALL SELECT 'first', i.first_key FROM _outreach_in i WHERE i.persona_id IS NOT NULL AND i.first_key IS NOT NULL
+          UNION ALL SELECT 'last', i.last_key FROM _outreach_in i WHERE i.persona_id IS NOT NULL AND i.last_key IS NOT NULL) k
+    GROUP BY part, key;
+
+    -- evidence and decision of every candidate pair
+    CREATE TEMP TABLE _outreach_ppairs ON COMMIT DROP AS
+    WITH lv AS (
+        SELECT a.node AS a_node, b.node AS b_node, a.obs_id AS a_obs, b.obs_id AS b_obs,
+               (a.first_key = b.last_key AND a.last_key = b.first_key AND a.first_key <> a.last_key) AS swapped,
+               a.first_key AS a_first, b.first_key AS b_first, a.last_key AS a_last, b.last_key AS b_last,
+               CASE WHEN a.phone IS NULL OR b.phone IS NULL THEN 'missing' WHEN a.phone = b.phone THEN 'exact' ELSE 'different' END AS phone_l,
+               CASE WHEN a.email IS NULL OR b.email IS NULL THEN 'missing' WHEN a.email = b.email THEN 'exact' ELSE 'different' END AS email_l,
+               CASE WHEN a.street_key IS NULL OR b.street_key IS NULL THEN 'missing'
+                    WHEN a.street_key = b.street_key THEN 'exact'
+                    WHEN split_part(a.street_key, ' ', 1) = split_part(b.street_key, ' ', 1)
+                         AND outreach.jaro_winkler(a.street_key, b.street_key) >= 0.9 THEN 'close'
+                    ELSE 'different' END AS street_l,
+               CASE WHEN a.zip IS NULL OR b.zip IS NULL THEN 'missing' WHEN a.zip = b.zip THEN 'exact' ELSE 'different' END AS zip_l,
+               (a.city_key IS NOT NULL AND a.city_key = b.city_key) AS same_city,
+               a.email AS a_email
+        FROM _outreach_pcand c
+        JOIN _outreach_pobs a ON a.obs_id = c.a_obs
+        JOIN _outreach_pobs b ON b.obs_id = c.b_obs
+        WHERE a.node <> b.node
+    ),
+    names AS (
+        SELECT lv.*,
+               CASE WHEN a_first IS NULL OR b_first IS NULL THEN 'missing'
+                    WHEN a_first = b_first OR swapped THEN 'exact'
+                    WHEN outreach.name_similarity(a_first, b_first) >= 0.85 THEN 'close'
+                    WHEN (length(a_first) = 1 OR length(b_first) = 1) AND left(a_first, 1) = left(b_first, 1) THEN 'initial'
+                    ELSE 'different' END AS first_l,
+               CASE WHEN a_last IS NULL OR b_last IS NULL THEN 'missing'
+                    WHEN a_last = b_last OR swapped THEN 'exact'
+                    WHEN outreach.jaro_winkler(a_last, b_last) >= 0.88 THEN 'close'
+                    ELSE 'different' END AS last_l
+        FROM lv
+    ),
+    weighed AS (
+        SELECT n.*,
+               CASE n.first_l
+                   WHEN 'exact' THEN log(2, ((w #>> '{first_name,exact,m}')::double precision
+                        / ((coalesce(ff.n, 0) + (w #>> '{first_name,prior_u_exact}')::double precision * smooth) / (total_people + smooth)))::numeric)::double precision
+                   ELSE outreach.level_weight('first_name', n.first_l) END AS first_w,
+               CASE n.last_l
+                   WHEN 'exact' THEN log(2, ((w #>> '{last_name,exact,m}')::double precision
+                        / ((coalesce(lf.n, 0) + (w #>> '{last_name,prior_u_exact}')::double precision * smooth) / (total_people + smooth)))::numeric)::double precision
+                   ELSE outreach.level_weight('last_name', n.last_l) END AS last_w
+        FROM names n
+        LEFT JOIN _outreach_name_freq ff ON ff.part = CASE WHEN n.swapped THEN 'last' ELSE 'first' END AND ff.key = n.a_first
+        LEFT JOIN _outreach_name_freq lf ON lf.part = CASE WHEN n.swapped THEN 'first' ELSE 'last' END AND lf.key = n.a_last
+    ),
+    judged AS (
+        SELECT x.*,
+               x.first_w + x.last_w AS name_w,
+               x.first_w + x.last_w + outreach.level_weight('phone', x.phone_l) + outreach.level_weight('email', x.email_l)
+                 + outreach.level_weight('street', x.street_l) + outreach.level_weight('zip', x.zip_l) AS total_w,
+               (x.first_w + x.last_w >= 5 AND x.last_l <> 'different') AS names_agree,
+               (x.first_w + x.last_w < -2) AS names_contradict,
+               (x.street_l IN ('exact', 'close') AND (x.zip_l = 'exact' OR (x.zip_l = 'missing' AND x.same_city))) AS address_full
+        FROM weighed x
+    )
+    SELECT j.a_node, j.b_node, j.a_obs, j.b_obs, d.action, d.rule, d.confidence, j.total_w,
+           jsonb_build_object('rule', d.rule, 'first_name', j.first_l, 'last_name', j.last_l, 'names_swapped', j.swapped,
+                              'phone', j.phone_l, 'email', j.email_l, 'street', j.street_l, 'zip', j.zip_l,
+                              'name_weight', round(j.name_w::numeric, 2), 'match_weight', round(j.total_w::numeric, 2),
+                              'match_probability', round((1 / (1 + 2 ^ (-(j.total_w + log(2, ((w ->> 'prior_match_probability')::double precision
+                                  / (1 - (w ->> 'prior_match_probability')::double precision))::numeric)::double precision))))::numeric, 4),
+                              'compared', jsonb_build_array(j.a_obs, j.b_obs)) AS evidence
+    FROM judged j
+    CROSS JOIN LATERAL (
+        SELECT * FROM (VALUES
+            (1, CASE WHEN j.phone_l = 'exact' THEN CASE WHEN j.names_contradict THEN 'review' ELSE 'merge' END END,
+                CASE WHEN j.names_contradict THEN 'shared_phone' ELSE 'phone' END, 100),
+            (2, CASE WHEN j.email_l = 'exact' THEN
+                     CASE WHEN j.names_contradict THEN 'review'
+                          WHEN NOT outreach.is_role_email(j.a_email) OR j.names_agree THEN 'merge' END END,
+                CASE WHEN j.names_contradict THEN 'shared_email' ELSE 'email' END, 95),
+            (3, CASE WHEN j.names_agree AND j.address_full THEN 'merge' END, 'name_address', 90),
+            (4, CASE WHEN j.names_agree AND j.zip_l = 'exact' THEN 'review' END, 'name_zip', 70)
+        ) AS r (prio, action, rule, confidence)
+        WHERE r.action IS NOT NULL
+        ORDER BY r.prio
+        LIMIT 1
+    ) d;
+
+    -- operator decisions stand: pairs known to be distinct are neither merged nor reviewed again
+    DELETE FROM _outreach_ppairs pp
+    USING outreach.match_reviews r
+    WHERE r.team_id = t AND r.entity = 'persona' AND r.state = 'distinct'
+      AND r.left_id = least(pp.a_node, pp.b_node) AND r.right_id = greatest(pp.a_node, pp.b_node);
+
+    -- clusters of merge decisions; the oldest member survives
+    CREATE TEMP TABLE _outreach_pclusters ON COMMIT DROP AS
+    SELECT cc.id, cc.root
+    FROM outreach.connected_components(
+             coalesce((SELECT array_agg(a_node) FROM _outreach_ppairs WHERE action = 'merge'), '{}'),
+             coalesce((SELECT array_agg(b_node) FROM _outreach_ppairs WHERE action = 'merge'), '{}')) AS cc;
+    CREATE INDEX ON _outreach_pclusters (id);
+    ANALYZE _outreach_pclusters;
+
+    -- existing entities joined by this load (a new row that shares a phone with one persona and
+    -- an e-mail with another) are merged like any other
+    SELECT array_agg(c.id ORDER BY c.id), array_agg(c.root ORDER BY c.id) INTO bridged_from, bridged_to
+    FROM _outreach_pclusters c
+    WHERE c.id <> c.root AND NOT EXISTS (SELECT 1 FROM _outreach_in i WHERE i.persona_id = c.id);
+    PERFORM outreach.apply_merges(t, 'persona', coalesce(bridged_from, '{}'), coalesce(bridged_to, '{}'));
+
+    -- merge history: for each merged node, its strongest decision towards the cluster
+    INSERT INTO outreach.persona_merge_history (team_id, survivor_id, merged_id, confidence, match_weight, rule, evidence, data_source_id)
+    SELECT DISTINCT ON (c.id) t, c.root, c.id, pp.confidence, pp.total_w, pp.rule, pp.evidence, ds
+    FROM _outreach_pclusters c
+    JOIN _outreach_ppairs pp ON pp.action = 'merge' AND (pp.a_node = c.id OR pp.b_node = c.id)
+    WHERE c.id <> c.root
+    ORDER BY c.id, pp.confidence DESC, pp.total_w DESC;
+    GET DIAGNOSTICS personas_merged = ROW_COUNT;
+
+    -- the persons of this load, each pointing at its survivor
+    INSERT INTO outreach.personas (team_id, persona_id, first_name, last_name, first_key, last_key, normalized_phone,
+                                   normalized_email, normalized_street, normalized_zip, normalized_state, city_key, is_active,
+                                   merged_into, canonical_id, data_source_id, row_number)
+    SELECT t, i.persona_id, i.first_name, i.last_name, i.first_key, i.last_key, i.phone, i.email, i.street_key, i.zip,
+           i.state_code, i.city_key, c.root IS NULL OR c.root = i.persona_id,
+           CASE WHEN c.root <> i.persona_id THEN c.root END, coalesce(c.root, i.persona_id), ds, i.row_number
+    FROM _outreach_in i LEFT JOIN _outreach_pclusters c ON c.id = i.persona_id
+    WHERE i.persona_id IS NOT NULL;
+    SELECT count(*) INTO personas_created FROM _outreach_in i LEFT JOIN _outreach_pclusters c ON c.id = i.persona_id
+    WHERE i.persona_id IS NOT NULL AND (c.root IS NULL OR c.root = i.persona_id);
+
+    -- ---- businesses --------------------------------------------------------------------------
+    CREATE TEMP TABLE _outreach_bobs ON COMMIT DROP AS
+    SELECT i.business_id AS obs_id, i.business_id AS node, true AS is_new, i.biz_key, i.phone, i.street_key, i.zip,
+           i.city_key, i.state_code
+    FROM _outreach_in i WHERE i.business_id IS NOT NULL;
+    INSERT INTO _outreach_bobs
+    SELECT b.business_id, b.canonical_id, false, b.normalized_name, b.normalized_phone, b.normalized_street, b.normalized_zip,
+           b.city_key, b.normalized_state
+    FROM outreach.businesses b
+    WHERE b.team_id = t AND (
+          b.normalized_name IN (SELECT biz_key FROM _outreach_in WHERE biz_key IS NOT NULL)
+       OR b.normalized_phone IN (SELECT phone FROM _outreach_in WHERE business_id IS NOT NULL AND phone IS NOT NULL)
+       OR (b.normalized_zip, split_part(b.normalized_name, ' ', 1))
+          IN (SELECT zip, split_part(biz_key, ' ', 1) FROM _outreach_in WHERE zip IS NOT NULL AND biz_key IS NOT NULL));
+
+    CREATE TEMP TABLE _outreach_bcand ON COMMIT DROP AS
+    WITH keys AS (
+        SELECT o.obs_id, o.is_new, k.kind, k.key
+        FROM _outreach_bobs o
+        CROSS JOIN LATERAL (VALUES ('name', o.biz_key), ('phone', o.phone),
+                                   ('zip_word', o.zip || '|' || split_part(o.biz_key, ' ', 1))) AS k (kind, key)
+        WHERE k.key IS NOT NULL
+    ),
+    ranked AS (
+        SELECT obs_id, is_new, kind, key, row_number() OVER (PARTITION BY kind, key ORDER BY obs_id) AS rk FROM keys
+    )
+    SELECT DISTINCT a.obs_id AS a_obs, b.obs_id AS b_obs
+    FROM ranked a JOIN ranked b ON b.kind = a.kind AND b.key = a.key AND b.rk > a.rk
+    WHERE a.rk <= 8 AND b.is_new;
+
+    SELECT count(*) INTO total_biz FROM outreach.businesses b WHERE b.team_id = t;
+    total_biz := total_biz + (SELECT count(*) FROM _outreach_in WHERE business_id IS NOT NULL);
+    CREATE TEMP TABLE _outreach_biz_freq ON COMMIT DROP AS
+    SELECT key, count(*)::double precision AS n
+    FROM (SELECT b.normalized_name AS key FROM outreach.businesses b WHERE b.team_id = t AND b.normalized_name IS NOT NULL
+          UNION ALL SELECT i.biz_key FROM _outreach_in i WHERE i.business_id IS NOT NULL AND i.biz_key IS NOT NULL) k
+    GROUP BY key;
+
+    CREATE TEMP TABLE _outreach_bpairs ON COMMIT DROP AS
+    WITH lv AS (
+        SELECT a.node AS a_node, b.node AS b_node, a.obs_id AS a_obs, b.obs_id AS b_obs, a.biz_key AS key,
+               CASE WHEN a.biz_key IS NULL OR b.biz_key IS NULL THEN 'missing'
+                    WHEN a.biz_key = b.biz_key THEN 'exact'
+                    WHEN outreach.business_similarity(a.biz_key, b.biz_key) >= 0.85 THEN 'close'
+                    ELSE 'different' END AS name_l,
+               CASE WHEN a.zip IS NULL OR b.zip IS NULL THEN 'missing' WHEN a.zip = b.zip THEN 'exact' ELSE 'different' END AS zip_l,
+               CASE WHEN a.phone IS NULL OR b.phone IS NULL THEN 'missing' WHEN a.phone = b.phone THEN 'exact' ELSE 'different' END AS phone_l,
+               CASE WHEN a.street_key IS NULL OR b.street_key IS NULL THEN 'missing' WHEN a.street_key = b.street_key THEN 'exact' ELSE 'different' END AS street_l,
+               CASE WHEN a.city_key IS NULL OR b.city_key IS NULL OR a.state_code IS NULL OR b.state_code IS NULL THEN 'missing'
+                    WHEN a.city_key = b.city_key AND a.state_code = b.state_code THEN 'exact' ELSE 'different' END AS city_l
+        FROM _outreach_bcand c
+        JOIN _outreach_bobs a ON a.obs_id = c.a_obs
+        JOIN _outreach_bobs b ON b.obs_id = c.b_obs
+        WHERE a.node <> b.node
+    ),
+    judged AS (
+        SELECT lv.*,
+               CASE lv.name_l
+                   WHEN 'exact' THEN log(2, ((w #>> '{business_name,exact,m}')::double precision
+                        / ((coalesce(bf.n, 0) + (w #>> '{business_name,prior_u_exact}')::double precision * smooth) / (total_biz + smooth)))::numeric)::double precision
+                   ELSE outreach.level_weight('business_name', lv.name_l) END
+                 + outreach.level_weight('zip', lv.zip_l) + outreach.level_weight('phone', lv.phone_l)
+                 + outreach.level_weight('street', lv.street_l) AS total_w,
+               (lv.zip_l = 'exact' OR lv.phone_l = 'exact' OR (lv.street_l = 'exact' AND lv.zip_l = 'missing')
+                OR (lv.city_l = 'exact' AND lv.zip_l = 'missing')) AS same_place,
+               (lv.zip_l = 'missing' AND lv.phone_l = 'missing' AND lv.city_l = 'missing' AND lv.street_l = 'missing') AS no_place
+        FROM lv
+        LEFT JOIN _outreach_biz_freq bf ON bf.key = lv.key
+    )
+    SELECT j.a_node, j.b_node, d.action, d.rule, d.confidence, j.total_w,
+           jsonb_build_object('rule', d.rule, 'name', j.name_l, 'zip', j.zip_l, 'phone', j.phone_l, 'street', j.street_l,
+                              'city', j.city_l, 'match_weight', round(j.total_w::numeric, 2),
+                              'compared', jsonb_build_array(j.a_obs, j.b_obs)) AS evidence
+    FROM judged j
+    CROSS JOIN LATERAL (
+        SELECT * FROM (VALUES
+            (1, CASE WHEN j.name_l = 'exact' AND (j.same_place OR j.no_place) THEN 'merge' END, 'name_location', 95),
+            (2, CASE WHEN j.name_l = 'close' AND (j.zip_l = 'exact' OR j.phone_l = 'exact') THEN 'review' END, 'fuzzy_name', 80)
+        ) AS r (prio, action, rule, confidence)
+        WHERE r.action IS NOT NULL
+        ORDER BY r.prio
+        LIMIT 1
+    ) d;
+
+    DELETE FROM _outreach_bpairs bp
+    USING outreach.match_reviews r
+    WHERE r.team_id = t AND r.entity = 'business' AND r.state = 'distinct'
+      AND r.left_id = least(bp.a_node, bp.b_node) AND r.right_id = greatest(bp.a_node, bp.b_node);
+
+    CREATE TEMP TABLE _outreach_bclusters ON COMMIT DROP AS
+    SELECT cc.id, cc.root
+    FROM outreach.connected_components(
+             coalesce((SELECT array_agg(a_node) FROM _outreach_bpairs WHERE action = 'merge'), '{}'),
+             coalesce((SELECT array_agg(b_node) FROM _outreach_bpairs WHERE action = 'merge'), '{}')) AS cc;
+    CREATE INDEX ON _outreach_bclusters (id);
+    ANALYZE _outreach_bclusters;
+
+    SELECT array_agg(c.id ORDER BY c.id), array_agg(c.root ORDER BY c.id) INTO bridged_from, bridged_to
+    FROM _outreach_bclusters c
+    WHERE c.id <> c.root AND NOT EXISTS (SELECT 1 FROM _outreach_in i WHERE i.business_id = c.id);
+    PERFORM outreach.apply_merges(t, 'business', coalesce(bridged_from, '{}'), coalesce(bridged_to, '{}'));
+
+    INSERT INTO outreach.business_merge_history (team_id, survivor_id, merged_id, confidence, match_weight, rule, evidence, data_source_id)
+    SELECT DISTINCT ON (c.id) t, c.root, c.id, bp.confidence, bp.total_w, bp.rule, bp.evidence, ds
+    FROM _outreach_bclusters c
+    JOIN _outreach_bpairs bp ON bp.action = 'merge' AND (bp.a_node = c.id OR bp.b_node = c.id)
+    WHERE c.id <> c.root
+    ORDER BY c.id, bp.confidence DESC, bp.total_w DESC;
+    GET DIAGNOSTICS businesses_merged = ROW_COUNT;
+
+    INSERT INTO outreach.businesses (team_id, business_id, name, normalized_name, sic_code, naics_code, employee_count,
+                                     annual_revenue, normalized_phone, street, city, state, zip, normalized_street,
+                                     normalized_zip, normalized_state, city_key, timezone, is_active, merged_into,
+                                     canonical_id, data_source_id, row_number)
+    SELECT t, i.business_id, i.company, i.biz_key, i.sic, i.naics, i.employees, i.revenue, i.phone, i.street_raw, i.city,
+           i.state_raw, i.zip_raw, i.street_key, i.zip, i.state_code, i.city_key, i.timezone,
+           c.root IS NULL OR c.root = i.business_id, CASE WHEN c.root <> i.business_id THEN c.root END,
+           coalesce(c.root, i.business_id), ds, i.row_number
+    FROM _outreach_in i LEFT JOIN _outreach_bclusters c ON c.id = i.business_id
+    WHERE i.business_id IS NOT NULL;
+    SELECT count(*) INTO businesses_created FROM _outreach_in i LEFT JOIN _outreach_bclusters c ON c.id = i.business_id
+    WHERE i.business_id IS NOT NULL AND (c.root IS NULL OR c.root = i.business_id);
+
+    -- ---- what hangs off them, pointing at the survivors ----------------------------------------
+    CREATE TEMP TABLE _outreach_links ON COMMIT DROP AS
+    SELECT i.row_number, i.persona_id AS origin_persona_id, i.business_id AS origin_business_id,
+           CASE WHEN i.persona_id IS NOT NULL THEN coalesce(pc.root, i.persona_id) END AS persona_id,
+           CASE WHEN i.business_id IS NOT NULL THEN coalesce(bc.root, i.business_id) END AS business_id
+    FROM _outreach_in i
+    LEFT JOIN _outreach_pclusters pc ON pc.id = i.persona_id
+    LEFT JOIN _outreach_bclusters bc ON bc.id = i.business_id;
+    -- a survivor from before this load may itself have been merged by this load's bridges
+    UPDATE _outreach_links l SET persona_id = p.canonical_id
+    FROM outreach.personas p WHERE p.team_id = t AND p.persona_id = l.persona_id AND p.canonical_id <> l.persona_id;
+    UPDATE _outreach_links l SET business_id = b.canonical_id
+    FROM outreach.businesses b WHERE b.team_id = t AND b.business_id = l.business_id AND b.canonical_id <> l.business_id;
+
+    INSERT INTO outreach.persona_phones (team_id, persona_id, origin_persona_id, phone, normalized_phone, data_source_id, row_number)
+    SELECT t, l.persona_id, l.origin_persona_id, i.phone_raw, i.phone, ds, i.row_number
+    FROM _outreach_in i JOIN _outreach_links l USING (row_number)
+    WHERE l.persona_id IS NOT NULL AND i.phone IS NOT NULL;
+    INSERT INTO outreach.persona_emails (team_id, persona_id, origin_persona_id, email, normalized_email, data_source_id, row_number)
+    SELECT t, l.persona_id, l.origin_persona_id, i.email_raw, i.email, ds, i.row_number
+    FROM _outreach_in i JOIN _outreach_links l USING (row_number)
+    WHERE l.persona_id IS NOT NULL AND i.email IS NOT NULL;
+    INSERT INTO outreach.addresses (team_id, persona_id, business_id, origin_persona_id, origin_business_id, street, city, state,
+                                    zip, normalized_street, normalized_zip, normalized_state, timezone, data_source_id, row_number)
+    SELECT t, l.persona_id, l.business_id, l.origin_persona_id, l.origin_business_id, i.street_raw, i.city, i.state_raw, i.zip_raw,
+           i.street_key, i.zip, i.state_code, i.timezone, ds, i.row_number
+    FROM _outreach_in i JOIN _outreach_links l USING (row_number)
+    WHERE (l.persona_id IS NOT NULL OR l.business_id IS NOT NULL)
+      AND (i.street_raw IS NOT NULL OR i.zip IS NOT NULL OR i.city IS NOT NULL OR i.state_code IS NOT NULL);
+
+    -- leads: one active lead per (surviving persona, surviving business)
+    INSERT INTO outreach.leads (team_id, persona_id, business_id, data_source_id)
+    SELECT DISTINCT t, l.persona_id, l.business_id, ds
+    FROM _outreach_links l
+    WHERE l.persona_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM outreach.leads x WHERE x.team_id = t AND x.is_active AND x.persona_id = l.persona_id
+                                                       AND x.business_id IS NOT DISTINCT FROM l.business_id);
+    GET DIAGNOSTICS leads_created = ROW_COUNT;
+
+    INSERT INTO outreach.source_records (team_id, data_source_id, row_number, line_number, persona_id, business_id, lead_id,
+                                         origin_persona_id, origin_business_id, raw)
+    SELECT t, ds, i.row_number, i.line_number, l.persona_id, l.business_id, x.lead_id, l.origin_persona_id,
+           l.origin_business_id, i.raw
+    FROM _outreach_in i
+    JOIN _outreach_links l USING (row_number)
+    LEFT JOIN outreach.leads x ON x.team_id = t AND x.is_active AND x.persona_id = l.persona_id
+                              AND x.business_id IS NOT DISTINCT FROM l.business_id;
+
+    -- ---- reviews: pairs left for an operator, by surviving entity, once -------------------------
+    INSERT INTO outreach.match_reviews (team_id, entity, left_id, right_id, confidence, match_weight, rule, evidence, data_source_id)
+    SELECT DISTINCT ON (least(a, b), greatest(a, b)) t, 'persona', least(a, b), greatest(a, b), confidence, total_w, rule, evidence, ds
+    FROM (SELECT coalesce(ca.canonical_id, pa.root, pp.a_node) AS a, coalesce(cb.canonical_id, pb.root, pp.b_node) AS b, pp.*
+          FROM _outreach_ppairs pp
+          LEFT JOIN _outreach_pclusters pa ON pa.id = pp.a_node
+          LEFT JOIN _outreach_pclusters pb ON pb.id = pp.b_node
+          LEFT JOIN outreach.personas ca ON ca.team_id = t AND ca.persona_id = coalesce(pa.root, pp.a_node)
+          LEFT JOIN outreach.personas cb ON cb.team_id = t AND cb.persona_id = coalesce(pb.root, pp.b_node)
+          WHERE pp.action = 'review') r
+    WHERE a <> b
+    ORDER BY least(a, b), greatest(a, b), confidence DESC, total_w DESC
+    ON CONFLICT ON CONSTRAINT match_reviews_team_id_entity_left_id_right_id_key DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    reviews_opened := n;
+    INSERT INTO outreach.match_reviews (team_id, entity, left_id, right_id, confidence, match_weight, rule, evidence, data_source_id)
+    SELECT DISTINCT ON (least(a, b), greatest(a, b)) t, 'business', least(a, b), greatest(a, b), confidence, total_w, rule, evidence, ds
+    FROM (SELECT coalesce(ca.canonical_id, pa.root, bp.a_node) AS a, coalesce(cb.canonical_id, pb.root, bp.b_node) AS b, bp.*
+          FROM _outreach_bpairs bp
+          LEFT JOIN _outreach_bclusters pa ON pa.id = bp.a_node
+          LEFT JOIN _outreach_bclusters pb ON pb.id = bp.b_node
+          LEFT JOIN outreach.businesses ca ON ca.team_id = t AND ca.business_id = coalesce(pa.root, bp.a_node)
+          LEFT JOIN outreach.businesses cb ON cb.team_id = t AND cb.business_id = coalesce(pb.root, bp.b_node)
+          WHERE bp.action = 'review') r
+    WHERE a <> b
+    ORDER BY least(a, b), greatest(a, b), confidence DESC, total_w DESC
+    ON CONFLICT ON CONSTRAINT match_reviews_team_id_entity_left_id_right_id_key DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    reviews_opened := reviews_opened + n;
+
+    DROP TABLE _outreach_pobs, _outreach_pcand, _outreach_name_freq, _outreach_ppairs, _outreach_pclusters,
+               _outreach_bobs, _outreach_bcand, _outreach_biz_freq, _outreach_bpairs, _outreach_bclusters, _outreach_links;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.resolve_load(text, bigint) IS
+    'Internal: resolves the rows of the current import (temporary table _outreach_in) into personas, businesses and leads '
+    '(see the comment at the top of 40_resolve.sql and design.md §5).';
