@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite of pg_outreach on this machine, installing what it needs:
 #   unit    GoogleTest suites of the C++ core, built with AddressSanitizer + UBSan
-#   fuzz    each libFuzzer target for a bounded time (FUZZ_SECONDS, default 20) over its corpus
+#   fuzz    each libFuzzer target over its committed corpus, then FUZZ_RUNS new inputs from the
+#           fixed seed FUZZ_SEED (a given commit explores the same inputs every run; capped at
+#           FUZZ_SECONDS). Longer random-seed campaigns are for development: see README.
 #   regress pg_regress (make installcheck) against a throwaway PostgreSQL cluster
 #           and the pg_isolation_regress specs of specs/ (same make target)
 # Prints one line per suite and finally "N passed, N failed"; exits non-zero when anything failed.
@@ -9,7 +11,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+FUZZ_RUNS=${FUZZ_RUNS:-60000}
+FUZZ_SEED=${FUZZ_SEED:-20261125}
 WORK=${OUTREACH_TEST_DIR:-/tmp/outreach-test.$$}
 PORT=${OUTREACH_TEST_PORT:-55433}
 passed=0
@@ -56,7 +60,7 @@ else
 fi
 
 # ---- fuzz targets -----------------------------------------------------------------------------
-log "fuzz targets (libFuzzer, ${FUZZ_SECONDS}s each)"
+log "fuzz targets (libFuzzer, seed ${FUZZ_SEED}, ${FUZZ_RUNS} runs or ${FUZZ_SECONDS}s each)"
 if CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTREACH_FUZZ=ON \
         -DOUTREACH_SANITIZE=ON -DOUTREACH_BENCH=OFF >"$WORK/fuzz-build.log" 2>&1; then
     fz_pass=0
@@ -74,7 +78,7 @@ if CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebIn
         mkdir -p "$scratch" "$WORK/artifacts"
         corpus=()
         [ -d "test/fuzz/corpus/$name" ] && corpus=("test/fuzz/corpus/$name")
-        if build-fuzz/"$name" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 \
+        if build-fuzz/"$name" -seed="$FUZZ_SEED" -runs="$FUZZ_RUNS" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 \
             -artifact_prefix="$WORK/artifacts/$name-" "$scratch" "${corpus[@]}" >"$WORK/$name.log" 2>&1; then
             fz_pass=$((fz_pass + 1))
         else
