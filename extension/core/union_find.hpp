@@ -18,4 +18,17 @@ namespace outreach {
 std::vector<std::pair<std::int64_t, std::int64_t>> connected_components(const std::vector<std::int64_t> &from,
                                                                         const std::vector<std::int64_t> &to);
 
+// The same, for edges given strongest first, where some pairs must never end in one component
+// (an operator said they are different people). Edges are taken in order; an edge that would
+// join two components holding such a pair is skipped. Returns the components and, for each edge,
+// whether it was used (true) or skipped. Ids of cannot-link pairs that appear in no edge are
+// ignored. Greedy: a strong edge is never given up for weaker ones.
+struct ConstrainedComponents {
+    std::vector<std::pair<std::int64_t, std::int64_t>> components;  // (id, root) sorted by id
+    std::vector<bool> edge_used;
+};
+ConstrainedComponents connected_components(const std::vector<std::int64_t> &from, const std::vector<std::int64_t> &to,
+                                           const std::vector<std::int64_t> &cannot_a,
+                                           const std::vector<std::int64_t> &cannot_b);
+
 }  // namespace outreach

@@ -100,13 +100,19 @@ std::vector<std::int64_t> int8_array_arg(FunctionCallInfo fcinfo, int n, const c
 Datum connected_components_body(FunctionCallInfo fcinfo) {
     const std::vector<std::int64_t> from = int8_array_arg(fcinfo, 0, "the first edge array");
     const std::vector<std::int64_t> to = int8_array_arg(fcinfo, 1, "the second edge array");
+    const std::vector<std::int64_t> cannot_a = int8_array_arg(fcinfo, 2, "the first cannot-link array");
+    const std::vector<std::int64_t> cannot_b = int8_array_arg(fcinfo, 3, "the second cannot-link array");
     if (from.size() != to.size())
         throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "edge arrays differ in length: " + std::to_string(from.size()) +
                                                            " and " + std::to_string(to.size()));
-    const auto components = connected_components(from, to);
+    if (cannot_a.size() != cannot_b.size())
+        throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "cannot-link arrays differ in length: " +
+                                                           std::to_string(cannot_a.size()) + " and " +
+                                                           std::to_string(cannot_b.size()));
+    const auto result = connected_components(from, to, cannot_a, cannot_b);
     pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-    for (const auto &[id, root] : components) {
+    for (const auto &[id, root] : result.components) {
         Datum values[2] = {Int64GetDatum(id), Int64GetDatum(root)};
         bool nulls[2] = {false, false};
         pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });

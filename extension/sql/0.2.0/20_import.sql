@@ -28,13 +28,15 @@ COMMENT ON FUNCTION outreach.header_key(text) IS
     'Matching key of a CSV column name: letters lower-cased, accents folded, spaces, underscores and punctuation dropped. '
     '''Company Name'', ''company_name'' and ''companyName'' all give ''companyname''.';
 
-CREATE FUNCTION outreach.connected_components(from_ids bigint[], to_ids bigint[])
+CREATE FUNCTION outreach.connected_components(from_ids bigint[], to_ids bigint[],
+                                              cannot_a bigint[] DEFAULT '{}', cannot_b bigint[] DEFAULT '{}')
     RETURNS TABLE (id bigint, root bigint)
     AS 'MODULE_PATHNAME', 'outreach_connected_components'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION outreach.connected_components(bigint[], bigint[]) IS
+COMMENT ON FUNCTION outreach.connected_components(bigint[], bigint[], bigint[], bigint[]) IS
     'Clusters of an undirected graph given as two parallel arrays of edge ends: every id that appears, with the smallest id '
-    'of its component as root.';
+    'of its component as root. Edges are taken in the order given (strongest first); an edge that would put a pair '
+    '(cannot_a[i], cannot_b[i]) into one component is skipped.';
 
 -- Count of employees as data vendors write it: 12, "1,250", "5-9" and "5 to 9" (the lower bound),
 -- "10+" (10). NULL when it is not a count.
@@ -128,11 +130,15 @@ BEGIN
         RAISE EXCEPTION 'team_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM outreach.teams t WHERE t.team_id = check_team.team_id) THEN
+        IF outreach.current_team_id() IS DISTINCT FROM team_id
+           AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user) THEN
+            RAISE EXCEPTION 'no team "%" visible to this session', team_id
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = format('Row-level security shows this session only team %s; SET outreach.team_id = %L first.',
+                                    coalesce(quote_literal(outreach.current_team_id()), '(none)'), team_id);
+        END IF;
         RAISE EXCEPTION 'no team "%"', team_id
-            USING ERRCODE = 'foreign_key_violation',
-                  HINT = CASE WHEN outreach.current_team_id() IS DISTINCT FROM team_id
-                              THEN format('This session works as team %s; SET outreach.team_id = %L first.',
-                                          coalesce(quote_literal(outreach.current_team_id()), 'none'), team_id) END;
+            USING ERRCODE = 'foreign_key_violation', HINT = 'Teams are rows of outreach.teams.';
     END IF;
 END
 $fn$;

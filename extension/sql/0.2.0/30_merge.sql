@@ -168,7 +168,8 @@ BEGIN
         RAISE EXCEPTION 'team "%" has no persona merge %', team_id, merge_id USING ERRCODE = 'undefined_object';
     END IF;
     IF h.undone_at IS NOT NULL THEN
-        RAISE EXCEPTION 'persona merge % was already undone at %', merge_id, h.undone_at USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION 'persona merge % was already undone', merge_id
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Undone at %s by %s.', h.undone_at, h.undone_by);
     END IF;
     -- the merged persona and everything merged into it (they leave together)
     WITH RECURSIVE tree AS (
@@ -237,7 +238,8 @@ BEGIN
         RAISE EXCEPTION 'team "%" has no business merge %', team_id, merge_id USING ERRCODE = 'undefined_object';
     END IF;
     IF h.undone_at IS NOT NULL THEN
-        RAISE EXCEPTION 'business merge % was already undone at %', merge_id, h.undone_at USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION 'business merge % was already undone', merge_id
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Undone at %s by %s.', h.undone_at, h.undone_by);
     END IF;
     WITH RECURSIVE tree AS (
         SELECT h.merged_id AS id

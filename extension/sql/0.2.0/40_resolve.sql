@@ -14,8 +14,9 @@
 --    first and last names count as exact.
 -- 3. Decisions, in the order of the cascade:
 --       exact phone                          merge 100   (review when the names contradict)
---       exact e-mail                         merge 95    (review when the names contradict;
---                                                         role addresses such as info@ need agreeing names)
+--       exact e-mail                         merge 95    (review when the names contradict; a role
+--                                                         address such as info@ merges only agreeing
+--                                                         names or two nameless rows, else review)
 --       names agree + street and ZIP/city    merge 90
 --       names agree + ZIP                    review 70
 --       business name exact + same place     merge 95    (same ZIP, phone, street, or city when a ZIP is missing)
@@ -24,7 +25,9 @@
 --    different; "names contradict" means it is below -2 (e.g. both names different).
 -- 4. Clusters. Merge decisions are edges; their connected components are the entities. The
 --    oldest member survives (an entity the team already had beats this load's rows). Pairs an
---    operator declared distinct (or un-merged) never become edges again.
+--    operator declared distinct (or un-merged) never become edges again, nor end up in one
+--    cluster through other rows: edges are joined strongest first and one that would bring a
+--    distinct pair together is skipped.
 
 -- The m and u probabilities behind every weight, as one JSON document (priors; name
 -- frequencies come from the data). Evidence in merge history and reviews quotes the weights.
@@ -148,7 +151,9 @@ BEGIN
                     ELSE 'different' END AS street_l,
                CASE WHEN a.zip IS NULL OR b.zip IS NULL THEN 'missing' WHEN a.zip = b.zip THEN 'exact' ELSE 'different' END AS zip_l,
                (a.city_key IS NOT NULL AND a.city_key = b.city_key) AS same_city,
-               a.email AS a_email
+               a.email AS a_email,
+               (a.first_key IS NOT NULL OR a.last_key IS NOT NULL) AS a_named,
+               (b.first_key IS NOT NULL OR b.last_key IS NOT NULL) AS b_named
         FROM _outreach_pcand c
         JOIN _outreach_pobs a ON a.obs_id = c.a_obs
         JOIN _outreach_pobs b ON b.obs_id = c.b_obs
@@ -205,8 +210,10 @@ BEGIN
                 CASE WHEN j.names_contradict THEN 'shared_phone' ELSE 'phone' END, 100),
             (2, CASE WHEN j.email_l = 'exact' THEN
                      CASE WHEN j.names_contradict THEN 'review'
-                          WHEN NOT outreach.is_role_email(j.a_email) OR j.names_agree THEN 'merge' END END,
-                CASE WHEN j.names_contradict THEN 'shared_email' ELSE 'email' END, 95),
+                          WHEN NOT outreach.is_role_email(j.a_email) OR j.names_agree OR NOT (j.a_named OR j.b_named) THEN 'merge'
+                          ELSE 'review' END END,
+                CASE WHEN j.names_contradict OR (outreach.is_role_email(j.a_email) AND NOT j.names_agree AND (j.a_named OR j.b_named))
+                     THEN 'shared_email' ELSE 'email' END, 95),
             (3, CASE WHEN j.names_agree AND j.address_full THEN 'merge' END, 'name_address', 90),
             (4, CASE WHEN j.names_agree AND j.zip_l = 'exact' THEN 'review' END, 'name_zip', 70)
         ) AS r (prio, action, rule, confidence)
@@ -222,11 +229,23 @@ BEGIN
       AND r.left_id = least(pp.a_node, pp.b_node) AND r.right_id = greatest(pp.a_node, pp.b_node);
 
     -- clusters of merge decisions; the oldest member survives
+    -- known-distinct pairs (by their entities now) must not end up in one cluster through others
+    CREATE TEMP TABLE _outreach_cannot ON COMMIT DROP AS
+    SELECT l.canonical_id AS a, r.canonical_id AS b
+    FROM outreach.match_reviews mr
+    JOIN outreach.personas l ON l.team_id = mr.team_id AND l.persona_id = mr.left_id
+    JOIN outreach.personas r ON r.team_id = mr.team_id AND r.persona_id = mr.right_id
+    WHERE mr.team_id = t AND mr.entity = 'persona' AND mr.state = 'distinct'
+      AND (l.canonical_id IN (SELECT a_node FROM _outreach_ppairs) OR l.canonical_id IN (SELECT b_node FROM _outreach_ppairs))
+      AND (r.canonical_id IN (SELECT a_node FROM _outreach_ppairs) OR r.canonical_id IN (SELECT b_node FROM _outreach_ppairs));
     CREATE TEMP TABLE _outreach_pclusters ON COMMIT DROP AS
     SELECT cc.id, cc.root
     FROM outreach.connected_components(
-             coalesce((SELECT array_agg(a_node) FROM _outreach_ppairs WHERE action = 'merge'), '{}'),
-             coalesce((SELECT array_agg(b_node) FROM _outreach_ppairs WHERE action = 'merge'), '{}')) AS cc;
+             coalesce((SELECT array_agg(a_node ORDER BY confidence DESC, total_w DESC) FROM _outreach_ppairs WHERE action = 'merge'), '{}'),
+             coalesce((SELECT array_agg(b_node ORDER BY confidence DESC, total_w DESC) FROM _outreach_ppairs WHERE action = 'merge'), '{}'),
+             coalesce((SELECT array_agg(a) FROM _outreach_cannot), '{}'),
+             coalesce((SELECT array_agg(b) FROM _outreach_cannot), '{}')) AS cc;
+    DROP TABLE _outreach_cannot;
     CREATE INDEX ON _outreach_pclusters (id);
     ANALYZE _outreach_pclusters;
 
@@ -242,6 +261,7 @@ BEGIN
     SELECT DISTINCT ON (c.id) t, c.root, c.id, pp.confidence, pp.total_w, pp.rule, pp.evidence, ds
     FROM _outreach_pclusters c
     JOIN _outreach_ppairs pp ON pp.action = 'merge' AND (pp.a_node = c.id OR pp.b_node = c.id)
+    JOIN _outreach_pclusters o ON o.id = CASE WHEN pp.a_node = c.id THEN pp.b_node ELSE pp.a_node END AND o.root = c.root
     WHERE c.id <> c.root
     ORDER BY c.id, pp.confidence DESC, pp.total_w DESC;
     GET DIAGNOSTICS personas_merged = ROW_COUNT;
@@ -347,11 +367,23 @@ BEGIN
     WHERE r.team_id = t AND r.entity = 'business' AND r.state = 'distinct'
       AND r.left_id = least(bp.a_node, bp.b_node) AND r.right_id = greatest(bp.a_node, bp.b_node);
 
+    -- known-distinct pairs (by their entities now) must not end up in one cluster through others
+    CREATE TEMP TABLE _outreach_cannot ON COMMIT DROP AS
+    SELECT l.canonical_id AS a, r.canonical_id AS b
+    FROM outreach.match_reviews mr
+    JOIN outreach.businesses l ON l.team_id = mr.team_id AND l.business_id = mr.left_id
+    JOIN outreach.businesses r ON r.team_id = mr.team_id AND r.business_id = mr.right_id
+    WHERE mr.team_id = t AND mr.entity = 'business' AND mr.state = 'distinct'
+      AND (l.canonical_id IN (SELECT a_node FROM _outreach_bpairs) OR l.canonical_id IN (SELECT b_node FROM _outreach_bpairs))
+      AND (r.canonical_id IN (SELECT a_node FROM _outreach_bpairs) OR r.canonical_id IN (SELECT b_node FROM _outreach_bpairs));
     CREATE TEMP TABLE _outreach_bclusters ON COMMIT DROP AS
     SELECT cc.id, cc.root
     FROM outreach.connected_components(
-             coalesce((SELECT array_agg(a_node) FROM _outreach_bpairs WHERE action = 'merge'), '{}'),
-             coalesce((SELECT array_agg(b_node) FROM _outreach_bpairs WHERE action = 'merge'), '{}')) AS cc;
+             coalesce((SELECT array_agg(a_node ORDER BY confidence DESC, total_w DESC) FROM _outreach_bpairs WHERE action = 'merge'), '{}'),
+             coalesce((SELECT array_agg(b_node ORDER BY confidence DESC, total_w DESC) FROM _outreach_bpairs WHERE action = 'merge'), '{}'),
+             coalesce((SELECT array_agg(a) FROM _outreach_cannot), '{}'),
+             coalesce((SELECT array_agg(b) FROM _outreach_cannot), '{}')) AS cc;
+    DROP TABLE _outreach_cannot;
     CREATE INDEX ON _outreach_bclusters (id);
     ANALYZE _outreach_bclusters;
 
@@ -364,6 +396,7 @@ BEGIN
     SELECT DISTINCT ON (c.id) t, c.root, c.id, bp.confidence, bp.total_w, bp.rule, bp.evidence, ds
     FROM _outreach_bclusters c
     JOIN _outreach_bpairs bp ON bp.action = 'merge' AND (bp.a_node = c.id OR bp.b_node = c.id)
+    JOIN _outreach_bclusters o ON o.id = CASE WHEN bp.a_node = c.id THEN bp.b_node ELSE bp.a_node END AND o.root = c.root
     WHERE c.id <> c.root
     ORDER BY c.id, bp.confidence DESC, bp.total_w DESC;
     GET DIAGNOSTICS businesses_merged = ROW_COUNT;

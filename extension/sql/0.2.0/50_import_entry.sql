@@ -54,9 +54,7 @@ DECLARE
     f text;
     res record;
     rejected bigint;
-    warnings bigint;
     imported bigint;
-    parse_rejected bigint;
 BEGIN
     PERFORM outreach.check_team(t);
     SELECT * INTO ds FROM outreach.data_sources d
@@ -112,7 +110,8 @@ BEGIN
                outreach.normalize_street(r.street) AS street_key, outreach.normalize_zip(r.zip) AS zip,
                outreach.normalize_state(r.state) AS state_code,
                initcap(regexp_replace(r.city, '\s+', ' ', 'g')) AS city, outreach.name_key(r.city) AS city_key,
-               nullif(regexp_replace(r."sicCode", '\D', '', 'g'), '') AS sic, nullif(regexp_replace(r."naicsCode", '\D', '', 'g'), '') AS naics,
+               substring(r."sicCode" FROM '^\s*(\d{2,8})(?:\.0+)?\s*$') AS sic,
+               substring(r."naicsCode" FROM '^\s*(\d{2,6})(?:\.0+)?\s*$') AS naics,
                outreach.parse_count(r."employeeCount") AS employees, outreach.parse_money(r."annualRevenue") AS revenue
         FROM _outreach_raw r
         WHERE r.nfields = nheaders
@@ -134,14 +133,10 @@ BEGIN
         ('street', i.street_raw, i.street_key IS NULL, 'no street address in it'),
         ('employeeCount', i.employees_raw, i.employees IS NULL, 'not a count of employees'),
         ('annualRevenue', i.revenue_raw, i.revenue IS NULL, 'not an amount of money'),
-        ('sicCode', i.sic_raw, i.sic IS NULL OR length(i.sic) NOT BETWEEN 2 AND 8, 'not a SIC code'),
-        ('naicsCode', i.naics_raw, i.naics IS NULL OR length(i.naics) NOT BETWEEN 2 AND 6, 'not a NAICS code')
+        ('sicCode', i.sic_raw, i.sic IS NULL, 'not a SIC code (2 to 8 digits)'),
+        ('naicsCode', i.naics_raw, i.naics IS NULL, 'not a NAICS code (2 to 6 digits)')
     ) AS w (field, value, bad, reason)
     WHERE w.value IS NOT NULL AND w.bad;
-    GET DIAGNOSTICS warnings = ROW_COUNT;
-    -- a bad code is not kept
-    UPDATE _outreach_in SET sic = NULL WHERE length(sic) NOT BETWEEN 2 AND 8;
-    UPDATE _outreach_in SET naics = NULL WHERE length(naics) NOT BETWEEN 2 AND 6;
 
     -- a row with neither a person (name, phone, e-mail) nor a company is nobody: rejected
     INSERT INTO outreach.import_errors (team_id, data_source_id, row_number, line_number, field, severity, reason, value)
