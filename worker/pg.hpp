@@ -1,0 +1,65 @@
+// A small RAII layer over libpq for outreachd: a connection, results that free themselves, and
+// errors as exceptions carrying the server's message and SQLSTATE.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace outreach::pg {
+
+// A failed libpq call or SQL statement.
+class Error : public std::runtime_error {
+public:
+    Error(std::string message, std::string sqlstate = {})
+        : std::runtime_error(std::move(message)), sqlstate_(std::move(sqlstate)) {}
+    const std::string &sqlstate() const { return sqlstate_; }
+
+private:
+    std::string sqlstate_;
+};
+
+struct ResultDeleter {
+    void operator()(PGresult *r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+class Connection {
+public:
+    // Connects with a libpq connection string; empty means the PG* environment variables.
+    explicit Connection(const std::string &dsn);
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+
+    // Runs a statement with text parameters (std::nullopt is SQL NULL); throws Error unless it
+    // succeeds. Returns the result (tuples or command status).
+    Result exec(const std::string &sql, const std::vector<std::optional<std::string>> &params = {});
+
+    // COPY ... FROM STDIN: start, send data, finish (finish throws the server's error, if any).
+    void copy_begin(const std::string &sql);
+    void copy_send(std::string_view data);
+    void copy_end();
+
+    PGconn *raw() const { return conn_.get(); }
+
+private:
+    struct ConnDeleter {
+        void operator()(PGconn *c) const { PQfinish(c); }
+    };
+    std::unique_ptr<PGconn, ConnDeleter> conn_;
+    [[noreturn]] void fail(const PGresult *r, const std::string &what) const;
+};
+
+// Value of row `row`, column `col` of a result (empty for NULL).
+std::string value(const Result &r, int row, int col);
+bool is_null(const Result &r, int row, int col);
+
+// A text[] literal of plain strings (array input syntax, every element quoted).
+std::string text_array_literal(const std::vector<std::string> &items);
+
+}  // namespace outreach::pg
