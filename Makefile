@@ -39,8 +39,14 @@ include $(PGXS)
 
 release_sources = $(sort $(wildcard extension/sql/$(1)/*.sql))
 
-extension/pg_outreach--0.1.0.sql: $(call release_sources,0.1.0)
-	cat $^ > $@
+# A released install script never changes: its checksum is recorded in extension/sql/RELEASED.
+extension/pg_outreach--0.1.0.sql: $(call release_sources,0.1.0) extension/sql/RELEASED
+	cat $(call release_sources,0.1.0) > $@
+	@want=$$(awk '$$1 == "0.1.0" {print $$2}' extension/sql/RELEASED); \
+	 got=$$(sha256sum $@ | cut -d' ' -f1); \
+	 if [ "$$want" != "$$got" ]; then \
+	     echo "extension/sql/0.1.0/ was edited: released scripts must not change (sha256 $$got, released $$want)" >&2; \
+	     rm -f $@; exit 1; fi
 extension/pg_outreach--0.2.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0)
 	cat $^ > $@
 extension/pg_outreach--0.1.0--0.2.0.sql: $(call release_sources,0.2.0)

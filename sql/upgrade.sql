@@ -1,0 +1,91 @@
+-- Upgrades: a database that installed 0.1.0 and ran ALTER EXTENSION pg_outreach UPDATE must end
+-- up with exactly the catalog of a fresh install of the current version (functions and their
+-- bodies and properties, tables, columns, defaults, constraints, indexes, policies, triggers,
+-- types, comments, privileges, pg_dump registrations and reference data).
+\set SHOW_CONTEXT never
+SELECT current_database() AS regress_db \gset
+CREATE DATABASE outreach_upgrade ENCODING 'UTF8' TEMPLATE template0;
+\c outreach_upgrade
+SET client_min_messages = warning;
+SET check_function_bodies = off;  -- the function reads a schema that does not exist yet
+
+-- Everything about the extension's objects that a user or a dump could see, one row per fact.
+CREATE FUNCTION public.outreach_catalog() RETURNS TABLE (kind text, name text, detail text)
+LANGUAGE sql AS $$
+    SELECT 'function', p.oid::regprocedure::text,
+           concat_ws(' | ', pg_get_function_result(p.oid), p.provolatile, p.proisstrict, p.proparallel, p.prosecdef,
+                     p.proconfig::text, md5(p.prosrc), p.probin, p.proacl::text, obj_description(p.oid, 'pg_proc'))
+    FROM pg_proc p WHERE p.pronamespace = 'outreach'::regnamespace
+    UNION ALL
+    SELECT 'relation', c.relname, concat_ws(' | ', c.relkind, c.relrowsecurity, c.relforcerowsecurity, c.reloptions::text,
+                                            c.relacl::text, obj_description(c.oid, 'pg_class'))
+    FROM pg_class c WHERE c.relnamespace = 'outreach'::regnamespace AND c.relkind NOT IN ('i', 'S')
+    UNION ALL
+    SELECT 'sequence', c.relname, c.relacl::text
+    FROM pg_class c WHERE c.relnamespace = 'outreach'::regnamespace AND c.relkind = 'S'
+    UNION ALL
+    SELECT 'column', c.relname || '.' || a.attname,
+           concat_ws(' | ', a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+                     pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum), a.attacl::text)
+    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+    WHERE c.relnamespace = 'outreach'::regnamespace AND c.relkind IN ('r', 'v', 'c')
+    UNION ALL
+    SELECT 'constraint', con.conrelid::regclass::text || ' ' || con.conname, pg_get_constraintdef(con.oid)
+    FROM pg_constraint con WHERE con.connamespace = 'outreach'::regnamespace
+    UNION ALL
+    SELECT 'index', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'outreach'::regnamespace
+    UNION ALL
+    SELECT 'policy', pol.polrelid::regclass::text || ' ' || pol.polname,
+           concat_ws(' | ', pol.polcmd, pol.polpermissive, pol.polroles::text, pg_get_expr(pol.polqual, pol.polrelid),
+                     pg_get_expr(pol.polwithcheck, pol.polrelid))
+    FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid WHERE c.relnamespace = 'outreach'::regnamespace
+    UNION ALL
+    SELECT 'trigger', t.tgrelid::regclass::text || ' ' || t.tgname, pg_get_triggerdef(t.oid)
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = 'outreach'::regnamespace AND NOT t.tgisinternal
+    UNION ALL
+    SELECT 'type', t.typname, concat_ws(' | ', t.typtype, obj_description(t.oid, 'pg_type'))
+    FROM pg_type t WHERE t.typnamespace = 'outreach'::regnamespace AND t.typtype IN ('c', 'd', 'e') AND t.typrelid = 0
+         OR t.typnamespace = 'outreach'::regnamespace AND t.typtype = 'c'
+            AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'
+    UNION ALL
+    SELECT 'member', pg_describe_object(d.classid, d.objid, d.objsubid), NULL
+    FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid AND d.refclassid = 'pg_extension'::regclass
+    WHERE e.extname = 'pg_outreach' AND d.deptype = 'e'
+    UNION ALL
+    SELECT 'dumped', cfg::regclass::text, cond
+    FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u (cfg, cond) WHERE e.extname = 'pg_outreach'
+    UNION ALL
+    SELECT 'schema', 'outreach', concat_ws(' | ', n.nspacl::text, obj_description(n.oid, 'pg_namespace'))
+    FROM pg_namespace n WHERE n.nspname = 'outreach'
+    UNION ALL
+    SELECT 'rows', 'zip_codes', (SELECT count(*) || ' ' || md5(string_agg(z::text, ',' ORDER BY z::text)) FROM outreach.zip_codes z)
+    UNION ALL
+    SELECT 'rows', 'area_codes', (SELECT count(*) || ' ' || md5(string_agg(a::text, ',' ORDER BY a::text)) FROM outreach.area_codes a)
+$$;
+
+CREATE EXTENSION pg_trgm;
+CREATE EXTENSION pg_outreach VERSION '0.1.0';
+-- a team that exists before the upgrade gets the import preset on the way
+INSERT INTO outreach.teams (team_id, name) VALUES ('before', 'Created under 0.1.0');
+SELECT extversion FROM pg_extension WHERE extname = 'pg_outreach';
+ALTER EXTENSION pg_outreach UPDATE;
+SELECT extversion, outreach.library_version() = extversion AS library_matches FROM pg_extension WHERE extname = 'pg_outreach';
+SELECT team_id, name FROM outreach.import_lead_presets;
+CREATE TABLE public.upgraded AS SELECT * FROM public.outreach_catalog();
+
+DROP EXTENSION pg_outreach;
+CREATE EXTENSION pg_outreach;
+CREATE TABLE public.fresh AS SELECT * FROM public.outreach_catalog();
+
+-- The two catalogs are the same: nothing only in one of them.
+SELECT 'only after upgrade' AS where_, * FROM (SELECT * FROM public.upgraded EXCEPT SELECT * FROM public.fresh) u
+UNION ALL
+SELECT 'only in fresh install', * FROM (SELECT * FROM public.fresh EXCEPT SELECT * FROM public.upgraded) f
+ORDER BY 2, 3;
+SELECT count(*) > 300 AS compared_many_facts, count(DISTINCT kind) AS kinds FROM public.fresh;
+SELECT * FROM outreach.tenancy_violations();
+
+\c :regress_db
+DROP DATABASE outreach_upgrade;
