@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job, end to end, on an embedded default: installs what it needs, builds and installs
-# pg_outreach, starts a throwaway local PostgreSQL cluster, loads a CSV of messy leads with COPY
-# and shows each field before and after normalization, with each lead's time zones. The cluster
-# is removed afterwards. Usage: scripts/demo.sh [FILE.csv]   (default examples/leads_messy.csv)
+# The main job, end to end, on an embedded default: installs what it needs, builds pg_outreach
+# and outreachd, starts a throwaway local PostgreSQL cluster, imports a CSV of messy leads with
+# `outreachd import` (COPY, normalization, entity resolution in SQL) and shows what came of it:
+# the summary, the rows and values that were refused, the leads with their time zones, and the
+# duplicates that were merged, with their evidence. The cluster is removed afterwards.
+# Usage: scripts/demo.sh [FILE.csv]   (default: examples/leads_messy.csv, then examples/leads_more.csv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -15,59 +17,76 @@ trap 'exit 130' INT TERM
 
 install_deps
 build_and_install_extension
+log "building outreachd"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTREACH_BENCH=OFF >/dev/null
+cmake --build build -j"$(nproc)" --target outreachd >/dev/null
 log "starting a throwaway PostgreSQL cluster in $work"
 cluster_start "$work/pg" "${DEMO_PORT:-55498}"
-cp "$csv" "$work/leads.csv"
-chmod 644 "$work/leads.csv"
 
-psql -X -q -v ON_ERROR_STOP=1 -P pager=off <<SQL
+psql -X -q -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION pg_outreach CASCADE;
+INSERT INTO outreach.teams (team_id, name) VALUES ('demo', 'Demo team');
+SQL
 
--- A staging table of text columns, exactly as the file has them.
-CREATE TEMP TABLE staging (
-    company_name text, owner_first_name text, owner_last_name text, phone text, email text,
-    sic_code text, naics_code text, employee_count text, annual_revenue text,
-    street text, city text, state text, zip text
-);
-\copy staging FROM '$work/leads.csv' WITH (FORMAT csv, HEADER true)
-SELECT count(*) AS rows_loaded FROM staging \gset
-\echo
-\echo Loaded :rows_loaded rows from $(basename "$csv").
+echo
+echo "\$ outreachd import --team demo $(basename "$csv")"
+build/outreachd import --team demo "$csv"
+if [ -z "${1:-}" ]; then
+    # A second delivery: some of the same people written differently, a Windows-1252 row and a
+    # short row. It resolves against what the first file created.
+    echo
+    echo "\$ outreachd import --team demo leads_more.csv"
+    build/outreachd import --team demo examples/leads_more.csv
+fi
+echo
 
-\echo
-\echo == People: display name and matching key, field by field (placeholders such as N/A become NULL) ==
-SELECT owner_first_name AS "first as written", owner_last_name AS "last as written",
-       concat_ws(' ', outreach.normalize_name(owner_first_name), outreach.normalize_name(owner_last_name)) AS "display",
-       concat_ws(' ', outreach.name_key(owner_first_name), outreach.name_key(owner_last_name)) AS "matching key"
-FROM staging;
+psql -X -q -v ON_ERROR_STOP=1 -P pager=off <<'SQL'
+\echo == Values the import refused (the row still imported without them) and rows it rejected ==
+SELECT d.name AS file, e.row_number AS "row", e.severity, e.field, e.value AS "as written", e.reason
+FROM outreach.import_errors e JOIN outreach.data_sources d USING (team_id, data_source_id)
+WHERE e.team_id = 'demo' ORDER BY e.data_source_id, e.row_number, e.field;
 
-\echo == Phones (E.164, NULL when libphonenumber says invalid) and e-mail ==
-SELECT phone AS "phone as written", outreach.normalize_phone(phone) AS "E.164",
-       email AS "email as written", outreach.normalize_email(email) AS "email"
-FROM staging;
+\echo == Leads: one per person at a company, normalized, with every time zone quiet hours must respect ==
+SELECT l.lead_id AS lead, concat_ws(' ', p.first_name, p.last_name) AS person, b.name AS business,
+       (SELECT string_agg(DISTINCT ph.normalized_phone, ', ') FROM outreach.persona_phones ph
+        WHERE ph.team_id = l.team_id AND ph.persona_id = l.persona_id) AS phones,
+       (SELECT string_agg(DISTINCT em.normalized_email, ', ') FROM outreach.persona_emails em
+        WHERE em.team_id = l.team_id AND em.persona_id = l.persona_id) AS emails,
+       b.normalized_street AS street, b.normalized_state AS st, b.normalized_zip AS zip,
+       outreach.timezones_for(b.normalized_state, b.normalized_zip, p.normalized_phone) AS "time zones",
+       (SELECT string_agg(d.name || ':' || s.row_number, ' ' ORDER BY s.data_source_id, s.row_number)
+        FROM outreach.source_records s JOIN outreach.data_sources d USING (team_id, data_source_id)
+        WHERE s.team_id = l.team_id AND s.lead_id = l.lead_id) AS "from file:row"
+FROM outreach.leads l
+JOIN outreach.personas p ON p.team_id = l.team_id AND p.persona_id = l.persona_id
+LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.business_id
+WHERE l.team_id = 'demo' AND l.is_active
+ORDER BY l.lead_id;
 
-\echo == Businesses: matching key ==
-SELECT company_name AS "as written", outreach.normalize_business_name(company_name) AS "matching key"
-FROM staging;
+\echo == Duplicates merged, with the evidence (field by field) and the Fellegi-Sunter match weight ==
+SELECT 'person' AS entity, h.rule, h.confidence, h.evidence ->> 'first_name' AS first, h.evidence ->> 'last_name' AS last,
+       h.evidence ->> 'phone' AS phone, h.evidence ->> 'email' AS email, h.evidence ->> 'street' AS street,
+       h.evidence ->> 'zip' AS zip, h.match_weight::numeric(6, 1) AS weight,
+       (SELECT string_agg(d.name || ':' || s.row_number, ' ' ORDER BY s.data_source_id, s.row_number)
+        FROM outreach.source_records s JOIN outreach.data_sources d USING (team_id, data_source_id)
+        WHERE s.team_id = h.team_id AND s.origin_persona_id IN (h.survivor_id, h.merged_id)) AS "file:row"
+FROM outreach.persona_merge_history h WHERE h.team_id = 'demo'
+UNION ALL
+SELECT 'business', h.rule, h.confidence, h.evidence ->> 'name', NULL, h.evidence ->> 'phone', NULL, h.evidence ->> 'street',
+       h.evidence ->> 'zip', h.match_weight::numeric(6, 1),
+       (SELECT string_agg(d.name || ':' || s.row_number, ' ' ORDER BY s.data_source_id, s.row_number)
+        FROM outreach.source_records s JOIN outreach.data_sources d USING (team_id, data_source_id)
+        WHERE s.team_id = h.team_id AND s.origin_business_id IN (h.survivor_id, h.merged_id))
+FROM outreach.business_merge_history h WHERE h.team_id = 'demo';
 
-\echo == Addresses (USPS Publication 28) and where the lead is ==
-SELECT street AS "street as written", outreach.normalize_street(street) AS "street",
-       state AS "state as written", outreach.normalize_state(state) AS "st",
-       zip AS "zip as written", outreach.normalize_zip(zip) AS "zip",
-       outreach.timezones_for(state, zip, phone) AS "time zones (primary first)"
-FROM staging;
-
-\echo == Which rows are the same person or business? ==
-SELECT a.n AS "row", b.n AS "row",
-       round(outreach.name_similarity(concat_ws(' ', a.owner_first_name, a.owner_last_name),
-                                      concat_ws(' ', b.owner_first_name, b.owner_last_name))::numeric, 3) AS "name similarity",
-       round(outreach.business_similarity(a.company_name, b.company_name)::numeric, 3) AS "business similarity",
-       outreach.normalize_phone(a.phone) = outreach.normalize_phone(b.phone) AS "same phone",
-       outreach.normalize_street(a.street) = outreach.normalize_street(b.street) AS "same street"
-FROM (SELECT row_number() OVER () AS n, * FROM staging) a
-JOIN (SELECT row_number() OVER () AS n, * FROM staging) b ON a.n < b.n
-WHERE outreach.name_similarity(concat_ws(' ', a.owner_first_name, a.owner_last_name),
-                               concat_ws(' ', b.owner_first_name, b.owner_last_name)) > 0.85
-   OR outreach.business_similarity(a.company_name, b.company_name) > 0.85;
+\echo == Pairs waiting for an operator (outreach.resolve_match_review) ==
+SELECT r.review_id, r.entity, r.rule, r.confidence,
+       concat_ws(' ', a.first_name, a.last_name) AS "one", concat_ws(' ', b.first_name, b.last_name) AS "other",
+       r.evidence ->> 'first_name' AS first, r.evidence ->> 'last_name' AS last, r.evidence ->> 'street' AS street,
+       r.evidence ->> 'zip' AS zip
+FROM outreach.match_reviews r
+LEFT JOIN outreach.personas a ON r.entity = 'persona' AND a.team_id = r.team_id AND a.persona_id = r.left_id
+LEFT JOIN outreach.personas b ON r.entity = 'persona' AND b.team_id = r.team_id AND b.persona_id = r.right_id
+WHERE r.team_id = 'demo' AND r.state = 'open';
 SQL
 log "done; the throwaway cluster is removed on exit"

@@ -6,6 +6,8 @@
 #           FUZZ_SECONDS). Longer random-seed campaigns are for development: see README.
 #   regress pg_regress (make installcheck) against a throwaway PostgreSQL cluster
 #           and the pg_isolation_regress specs of specs/ (same make target)
+#   integration
+#           test/integration/*.sh: the real outreachd against that cluster
 # Prints one line per suite and finally "N passed, N failed"; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -111,6 +113,21 @@ if build_and_install_extension >"$WORK/ext-build.log" 2>&1 && cluster_start "$WO
         done
     fi
     count regress "$rg_pass" "$rg_fail"
+
+    # Integration: the real outreachd (built with the sanitizers above) against this cluster.
+    log "integration tests (outreachd against the cluster)"
+    for script in test/integration/*.sh; do
+        name=$(basename "$script" .sh)
+        ASAN_OPTIONS=detect_leaks=1 bash "$script" "$PWD/build-test/outreachd" >"$WORK/integration-$name.log" 2>&1
+        it_rc=$?
+        it_line=$(tail -1 "$WORK/integration-$name.log")
+        it_pass=$(printf '%s' "$it_line" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')
+        it_fail=$(printf '%s' "$it_line" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p')
+        if [ -z "$it_pass" ]; then it_pass=0; it_fail=1; fi
+        if [ "$it_rc" -ne 0 ] && [ "$it_fail" -eq 0 ]; then it_fail=1; fi
+        if [ "$it_fail" -gt 0 ]; then grep -v '^ok ' "$WORK/integration-$name.log" | tail -40; fi
+        count "integration-$name" "$it_pass" "$it_fail"
+    done
 else
     tail -40 "$WORK/ext-build.log"
     count regress 0 1

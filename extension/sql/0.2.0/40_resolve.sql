@@ -10,8 +10,9 @@
 --    missing) that carries a Fellegi-Sunter weight log2(m/u): m = how often the level occurs for a
 --    true match, u = for a non-match (see outreach.match_weights). The u of an exact name is its
 --    frequency in the team's data (smoothed toward a prior), so a rare surname weighs more than
---    Smith. Typos and nicknames are "close" (outreach.name_similarity, jaro_winkler), swapped
---    first and last names count as exact.
+--    Smith. Nicknames and typos are "close" (first names: outreach.name_similarity >= 0.85, which
+--    knows Bob/Robert, or Jaro-Winkler >= 0.92 as in Ana/Anna; last names: Jaro-Winkler >= 0.88),
+--    swapped first and last names count as exact.
 -- 3. Decisions, in the order of the cascade:
 --       exact phone                          merge 100   (review when the names contradict)
 --       exact e-mail                         merge 95    (review when the names contradict; a role
@@ -163,7 +164,8 @@ BEGIN
         SELECT lv.*,
                CASE WHEN a_first IS NULL OR b_first IS NULL THEN 'missing'
                     WHEN a_first = b_first OR swapped THEN 'exact'
-                    WHEN outreach.name_similarity(a_first, b_first) >= 0.85 THEN 'close'
+                    WHEN outreach.name_similarity(a_first, b_first) >= 0.85
+                         OR outreach.jaro_winkler(a_first, b_first) >= 0.92 THEN 'close'
                     WHEN (length(a_first) = 1 OR length(b_first) = 1) AND left(a_first, 1) = left(b_first, 1) THEN 'initial'
                     ELSE 'different' END AS first_l,
                CASE WHEN a_last IS NULL OR b_last IS NULL THEN 'missing'
@@ -446,11 +448,13 @@ BEGIN
 
     -- leads: one active lead per (surviving persona, surviving business)
     INSERT INTO outreach.leads (team_id, persona_id, business_id, data_source_id)
-    SELECT DISTINCT t, l.persona_id, l.business_id, ds
+    SELECT t, l.persona_id, l.business_id, ds
     FROM _outreach_links l
     WHERE l.persona_id IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM outreach.leads x WHERE x.team_id = t AND x.is_active AND x.persona_id = l.persona_id
-                                                       AND x.business_id IS NOT DISTINCT FROM l.business_id);
+                                                       AND x.business_id IS NOT DISTINCT FROM l.business_id)
+    GROUP BY l.persona_id, l.business_id
+    ORDER BY min(l.row_number);  -- lead ids in file order
     GET DIAGNOSTICS leads_created = ROW_COUNT;
 
     INSERT INTO outreach.source_records (team_id, data_source_id, row_number, line_number, persona_id, business_id, lead_id,

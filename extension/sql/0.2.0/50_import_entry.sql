@@ -57,6 +57,13 @@ DECLARE
     imported bigint;
 BEGIN
     PERFORM outreach.check_team(t);
+    -- Resolution must see what concurrent imports committed while it waited for the team's lock:
+    -- only READ COMMITTED gives each statement a fresh snapshot.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'imports must run at READ COMMITTED, not %', upper(current_setting('transaction_isolation'))
+            USING ERRCODE = 'invalid_transaction_state',
+                  HINT = 'At a stricter level an import could not see the rows of an import that committed while it waited, and would duplicate people.';
+    END IF;
     SELECT * INTO ds FROM outreach.data_sources d
     WHERE d.team_id = t AND d.data_source_id = import_staged.data_source_id FOR UPDATE;
     IF NOT FOUND THEN
