@@ -733,14 +733,32 @@ CodePoints nfkc(const CodePoints &cps)
 // A letter of any script, not counting spacing modifier symbols.
 bool is_letter(char32_t cp) { return u_isalpha(cp) && !is_modifier_symbol(cp); }
 
+// The lower-case ASCII letter that re-casing can turn the non-ASCII letter cp into, or 0. Only a
+// few letters do: Turkish İ lower-cases to i and dotless ı title-cases to I (ſ and the Kelvin
+// sign also would, but NFKC has already made them s and K).
+char ascii_case_partner(char32_t cp)
+{
+    if (cp < 0x80 || !is_letter(cp))
+        return 0;
+    for (const UChar32 m : {u_tolower(static_cast<UChar32>(cp)), u_totitle(static_cast<UChar32>(cp))})
+        if (m < 0x80)
+            return ascii_lower(static_cast<char>(m));
+    return 0;
+}
+
 // The letters of a token in lower case (periods, apostrophes, hyphens and marks skipped), for
-// the word lists. Non-ASCII letters stay as they are, so such a word matches no list.
+// the word lists. Non-ASCII letters stay as they are, so such a word matches no list, except
+// those that re-casing turns into ASCII (see ascii_case_partner): "İİ" is written "Ii" by
+// title_case, so it must already be judged as "ii" here, or the output would be a different word
+// (a suffix, a particle) than the one the decisions were made on.
 std::string ascii_letters_lower(const CodePoints &token)
 {
     std::string out;
     for (char32_t cp : token) {
         if (cp < 0x80 && ascii_alnum(static_cast<char>(cp)))
             out += ascii_lower(static_cast<char>(cp));
+        else if (const char a = ascii_case_partner(cp))
+            out += a;
         else if (cp >= 0x80 && is_letter(cp))
             append_utf8(out, cp);
     }
@@ -1147,8 +1165,17 @@ std::optional<std::string> normalize_name(std::string_view raw)
         return std::nullopt;
 
     // Suffixes: the trailing run of suffix words, never the first word.
+    // Only a word of plain ASCII letters (and dots) is a suffix: "II" followed by a combining
+    // mark is a word whose mark the output keeps, so the output must not read as "II" either.
+    // Letters that re-casing makes ASCII (İ, ı: see ascii_case_partner) count as ASCII, because
+    // the output writes them so: "N Iİ" would otherwise come out as "N Ii", which is "N II".
+    const auto is_suffix_word = [&](size_t k) {
+        return suffix_form(letters[k]) != nullptr &&
+               std::all_of(tokens[k].text.begin(), tokens[k].text.end(),
+                           [](char32_t cp) { return cp < 0x80 || ascii_case_partner(cp) != 0; });
+    };
     size_t suffix_start = tokens.size();
-    while (suffix_start > 1 && suffix_form(letters[suffix_start - 1]) != nullptr)
+    while (suffix_start > 1 && is_suffix_word(suffix_start - 1))
         --suffix_start;
     const size_t last_name_word = suffix_start - 1;
 

@@ -252,6 +252,24 @@ TEST(NormalizeName, LongRunsOfMarksAreCut)
     EXPECT_EQ(n->substr(0, 2), "Á");  // a + U+0301 composed, then capitalized
 }
 
+// Turkish İ lower-cases to ASCII i and dotless ı title-cases to ASCII I: the decisions (suffix
+// or not) are made on the word as the output writes it, so the output is a fixed point.
+TEST(NormalizeName, TurkishIIsJudgedAsWritten)
+{
+    const std::vector<Case> cases = {
+        {"n\xB4I\xC4\xB0", "N II"},  // fuzz: "n´Iİ" came out as "N Ii", which is "N II"
+        {"X \xC4\xB1i", "X II"},      // "X ıi" title-cases to "X Ii"
+        {"\xC3\x87" "EL\xC4\xB0K", "\xC3\x87" "elik"},  // ÇELİK -> Çelik
+        {"\xC4\xB0STANBUL", "Istanbul"},
+    };
+    check_all(cases, normalize_name);
+    for (const Case &c : cases) {
+        const auto once = normalize_name(c.input);
+        ASSERT_TRUE(once.has_value()) << show(c.input);
+        EXPECT_EQ(show(normalize_name(*once)), show(once)) << show(c.input);
+    }
+}
+
 // ---- name_key -----------------------------------------------------------------------------
 
 TEST(NameKey, MessyInputs)
