@@ -6,6 +6,7 @@
 #include "core/csv.hpp"
 #include "core/union_find.hpp"
 #include "core/utf8.hpp"
+#include "core/values.hpp"
 
 #include <algorithm>
 
@@ -82,6 +83,27 @@ Datum parse_csv_body(FunctionCallInfo fcinfo) {
 
 Datum header_key_body(FunctionCallInfo fcinfo) { return text_datum(csv::header_key(text_arg(fcinfo, 0))); }
 
+Datum parse_count_body(FunctionCallInfo fcinfo) {
+    const std::optional<std::int32_t> n = parse_count(text_arg(fcinfo, 0));
+    if (!n) {
+        fcinfo->isnull = true;
+        return Datum(0);
+    }
+    return Int32GetDatum(*n);
+}
+
+Datum parse_money_body(FunctionCallInfo fcinfo) {
+    const std::optional<std::string> amount = parse_money(text_arg(fcinfo, 0));
+    if (!amount) {
+        fcinfo->isnull = true;
+        return Datum(0);
+    }
+    const char *digits = amount->c_str();
+    return pg_call([&] {
+        return DirectFunctionCall3(numeric_in, CStringGetDatum(digits), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+    });
+}
+
 // The elements of a bigint[] argument (NULL elements are an error: an edge needs two ends).
 std::vector<std::int64_t> int8_array_arg(FunctionCallInfo fcinfo, int n, const char *what) {
     ArrayType *array = pg_call([&] { return PG_GETARG_ARRAYTYPE_P(n); });
@@ -129,10 +151,14 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(outreach_parse_csv);
 PG_FUNCTION_INFO_V1(outreach_header_key);
+PG_FUNCTION_INFO_V1(outreach_parse_count);
+PG_FUNCTION_INFO_V1(outreach_parse_money);
 PG_FUNCTION_INFO_V1(outreach_connected_components);
 
 Datum outreach_parse_csv(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_csv_body(fcinfo); }); }
 Datum outreach_header_key(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::header_key_body(fcinfo); }); }
+Datum outreach_parse_count(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_count_body(fcinfo); }); }
+Datum outreach_parse_money(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_money_body(fcinfo); }); }
 Datum outreach_connected_components(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::connected_components_body(fcinfo); }); }
 
 }  // extern "C"

@@ -38,35 +38,19 @@ COMMENT ON FUNCTION outreach.connected_components(bigint[], bigint[], bigint[], 
     'of its component as root. Edges are taken in the order given (strongest first); an edge that would put a pair '
     '(cannot_a[i], cannot_b[i]) into one component is skipped.';
 
--- Count of employees as data vendors write it: 12, "1,250", "5-9" and "5 to 9" (the lower bound),
--- "10+" (10). NULL when it is not a count.
 CREATE FUNCTION outreach.parse_count(raw text) RETURNS integer
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-RETURN CASE
-    WHEN raw ~ '^\s*\d{1,9}\s*\+?\s*$' THEN pg_catalog.substring(raw, '\d+')::integer
-    WHEN raw ~ '^\s*\d{1,3}(,\d{3}){1,2}\s*\+?\s*$' THEN pg_catalog.replace(pg_catalog.substring(raw, '[\d,]+'), ',', '')::integer
-    WHEN raw ~ '^\s*\d{1,9}\s*(-|\u2013|to)\s*\d{1,9}\s*$' THEN pg_catalog.substring(raw, '\d+')::integer
-    WHEN raw ~ '^\s*\d{1,9}\.0+\s*$' THEN pg_catalog.substring(raw, '\d+')::integer
-END;
+    AS 'MODULE_PATHNAME', 'outreach_parse_count'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.parse_count(text) IS
-    'A count as data vendors write it (12, 1,250, 5-9, 5 to 9, 10+, 12.0): the number, or the lower bound of a range; NULL otherwise.';
+    'A count as data vendors write it (12, 1,250, 12.0, 10+, and ranges 5-9 / 5 to 9 as their lower bound): the number; '
+    'NULL otherwise.';
 
--- An amount of money: "$1,250,000", "1250000.00", "2.5M", "$500K", "1.2 million", "3B". NULL when
--- it is not an amount.
 CREATE FUNCTION outreach.parse_money(raw text) RETURNS numeric
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-RETURN (
-    SELECT CASE WHEN m IS NULL THEN NULL
-                ELSE pg_catalog.replace(m[1], ',', '')::numeric
-                     * CASE pg_catalog.lower(pg_catalog.left(coalesce(m[2], ''), 1))
-                           WHEN 'k' THEN 1000 WHEN 't' THEN 1000 WHEN 'm' THEN 1000000 WHEN 'b' THEN 1000000000 ELSE 1 END
-           END
-    FROM pg_catalog.regexp_match(raw, '^\s*(?:USD)?\s*\$?\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(k|K|thousand|m|M|mm|MM|mil|million|b|B|bn|billion)?\s*(?:USD)?\s*$') AS m
-);
+    AS 'MODULE_PATHNAME', 'outreach_parse_money'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.parse_money(text) IS
-    'An amount as written in lead files ($1,250,000, 1250000.00, 2.5M, $500K, 1.2 million, 3B): the number; NULL otherwise.';
+    'An amount as written in lead files ($1,250,000, 1250000.00, 2.5M, $500K, 1.2 million, 3B, USD 900): the exact number; '
+    'NULL otherwise (ranges, negative amounts, words).';
 
 -- The fields resolution understands, in the order of the SOP (pinned names of the usdatabiz preset).
 CREATE FUNCTION outreach.import_fields() RETURNS text[]

@@ -10,6 +10,7 @@
 CREATE FUNCTION outreach.merge_leads(team_id text) RETURNS void
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
 AS $fn$
 BEGIN
     -- active leads whose persona or business is no longer canonical, with the pair they belong to now
@@ -56,6 +57,7 @@ COMMENT ON FUNCTION outreach.merge_leads(text) IS
 CREATE FUNCTION outreach.apply_merges(team_id text, entity text, merged bigint[], survivors bigint[]) RETURNS void
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
 AS $fn$
 BEGIN
     IF cardinality(merged) = 0 THEN
@@ -102,6 +104,7 @@ COMMENT ON FUNCTION outreach.apply_merges(text, text, bigint[], bigint[]) IS
 CREATE FUNCTION outreach.relink_leads(team_id text, personas bigint[], businesses bigint[]) RETURNS void
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
 AS $fn$
 BEGIN
     CREATE TEMP TABLE _outreach_relink ON COMMIT DROP AS
@@ -153,6 +156,7 @@ CREATE FUNCTION outreach.unmerge_persona(team_id text, merge_id bigint)
     RETURNS TABLE (persona_id bigint, restored_persona_id bigint, source_records_moved bigint)
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
 AS $fn$
 DECLARE
     h outreach.persona_merge_history;
@@ -223,6 +227,7 @@ CREATE FUNCTION outreach.unmerge_business(team_id text, merge_id bigint)
     RETURNS TABLE (business_id bigint, restored_business_id bigint, source_records_moved bigint)
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
 AS $fn$
 DECLARE
     h outreach.business_merge_history;
@@ -285,6 +290,7 @@ CREATE FUNCTION outreach.resolve_match_review(team_id text, review_id bigint, de
     RETURNS outreach.match_reviews
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
 AS $fn$
 DECLARE
     r outreach.match_reviews;

@@ -10,9 +10,9 @@
 --    missing) that carries a Fellegi-Sunter weight log2(m/u): m = how often the level occurs for a
 --    true match, u = for a non-match (see outreach.match_weights). The u of an exact name is its
 --    frequency in the team's data (smoothed toward a prior), so a rare surname weighs more than
---    Smith. Nicknames and typos are "close" (first names: outreach.name_similarity >= 0.85, which
---    knows Bob/Robert, or Jaro-Winkler >= 0.92 as in Ana/Anna; last names: Jaro-Winkler >= 0.88),
---    swapped first and last names count as exact.
+--    Smith. Nicknames, typos and short forms are "close" (outreach.first_name_level,
+--    outreach.last_name_level); first and last names swapped between two rows are compared
+--    crossed.
 -- 3. Decisions, in the order of the cascade:
 --       exact phone                          merge 100   (review when the names contradict)
 --       exact e-mail                         merge 95    (review when the names contradict; a role
@@ -21,9 +21,12 @@
 --       names agree + street and ZIP/city    merge 90
 --       names agree + ZIP                    review 70
 --       business name exact + same place     merge 95    (same ZIP, phone, street, or city when a ZIP is missing)
+--       business name misspelt + phone,
+--         or + street and ZIP                merge 90    (every word within Jaro-Winkler 0.88)
 --       business name close + ZIP or phone   review 80
---    "Names agree" means the name weight is at least 5 bits and the last names are not
---    different; "names contradict" means it is below -2 (e.g. both names different).
+--    "Names agree" means the name weight is at least 5 bits and neither name is different;
+--    "names contradict" means one of them is different (Mark and Susan Lee sharing a home
+--    line), or the name weight is below -2.
 -- 4. Clusters. Merge decisions are edges; their connected components are the entities. The
 --    oldest member survives (an entity the team already had beats this load's rows). Pairs an
 --    operator declared distinct (or un-merged) never become edges again, nor end up in one
@@ -55,18 +58,54 @@ COMMENT ON FUNCTION outreach.match_weights() IS
 -- Weight in bits of a level.
 CREATE FUNCTION outreach.level_weight(field text, level text) RETURNS double precision
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
 RETURN CASE WHEN level = 'missing' THEN 0
-            ELSE pg_catalog.log(2, ((outreach.match_weights() -> field -> level ->> 'm')::double precision
-                                    / (outreach.match_weights() -> field -> level ->> 'u')::double precision)::numeric)::double precision
+            ELSE pg_catalog.ln((outreach.match_weights() -> field -> level ->> 'm')::double precision
+                               / (outreach.match_weights() -> field -> level ->> 'u')::double precision) / pg_catalog.ln(2)
        END;
 COMMENT ON FUNCTION outreach.level_weight(text, text) IS 'log2(m/u) of a comparison level of outreach.match_weights(); 0 for missing.';
+
+-- How two first-name keys compare. A first-name field often carries more than the name: a
+-- middle initial or a nickname ("amy w", "stephen steve"), so the first words are compared too.
+-- Close: a known nickname (outreach.name_similarity >= 0.85: Bob/Robert), a typo (Jaro-Winkler
+-- >= 0.92: Ana/Anna), or a short form of at least three letters (Dani/Danielle, Barb/Barbara).
+-- Initial: J against John.
+CREATE FUNCTION outreach.first_name_level(a text, b text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+    WHEN a IS NULL OR b IS NULL THEN 'missing'
+    WHEN a = b THEN 'exact'
+    WHEN pg_catalog.split_part(a, ' ', 1) = pg_catalog.split_part(b, ' ', 1)
+      OR outreach.name_similarity(pg_catalog.split_part(a, ' ', 1), pg_catalog.split_part(b, ' ', 1)) >= 0.85
+      OR outreach.jaro_winkler(pg_catalog.split_part(a, ' ', 1), pg_catalog.split_part(b, ' ', 1)) >= 0.92
+      OR outreach.name_similarity(a, b) >= 0.85
+      OR (least(pg_catalog.length(pg_catalog.split_part(a, ' ', 1)), pg_catalog.length(pg_catalog.split_part(b, ' ', 1))) >= 3
+          AND (pg_catalog.starts_with(pg_catalog.split_part(a, ' ', 1), pg_catalog.split_part(b, ' ', 1))
+               OR pg_catalog.starts_with(pg_catalog.split_part(b, ' ', 1), pg_catalog.split_part(a, ' ', 1))))
+      THEN 'close'
+    WHEN (pg_catalog.length(pg_catalog.split_part(a, ' ', 1)) = 1 OR pg_catalog.length(pg_catalog.split_part(b, ' ', 1)) = 1)
+         AND pg_catalog.left(a, 1) = pg_catalog.left(b, 1) THEN 'initial'
+    ELSE 'different'
+END;
+COMMENT ON FUNCTION outreach.first_name_level(text, text) IS
+    'Comparison level of two first-name keys (outreach.name_key): exact, close (nickname, typo, short form, same first word), '
+    'initial, different, or missing.';
+
+-- How two last-name keys compare: close within Jaro-Winkler 0.88 (Jnoes/Jones).
+CREATE FUNCTION outreach.last_name_level(a text, b text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+    WHEN a IS NULL OR b IS NULL THEN 'missing'
+    WHEN a = b THEN 'exact'
+    WHEN outreach.jaro_winkler(a, b) >= 0.88 THEN 'close'
+    ELSE 'different'
+END;
+COMMENT ON FUNCTION outreach.last_name_level(text, text) IS
+    'Comparison level of two last-name keys (outreach.name_key): exact, close (Jaro-Winkler >= 0.88), different, or missing.';
 
 -- Role addresses reach whoever reads the shared inbox: weak evidence of one person.
 CREATE FUNCTION outreach.is_role_email(email text) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-RETURN split_part(email, '@', 1) ~ '^(info|sales|office|contact|contactus|admin|support|hello|hi|service|services|billing|team|mail|enquiries|inquiries|enquiry|inquiry|frontdesk|reception|help|accounts|accounting|orders|marketing|hr|jobs|careers|noreply|no-reply|webmaster|general|customerservice|appointments|booking|bookings|manager|management|owner|staff)$';
+RETURN pg_catalog.split_part(email, '@', 1) OPERATOR(pg_catalog.~) '^(info|sales|office|contact|contactus|admin|support|hello|hi|service|services|billing|team|mail|enquiries|inquiries|enquiry|inquiry|frontdesk|reception|help|accounts|accounting|orders|marketing|hr|jobs|careers|noreply|no-reply|webmaster|general|customerservice|appointments|booking|bookings|manager|management|owner|staff)$';
 COMMENT ON FUNCTION outreach.is_role_email(text) IS
     'True for shared role mailboxes (info@, sales@, office@, ...): the same such address is weak evidence of the same person.';
 
@@ -77,12 +116,37 @@ CREATE FUNCTION outreach.resolve_load(team_id text, data_source_id bigint,
     OUT businesses_merged bigint, OUT leads_created bigint, OUT reviews_opened bigint)
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
+    SET work_mem = '256MB'
 AS $fn$
 DECLARE
     t  text := team_id;
     ds bigint := data_source_id;
-    w  jsonb := outreach.match_weights();
     smooth double precision := (outreach.match_weights() ->> 'smoothing_rows')::double precision;
+    m_first double precision := (outreach.match_weights() #>> '{first_name,exact,m}')::double precision;
+    u_first double precision := (outreach.match_weights() #>> '{first_name,prior_u_exact}')::double precision;
+    m_last double precision := (outreach.match_weights() #>> '{last_name,exact,m}')::double precision;
+    u_last double precision := (outreach.match_weights() #>> '{last_name,prior_u_exact}')::double precision;
+    m_biz double precision := (outreach.match_weights() #>> '{business_name,exact,m}')::double precision;
+    u_biz double precision := (outreach.match_weights() #>> '{business_name,prior_u_exact}')::double precision;
+    w_first_close double precision := outreach.level_weight('first_name', 'close');
+    w_first_initial double precision := outreach.level_weight('first_name', 'initial');
+    w_first_diff double precision := outreach.level_weight('first_name', 'different');
+    w_last_close double precision := outreach.level_weight('last_name', 'close');
+    w_last_diff double precision := outreach.level_weight('last_name', 'different');
+    w_phone_exact double precision := outreach.level_weight('phone', 'exact');
+    w_phone_diff double precision := outreach.level_weight('phone', 'different');
+    w_email_exact double precision := outreach.level_weight('email', 'exact');
+    w_email_diff double precision := outreach.level_weight('email', 'different');
+    w_street_exact double precision := outreach.level_weight('street', 'exact');
+    w_street_close double precision := outreach.level_weight('street', 'close');
+    w_street_diff double precision := outreach.level_weight('street', 'different');
+    w_zip_exact double precision := outreach.level_weight('zip', 'exact');
+    w_zip_diff double precision := outreach.level_weight('zip', 'different');
+    w_biz_close double precision := outreach.level_weight('business_name', 'close');
+    w_biz_diff double precision := outreach.level_weight('business_name', 'different');
+    prior_w double precision := ln((outreach.match_weights() ->> 'prior_match_probability')::double precision
+                                   / (1 - (outreach.match_weights() ->> 'prior_match_probability')::double precision)) / ln(2);
     total_people double precision;
     total_biz double precision;
     bridged_from bigint[];
@@ -109,23 +173,33 @@ BEGIN
        OR (p.normalized_zip, p.first_key) IN (SELECT zip, first_key FROM _outreach_in WHERE zip IS NOT NULL AND first_key IS NOT NULL)
        OR (p.normalized_zip, p.normalized_street) IN (SELECT zip, street_key FROM _outreach_in WHERE zip IS NOT NULL AND street_key IS NOT NULL));
 
+    ANALYZE _outreach_pobs;
     CREATE TEMP TABLE _outreach_pcand ON COMMIT DROP AS
     WITH keys AS (
         SELECT o.obs_id, o.is_new, k.kind, k.key
         FROM _outreach_pobs o
-        CROSS JOIN LATERAL (VALUES ('phone', o.phone), ('email', o.email),
-                                   ('zip_last', o.zip || '|' || o.last_key), ('zip_first', o.zip || '|' || o.first_key),
-                                   ('zip_names', o.zip || '|' || least(o.first_key, o.last_key) || '|' || greatest(o.first_key, o.last_key)),
-                                   ('zip_street', o.zip || '|' || o.street_key)) AS k (kind, key)
+        -- keys as 64-bit hashes: cheap to sort and group; a collision only adds a candidate,
+        -- whose evidence is then computed on the real fields
+        CROSS JOIN LATERAL (VALUES (1, hashtextextended(o.phone, 1)), (2, hashtextextended(o.email, 2)),
+                                   (3, hashtextextended(o.zip || '|' || o.last_key, 3)),
+                                   (4, hashtextextended(o.zip || '|' || o.first_key, 4)),
+                                   (5, hashtextextended(o.zip || '|' || least(o.first_key, o.last_key) || '|' || greatest(o.first_key, o.last_key), 5)),
+                                   (6, hashtextextended(o.zip || '|' || o.street_key, 6))) AS k (kind, key)
         WHERE k.key IS NOT NULL
     ),
+    -- most keys are unique: rank only the members of blocks with someone to compare
+    multi AS (
+        SELECT kind, key FROM keys GROUP BY kind, key HAVING count(*) > 1 AND bool_or(is_new)
+    ),
     ranked AS (
-        SELECT obs_id, is_new, kind, key, row_number() OVER (PARTITION BY kind, key ORDER BY obs_id) AS rk FROM keys
+        SELECT k.obs_id, k.is_new, k.kind, k.key, row_number() OVER (PARTITION BY k.kind, k.key ORDER BY k.obs_id) AS rk
+        FROM keys k JOIN multi m ON m.kind = k.kind AND m.key = k.key
     )
     SELECT DISTINCT a.obs_id AS a_obs, b.obs_id AS b_obs
     FROM ranked a JOIN ranked b ON b.kind = a.kind AND b.key = a.key AND b.rk > a.rk
     WHERE a.rk <= 8 AND b.is_new;
 
+    ANALYZE _outreach_pcand;
     -- name frequencies (smoothed) for the u of an exact name
     SELECT count(*) INTO total_people FROM outreach.personas p WHERE p.team_id = t;
     total_people := total_people + (SELECT count(*) FROM _outreach_in WHERE persona_id IS NOT NULL);
@@ -137,11 +211,11 @@ BEGIN
           UNION ALL SELECT 'last', i.last_key FROM _outreach_in i WHERE i.persona_id IS NOT NULL AND i.last_key IS NOT NULL) k
     GROUP BY part, key;
 
+    ANALYZE _outreach_name_freq;
     -- evidence and decision of every candidate pair
     CREATE TEMP TABLE _outreach_ppairs ON COMMIT DROP AS
     WITH lv AS (
         SELECT a.node AS a_node, b.node AS b_node, a.obs_id AS a_obs, b.obs_id AS b_obs,
-               (a.first_key = b.last_key AND a.last_key = b.first_key AND a.first_key <> a.last_key) AS swapped,
                a.first_key AS a_first, b.first_key AS b_first, a.last_key AS a_last, b.last_key AS b_last,
                CASE WHEN a.phone IS NULL OR b.phone IS NULL THEN 'missing' WHEN a.phone = b.phone THEN 'exact' ELSE 'different' END AS phone_l,
                CASE WHEN a.email IS NULL OR b.email IS NULL THEN 'missing' WHEN a.email = b.email THEN 'exact' ELSE 'different' END AS email_l,
@@ -160,71 +234,86 @@ BEGIN
         JOIN _outreach_pobs b ON b.obs_id = c.b_obs
         WHERE a.node <> b.node
     ),
-    names AS (
-        SELECT lv.*,
-               CASE WHEN a_first IS NULL OR b_first IS NULL THEN 'missing'
-                    WHEN a_first = b_first OR swapped THEN 'exact'
-                    WHEN outreach.name_similarity(a_first, b_first) >= 0.85
-                         OR outreach.jaro_winkler(a_first, b_first) >= 0.92 THEN 'close'
-                    WHEN (length(a_first) = 1 OR length(b_first) = 1) AND left(a_first, 1) = left(b_first, 1) THEN 'initial'
-                    ELSE 'different' END AS first_l,
-               CASE WHEN a_last IS NULL OR b_last IS NULL THEN 'missing'
-                    WHEN a_last = b_last OR swapped THEN 'exact'
-                    WHEN outreach.jaro_winkler(a_last, b_last) >= 0.88 THEN 'close'
-                    ELSE 'different' END AS last_l
+    direct AS (
+        SELECT lv.*, outreach.first_name_level(a_first, b_first) AS d_first, outreach.last_name_level(a_last, b_last) AS d_last
         FROM lv
+    ),
+    -- first and last name swapped between the rows (Flores Joey / Joseph Flores), read only when
+    -- the names do not agree as written
+    crossed AS (
+        SELECT d.*,
+               CASE WHEN NOT (d_first IN ('exact', 'close') AND d_last IN ('exact', 'close')) AND a_first IS NOT NULL
+                         AND a_last IS NOT NULL AND b_first IS NOT NULL AND b_last IS NOT NULL
+                    THEN outreach.first_name_level(a_first, b_last) END AS c_first,
+               CASE WHEN NOT (d_first IN ('exact', 'close') AND d_last IN ('exact', 'close')) AND a_first IS NOT NULL
+                         AND a_last IS NOT NULL AND b_first IS NOT NULL AND b_last IS NOT NULL
+                    THEN outreach.last_name_level(a_last, b_first) END AS c_last
+        FROM direct d
+    ),
+    names AS (
+        SELECT c.*,
+               c.swap_ok AS swapped,
+               CASE WHEN c.swap_ok THEN c.c_first ELSE c.d_first END AS first_l,
+               CASE WHEN c.swap_ok THEN c.c_last ELSE c.d_last END AS last_l
+        FROM (SELECT x.*, coalesce(x.c_first IN ('exact', 'close') AND x.c_last IN ('exact', 'close'), false) AS swap_ok
+              FROM crossed x) c
     ),
     weighed AS (
         SELECT n.*,
                CASE n.first_l
-                   WHEN 'exact' THEN log(2, ((w #>> '{first_name,exact,m}')::double precision
-                        / ((coalesce(ff.n, 0) + (w #>> '{first_name,prior_u_exact}')::double precision * smooth) / (total_people + smooth)))::numeric)::double precision
-                   ELSE outreach.level_weight('first_name', n.first_l) END AS first_w,
+                   WHEN 'exact' THEN ln(m_first / ((coalesce(ff.n, 0) + u_first * smooth) / (total_people + smooth))) / ln(2)
+                   WHEN 'close' THEN w_first_close WHEN 'initial' THEN w_first_initial WHEN 'different' THEN w_first_diff
+                   ELSE 0 END AS first_w,
                CASE n.last_l
-                   WHEN 'exact' THEN log(2, ((w #>> '{last_name,exact,m}')::double precision
-                        / ((coalesce(lf.n, 0) + (w #>> '{last_name,prior_u_exact}')::double precision * smooth) / (total_people + smooth)))::numeric)::double precision
-                   ELSE outreach.level_weight('last_name', n.last_l) END AS last_w
+                   WHEN 'exact' THEN ln(m_last / ((coalesce(lf.n, 0) + u_last * smooth) / (total_people + smooth))) / ln(2)
+                   WHEN 'close' THEN w_last_close WHEN 'different' THEN w_last_diff ELSE 0 END AS last_w
         FROM names n
-        LEFT JOIN _outreach_name_freq ff ON ff.part = CASE WHEN n.swapped THEN 'last' ELSE 'first' END AND ff.key = n.a_first
-        LEFT JOIN _outreach_name_freq lf ON lf.part = CASE WHEN n.swapped THEN 'first' ELSE 'last' END AND lf.key = n.a_last
+        LEFT JOIN _outreach_name_freq ff ON ff.part = 'first' AND ff.key = n.a_first
+        LEFT JOIN _outreach_name_freq lf ON lf.part = 'last' AND lf.key = n.a_last
     ),
     judged AS (
         SELECT x.*,
                x.first_w + x.last_w AS name_w,
-               x.first_w + x.last_w + outreach.level_weight('phone', x.phone_l) + outreach.level_weight('email', x.email_l)
-                 + outreach.level_weight('street', x.street_l) + outreach.level_weight('zip', x.zip_l) AS total_w,
-               (x.first_w + x.last_w >= 5 AND x.last_l <> 'different') AS names_agree,
-               (x.first_w + x.last_w < -2) AS names_contradict,
+               x.first_w + x.last_w
+                 + CASE x.phone_l WHEN 'exact' THEN w_phone_exact WHEN 'different' THEN w_phone_diff ELSE 0 END
+                 + CASE x.email_l WHEN 'exact' THEN w_email_exact WHEN 'different' THEN w_email_diff ELSE 0 END
+                 + CASE x.street_l WHEN 'exact' THEN w_street_exact WHEN 'close' THEN w_street_close WHEN 'different' THEN w_street_diff ELSE 0 END
+                 + CASE x.zip_l WHEN 'exact' THEN w_zip_exact WHEN 'different' THEN w_zip_diff ELSE 0 END AS total_w,
+               (x.first_w + x.last_w >= 5 AND x.first_l <> 'different' AND x.last_l <> 'different') AS names_agree,
+               -- a shared phone or e-mail is a household, a main line or a shared mailbox as soon as
+               -- one name differs (Mark and Susan Lee at home): it is not enough to merge them
+               (x.first_w + x.last_w < -2 OR x.first_l = 'different' OR x.last_l = 'different') AS names_contradict,
                (x.street_l IN ('exact', 'close') AND (x.zip_l = 'exact' OR (x.zip_l = 'missing' AND x.same_city))) AS address_full
         FROM weighed x
     )
-    SELECT j.a_node, j.b_node, j.a_obs, j.b_obs, d.action, d.rule, d.confidence, j.total_w,
-           jsonb_build_object('rule', d.rule, 'first_name', j.first_l, 'last_name', j.last_l, 'names_swapped', j.swapped,
-                              'phone', j.phone_l, 'email', j.email_l, 'street', j.street_l, 'zip', j.zip_l,
-                              'name_weight', round(j.name_w::numeric, 2), 'match_weight', round(j.total_w::numeric, 2),
-                              'match_probability', round((1 / (1 + 2 ^ (-(j.total_w + log(2, ((w ->> 'prior_match_probability')::double precision
-                                  / (1 - (w ->> 'prior_match_probability')::double precision))::numeric)::double precision))))::numeric, 4),
-                              'compared', jsonb_build_array(j.a_obs, j.b_obs)) AS evidence
-    FROM judged j
-    CROSS JOIN LATERAL (
-        SELECT * FROM (VALUES
-            (1, CASE WHEN j.phone_l = 'exact' THEN CASE WHEN j.names_contradict THEN 'review' ELSE 'merge' END END,
-                CASE WHEN j.names_contradict THEN 'shared_phone' ELSE 'phone' END, 100),
-            (2, CASE WHEN j.email_l = 'exact' THEN
-                     CASE WHEN j.names_contradict THEN 'review'
-                          WHEN NOT outreach.is_role_email(j.a_email) OR j.names_agree OR NOT (j.a_named OR j.b_named) THEN 'merge'
-                          ELSE 'review' END END,
-                CASE WHEN j.names_contradict OR (outreach.is_role_email(j.a_email) AND NOT j.names_agree AND (j.a_named OR j.b_named))
-                     THEN 'shared_email' ELSE 'email' END, 95),
-            (3, CASE WHEN j.names_agree AND j.address_full THEN 'merge' END, 'name_address', 90),
-            (4, CASE WHEN j.names_agree AND j.zip_l = 'exact' THEN 'review' END, 'name_zip', 70)
-        ) AS r (prio, action, rule, confidence)
-        WHERE r.action IS NOT NULL
-        ORDER BY r.prio
-        LIMIT 1
+    SELECT d.a_node, d.b_node, d.a_obs, d.b_obs, d.action, d.rule,
+           CASE d.rule WHEN 'phone' THEN 100 WHEN 'shared_phone' THEN 100 WHEN 'email' THEN 95 WHEN 'shared_email' THEN 95
+                       WHEN 'name_address' THEN 90 ELSE 70 END AS confidence,
+           d.total_w,
+           jsonb_build_object('rule', d.rule, 'first_name', d.first_l, 'last_name', d.last_l, 'names_swapped', d.swapped,
+                              'phone', d.phone_l, 'email', d.email_l, 'street', d.street_l, 'zip', d.zip_l,
+                              'name_weight', round(d.name_w::numeric, 2), 'match_weight', round(d.total_w::numeric, 2),
+                              'match_probability', round((1 / (1 + 2 ^ (-(d.total_w + prior_w))))::numeric, 4),
+                              'compared', jsonb_build_array(d.a_obs, d.b_obs)) AS evidence
+    FROM (
+        SELECT j.*, CASE WHEN j.rule IN ('shared_phone', 'shared_email', 'name_zip') THEN 'review' ELSE 'merge' END AS action
+        FROM (
+            SELECT x.*,
+                   CASE WHEN x.phone_l = 'exact' THEN CASE WHEN x.names_contradict THEN 'shared_phone' ELSE 'phone' END
+                        WHEN x.email_l = 'exact' THEN
+                            CASE WHEN x.names_contradict THEN 'shared_email'
+                                 WHEN NOT outreach.is_role_email(x.a_email) OR x.names_agree OR NOT (x.a_named OR x.b_named) THEN 'email'
+                                 ELSE 'shared_email' END
+                        WHEN x.names_agree AND x.address_full THEN 'name_address'
+                        WHEN x.names_agree AND x.zip_l = 'exact' THEN 'name_zip'
+                   END AS rule
+            FROM judged x
+        ) j
+        WHERE j.rule IS NOT NULL
     ) d;
 
     -- operator decisions stand: pairs known to be distinct are neither merged nor reviewed again
+    ANALYZE _outreach_ppairs;
     DELETE FROM _outreach_ppairs pp
     USING outreach.match_reviews r
     WHERE r.team_id = t AND r.entity = 'persona' AND r.state = 'distinct'
@@ -295,21 +384,28 @@ BEGIN
        OR (b.normalized_zip, split_part(b.normalized_name, ' ', 1))
           IN (SELECT zip, split_part(biz_key, ' ', 1) FROM _outreach_in WHERE zip IS NOT NULL AND biz_key IS NOT NULL));
 
+    ANALYZE _outreach_bobs;
     CREATE TEMP TABLE _outreach_bcand ON COMMIT DROP AS
     WITH keys AS (
         SELECT o.obs_id, o.is_new, k.kind, k.key
         FROM _outreach_bobs o
-        CROSS JOIN LATERAL (VALUES ('name', o.biz_key), ('phone', o.phone),
-                                   ('zip_word', o.zip || '|' || split_part(o.biz_key, ' ', 1))) AS k (kind, key)
+        CROSS JOIN LATERAL (VALUES (1, hashtextextended(o.biz_key, 1)), (2, hashtextextended(o.phone, 2)),
+                                   (3, hashtextextended(o.zip || '|' || split_part(o.biz_key, ' ', 1), 3))) AS k (kind, key)
         WHERE k.key IS NOT NULL
     ),
+    -- most keys are unique: rank only the members of blocks with someone to compare
+    multi AS (
+        SELECT kind, key FROM keys GROUP BY kind, key HAVING count(*) > 1 AND bool_or(is_new)
+    ),
     ranked AS (
-        SELECT obs_id, is_new, kind, key, row_number() OVER (PARTITION BY kind, key ORDER BY obs_id) AS rk FROM keys
+        SELECT k.obs_id, k.is_new, k.kind, k.key, row_number() OVER (PARTITION BY k.kind, k.key ORDER BY k.obs_id) AS rk
+        FROM keys k JOIN multi m ON m.kind = k.kind AND m.key = k.key
     )
     SELECT DISTINCT a.obs_id AS a_obs, b.obs_id AS b_obs
     FROM ranked a JOIN ranked b ON b.kind = a.kind AND b.key = a.key AND b.rk > a.rk
     WHERE a.rk <= 8 AND b.is_new;
 
+    ANALYZE _outreach_bcand;
     SELECT count(*) INTO total_biz FROM outreach.businesses b WHERE b.team_id = t;
     total_biz := total_biz + (SELECT count(*) FROM _outreach_in WHERE business_id IS NOT NULL);
     CREATE TEMP TABLE _outreach_biz_freq ON COMMIT DROP AS
@@ -318,6 +414,7 @@ BEGIN
           UNION ALL SELECT i.biz_key FROM _outreach_in i WHERE i.business_id IS NOT NULL AND i.biz_key IS NOT NULL) k
     GROUP BY key;
 
+    ANALYZE _outreach_biz_freq;
     CREATE TEMP TABLE _outreach_bpairs ON COMMIT DROP AS
     WITH lv AS (
         SELECT a.node AS a_node, b.node AS b_node, a.obs_id AS a_obs, b.obs_id AS b_obs, a.biz_key AS key,
@@ -325,6 +422,13 @@ BEGIN
                     WHEN a.biz_key = b.biz_key THEN 'exact'
                     WHEN outreach.business_similarity(a.biz_key, b.biz_key) >= 0.85 THEN 'close'
                     ELSE 'different' END AS name_l,
+               -- a misspelling of the same words (same number of words, each within Jaro-Winkler
+               -- 0.88), not a different name that shares words ("Acme Plumbing" / "Acme Heating")
+               (a.biz_key IS NOT NULL AND b.biz_key IS NOT NULL AND a.biz_key <> b.biz_key
+                AND outreach.jaro_winkler(a.biz_key, b.biz_key) >= 0.95
+                AND cardinality(string_to_array(a.biz_key, ' ')) = cardinality(string_to_array(b.biz_key, ' '))
+                AND NOT EXISTS (SELECT 1 FROM unnest(string_to_array(a.biz_key, ' '), string_to_array(b.biz_key, ' ')) AS w (x, y)
+                                WHERE outreach.jaro_winkler(w.x, w.y) < 0.88)) AS typo,
                CASE WHEN a.zip IS NULL OR b.zip IS NULL THEN 'missing' WHEN a.zip = b.zip THEN 'exact' ELSE 'different' END AS zip_l,
                CASE WHEN a.phone IS NULL OR b.phone IS NULL THEN 'missing' WHEN a.phone = b.phone THEN 'exact' ELSE 'different' END AS phone_l,
                CASE WHEN a.street_key IS NULL OR b.street_key IS NULL THEN 'missing' WHEN a.street_key = b.street_key THEN 'exact' ELSE 'different' END AS street_l,
@@ -338,32 +442,35 @@ BEGIN
     judged AS (
         SELECT lv.*,
                CASE lv.name_l
-                   WHEN 'exact' THEN log(2, ((w #>> '{business_name,exact,m}')::double precision
-                        / ((coalesce(bf.n, 0) + (w #>> '{business_name,prior_u_exact}')::double precision * smooth) / (total_biz + smooth)))::numeric)::double precision
-                   ELSE outreach.level_weight('business_name', lv.name_l) END
-                 + outreach.level_weight('zip', lv.zip_l) + outreach.level_weight('phone', lv.phone_l)
-                 + outreach.level_weight('street', lv.street_l) AS total_w,
+                   WHEN 'exact' THEN ln(m_biz / ((coalesce(bf.n, 0) + u_biz * smooth) / (total_biz + smooth))) / ln(2)
+                   WHEN 'close' THEN w_biz_close WHEN 'different' THEN w_biz_diff ELSE 0 END
+                 + CASE lv.zip_l WHEN 'exact' THEN w_zip_exact WHEN 'different' THEN w_zip_diff ELSE 0 END
+                 + CASE lv.phone_l WHEN 'exact' THEN w_phone_exact WHEN 'different' THEN w_phone_diff ELSE 0 END
+                 + CASE lv.street_l WHEN 'exact' THEN w_street_exact WHEN 'different' THEN w_street_diff ELSE 0 END AS total_w,
                (lv.zip_l = 'exact' OR lv.phone_l = 'exact' OR (lv.street_l = 'exact' AND lv.zip_l = 'missing')
                 OR (lv.city_l = 'exact' AND lv.zip_l = 'missing')) AS same_place,
                (lv.zip_l = 'missing' AND lv.phone_l = 'missing' AND lv.city_l = 'missing' AND lv.street_l = 'missing') AS no_place
         FROM lv
         LEFT JOIN _outreach_biz_freq bf ON bf.key = lv.key
     )
-    SELECT j.a_node, j.b_node, d.action, d.rule, d.confidence, j.total_w,
-           jsonb_build_object('rule', d.rule, 'name', j.name_l, 'zip', j.zip_l, 'phone', j.phone_l, 'street', j.street_l,
+    SELECT j.a_node, j.b_node, j.action, j.rule,
+           CASE j.rule WHEN 'name_location' THEN 95 WHEN 'typo_location' THEN 90 ELSE 80 END AS confidence, j.total_w,
+           jsonb_build_object('rule', j.rule, 'name', j.name_l, 'zip', j.zip_l, 'phone', j.phone_l, 'street', j.street_l,
                               'city', j.city_l, 'match_weight', round(j.total_w::numeric, 2),
                               'compared', jsonb_build_array(j.a_obs, j.b_obs)) AS evidence
-    FROM judged j
-    CROSS JOIN LATERAL (
-        SELECT * FROM (VALUES
-            (1, CASE WHEN j.name_l = 'exact' AND (j.same_place OR j.no_place) THEN 'merge' END, 'name_location', 95),
-            (2, CASE WHEN j.name_l = 'close' AND (j.zip_l = 'exact' OR j.phone_l = 'exact') THEN 'review' END, 'fuzzy_name', 80)
-        ) AS r (prio, action, rule, confidence)
-        WHERE r.action IS NOT NULL
-        ORDER BY r.prio
-        LIMIT 1
-    ) d;
+    FROM (
+        SELECT x.*,
+               CASE WHEN x.name_l = 'exact' AND (x.same_place OR x.no_place) THEN 'merge'
+                    WHEN x.name_l = 'close' AND x.typo AND (x.phone_l = 'exact' OR (x.street_l = 'exact' AND x.zip_l = 'exact')) THEN 'merge'
+                    WHEN x.name_l = 'close' AND (x.zip_l = 'exact' OR x.phone_l = 'exact') THEN 'review' END AS action,
+               CASE WHEN x.name_l = 'exact' AND (x.same_place OR x.no_place) THEN 'name_location'
+                    WHEN x.name_l = 'close' AND x.typo AND (x.phone_l = 'exact' OR (x.street_l = 'exact' AND x.zip_l = 'exact')) THEN 'typo_location'
+                    WHEN x.name_l = 'close' AND (x.zip_l = 'exact' OR x.phone_l = 'exact') THEN 'fuzzy_name' END AS rule
+        FROM judged x
+    ) j
+    WHERE j.action IS NOT NULL;
 
+    ANALYZE _outreach_bpairs;
     DELETE FROM _outreach_bpairs bp
     USING outreach.match_reviews r
     WHERE r.team_id = t AND r.entity = 'business' AND r.state = 'distinct'
@@ -424,6 +531,7 @@ BEGIN
     FROM _outreach_in i
     LEFT JOIN _outreach_pclusters pc ON pc.id = i.persona_id
     LEFT JOIN _outreach_bclusters bc ON bc.id = i.business_id;
+    ANALYZE _outreach_links;
     -- a survivor from before this load may itself have been merged by this load's bridges
     UPDATE _outreach_links l SET persona_id = p.canonical_id
     FROM outreach.personas p WHERE p.team_id = t AND p.persona_id = l.persona_id AND p.canonical_id <> l.persona_id;

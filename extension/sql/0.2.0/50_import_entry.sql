@@ -44,6 +44,8 @@ CREATE FUNCTION outreach.import_staged(team_id text, data_source_id bigint, stag
     RETURNS outreach.import_summary
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off  -- work tables have no statistics until analyzed; JIT would compile for nothing
+    SET work_mem = '256MB'  -- the sorts and hashes of a load are few and large
 AS $fn$
 DECLARE
     t  text := team_id;
@@ -54,6 +56,8 @@ DECLARE
     f text;
     res record;
     rejected bigint;
+    persona_seq regclass := pg_get_serial_sequence('outreach.personas', 'persona_id')::regclass;
+    business_seq regclass := pg_get_serial_sequence('outreach.businesses', 'business_id')::regclass;
     imported bigint;
 BEGIN
     PERFORM outreach.check_team(t);
@@ -88,6 +92,7 @@ BEGIN
     EXECUTE format('CREATE TEMP TABLE _outreach_raw ON COMMIT DROP AS
                     SELECT s.row_number, s.line_number, s.fields, cardinality(s.fields) AS nfields %s FROM %s s', field_sql, staged);
 
+    ANALYZE _outreach_raw;
     -- rows whose column count does not fit the header are rejected whole
     INSERT INTO outreach.import_errors (team_id, data_source_id, row_number, line_number, field, severity, reason, value)
     SELECT t, ds.data_source_id, r.row_number, r.line_number, NULL, 'rejected',
@@ -100,8 +105,8 @@ BEGIN
     CREATE TEMP TABLE _outreach_in ON COMMIT DROP AS
     SELECT n.*,
            CASE WHEN n.first_key IS NOT NULL OR n.last_key IS NOT NULL OR n.phone IS NOT NULL OR n.email IS NOT NULL
-                THEN nextval(pg_get_serial_sequence('outreach.personas', 'persona_id')) END AS persona_id,
-           CASE WHEN n.biz_key IS NOT NULL THEN nextval(pg_get_serial_sequence('outreach.businesses', 'business_id')) END AS business_id,
+                THEN nextval(persona_seq) END AS persona_id,
+           CASE WHEN n.biz_key IS NOT NULL THEN nextval(business_seq) END AS business_id,
            outreach.timezone_for(n.state_code, n.zip, n.phone) AS timezone
     FROM (
         SELECT r.row_number, r.line_number,
