@@ -64,28 +64,33 @@ RETURN CASE WHEN level = 'missing' THEN 0
        END;
 COMMENT ON FUNCTION outreach.level_weight(text, text) IS 'log2(m/u) of a comparison level of outreach.match_weights(); 0 for missing.';
 
--- How two first-name keys compare. A first-name field often carries more than the name: a
--- middle initial or a nickname ("amy w", "stephen steve"), so the first words are compared too.
--- Close: a known nickname (outreach.name_similarity >= 0.85: Bob/Robert), a typo (Jaro-Winkler
--- >= 0.92: Ana/Anna), or a short form of at least three letters (Dani/Danielle, Barb/Barbara).
--- Initial: J against John.
-CREATE FUNCTION outreach.first_name_level(a text, b text) RETURNS text
+-- How two first-name keys compare, given with their first words a1 and b1 (a first-name field
+-- often carries more than the name: a middle initial or a nickname, "amy w", "stephen steve").
+-- Close: the same first word, a short form of at least three letters (Dani/Danielle,
+-- Barb/Barbara), a typo (Jaro-Winkler >= 0.92: Ana/Anna), or a known nickname
+-- (outreach.name_similarity >= 0.85: Bob/Robert). Initial: J against John. Cheap tests first.
+CREATE FUNCTION outreach.first_name_level(a text, b text, a1 text, b1 text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE
     WHEN a IS NULL OR b IS NULL THEN 'missing'
     WHEN a = b THEN 'exact'
-    WHEN pg_catalog.split_part(a, ' ', 1) = pg_catalog.split_part(b, ' ', 1)
-      OR outreach.name_similarity(pg_catalog.split_part(a, ' ', 1), pg_catalog.split_part(b, ' ', 1)) >= 0.85
-      OR outreach.jaro_winkler(pg_catalog.split_part(a, ' ', 1), pg_catalog.split_part(b, ' ', 1)) >= 0.92
-      OR outreach.name_similarity(a, b) >= 0.85
-      OR (least(pg_catalog.length(pg_catalog.split_part(a, ' ', 1)), pg_catalog.length(pg_catalog.split_part(b, ' ', 1))) >= 3
-          AND (pg_catalog.starts_with(pg_catalog.split_part(a, ' ', 1), pg_catalog.split_part(b, ' ', 1))
-               OR pg_catalog.starts_with(pg_catalog.split_part(b, ' ', 1), pg_catalog.split_part(a, ' ', 1))))
+    WHEN a1 = b1
+      OR (pg_catalog.length(a1) >= 3 AND pg_catalog.length(b1) >= 3
+          AND (pg_catalog.starts_with(a1, b1) OR pg_catalog.starts_with(b1, a1)))
+      OR outreach.jaro_winkler(a1, b1) >= 0.92
+      OR outreach.name_similarity(a1, b1) >= 0.85
+      OR ((a <> a1 OR b <> b1) AND outreach.name_similarity(a, b) >= 0.85)
       THEN 'close'
-    WHEN (pg_catalog.length(pg_catalog.split_part(a, ' ', 1)) = 1 OR pg_catalog.length(pg_catalog.split_part(b, ' ', 1)) = 1)
-         AND pg_catalog.left(a, 1) = pg_catalog.left(b, 1) THEN 'initial'
+    WHEN (pg_catalog.length(a1) = 1 OR pg_catalog.length(b1) = 1) AND pg_catalog.left(a1, 1) = pg_catalog.left(b1, 1) THEN 'initial'
     ELSE 'different'
 END;
+COMMENT ON FUNCTION outreach.first_name_level(text, text, text, text) IS
+    'Comparison level of two first-name keys (outreach.name_key) given with their first words: exact, close (same first '
+    'word, short form, typo, nickname), initial, different, or missing.';
+
+CREATE FUNCTION outreach.first_name_level(a text, b text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN outreach.first_name_level(a, b, pg_catalog.split_part(a, ' ', 1), pg_catalog.split_part(b, ' ', 1));
 COMMENT ON FUNCTION outreach.first_name_level(text, text) IS
     'Comparison level of two first-name keys (outreach.name_key): exact, close (nickname, typo, short form, same first word), '
     'initial, different, or missing.';
@@ -160,11 +165,11 @@ BEGIN
     -- ---- persons: observations of this load and the team's matching ones -------------------
     CREATE TEMP TABLE _outreach_pobs ON COMMIT DROP AS
     SELECT i.persona_id AS obs_id, i.persona_id AS node, true AS is_new, i.first_key, i.last_key, i.phone, i.email,
-           i.street_key, i.zip, i.city_key
+           i.street_key, i.zip, i.city_key, split_part(i.first_key, ' ', 1) AS first1
     FROM _outreach_in i WHERE i.persona_id IS NOT NULL;
     INSERT INTO _outreach_pobs
     SELECT p.persona_id, p.canonical_id, false, p.first_key, p.last_key, p.normalized_phone, p.normalized_email,
-           p.normalized_street, p.normalized_zip, p.city_key
+           p.normalized_street, p.normalized_zip, p.city_key, split_part(p.first_key, ' ', 1)
     FROM outreach.personas p
     WHERE p.team_id = t AND (
           p.normalized_phone IN (SELECT phone FROM _outreach_in WHERE phone IS NOT NULL)
@@ -214,9 +219,11 @@ BEGIN
     ANALYZE _outreach_name_freq;
     -- evidence and decision of every candidate pair
     CREATE TEMP TABLE _outreach_ppairs ON COMMIT DROP AS
-    WITH lv AS (
+    -- MATERIALIZED: each level is computed once per pair, not once per reference to it
+    WITH lv AS MATERIALIZED (
         SELECT a.node AS a_node, b.node AS b_node, a.obs_id AS a_obs, b.obs_id AS b_obs,
                a.first_key AS a_first, b.first_key AS b_first, a.last_key AS a_last, b.last_key AS b_last,
+               a.first1 AS a_first1, b.first1 AS b_first1,
                CASE WHEN a.phone IS NULL OR b.phone IS NULL THEN 'missing' WHEN a.phone = b.phone THEN 'exact' ELSE 'different' END AS phone_l,
                CASE WHEN a.email IS NULL OR b.email IS NULL THEN 'missing' WHEN a.email = b.email THEN 'exact' ELSE 'different' END AS email_l,
                CASE WHEN a.street_key IS NULL OR b.street_key IS NULL THEN 'missing'
@@ -235,22 +242,26 @@ BEGIN
         WHERE a.node <> b.node
     ),
     direct AS (
-        SELECT lv.*, outreach.first_name_level(a_first, b_first) AS d_first, outreach.last_name_level(a_last, b_last) AS d_last
+        SELECT lv.*, outreach.first_name_level(a_first, b_first, a_first1, b_first1) AS d_first,
+               outreach.last_name_level(a_last, b_last) AS d_last
         FROM lv
     ),
     -- first and last name swapped between the rows (Flores Joey / Joseph Flores), read only when
-    -- the names do not agree as written
-    crossed AS (
+    -- the names do not agree as written and the crossed last name could (same first letter)
+    crossed0 AS (
         SELECT d.*,
                CASE WHEN NOT (d_first IN ('exact', 'close') AND d_last IN ('exact', 'close')) AND a_first IS NOT NULL
-                         AND a_last IS NOT NULL AND b_first IS NOT NULL AND b_last IS NOT NULL
-                    THEN outreach.first_name_level(a_first, b_last) END AS c_first,
-               CASE WHEN NOT (d_first IN ('exact', 'close') AND d_last IN ('exact', 'close')) AND a_first IS NOT NULL
-                         AND a_last IS NOT NULL AND b_first IS NOT NULL AND b_last IS NOT NULL
+                         AND b_last IS NOT NULL AND left(a_last, 1) = left(b_first, 1)
                     THEN outreach.last_name_level(a_last, b_first) END AS c_last
         FROM direct d
     ),
-    names AS (
+    crossed AS MATERIALIZED (
+        SELECT d.*,
+               CASE WHEN d.c_last IN ('exact', 'close')
+                    THEN outreach.first_name_level(a_first, b_last, a_first1, split_part(b_last, ' ', 1)) END AS c_first
+        FROM crossed0 d
+    ),
+    names AS MATERIALIZED (
         SELECT c.*,
                c.swap_ok AS swapped,
                CASE WHEN c.swap_ok THEN c.c_first ELSE c.d_first END AS first_l,
@@ -258,7 +269,7 @@ BEGIN
         FROM (SELECT x.*, coalesce(x.c_first IN ('exact', 'close') AND x.c_last IN ('exact', 'close'), false) AS swap_ok
               FROM crossed x) c
     ),
-    weighed AS (
+    weighed AS MATERIALIZED (
         SELECT n.*,
                CASE n.first_l
                    WHEN 'exact' THEN ln(m_first / ((coalesce(ff.n, 0) + u_first * smooth) / (total_people + smooth))) / ln(2)
@@ -416,7 +427,8 @@ BEGIN
 
     ANALYZE _outreach_biz_freq;
     CREATE TEMP TABLE _outreach_bpairs ON COMMIT DROP AS
-    WITH lv AS (
+    -- MATERIALIZED: each level is computed once per pair, not once per reference to it
+    WITH lv AS MATERIALIZED (
         SELECT a.node AS a_node, b.node AS b_node, a.obs_id AS a_obs, b.obs_id AS b_obs, a.biz_key AS key,
                CASE WHEN a.biz_key IS NULL OR b.biz_key IS NULL THEN 'missing'
                     WHEN a.biz_key = b.biz_key THEN 'exact'
