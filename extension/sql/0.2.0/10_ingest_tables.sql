@@ -332,6 +332,18 @@ COMMENT ON TABLE outreach.match_reviews IS
     'name): settled with outreach.resolve_match_review(team_id, review_id, ''merge'' | ''distinct''). A pair decided distinct '
     '(or un-merged) is never merged automatically again.';
 
+CREATE TABLE outreach.name_frequencies (
+    team_id text NOT NULL,
+    kind    text NOT NULL CHECK (kind IN ('first', 'last', 'people', 'business', 'businesses')),
+    key     text NOT NULL,
+    n       bigint NOT NULL CHECK (n >= 0),
+    PRIMARY KEY (team_id, kind, key)
+);
+COMMENT ON TABLE outreach.name_frequencies IS
+    'How often each first-name, last-name and business-name key has been imported by the team (kind people / businesses with '
+    'key '''' hold the totals): the u probability of an exact name match is its frequency, so rare names weigh more. Kept '
+    'by each import; every imported row counts once, merged or not.';
+
 -- Row-level security, pg_dump registration and privileges, the same for every tenant table here.
 DO $tenant$
 DECLARE
@@ -339,7 +351,7 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['data_sources', 'import_lead_presets', 'import_errors', 'personas', 'businesses', 'persona_phones',
                              'persona_emails', 'addresses', 'leads', 'source_records', 'persona_merge_history',
-                             'business_merge_history', 'match_reviews'] LOOP
+                             'business_merge_history', 'match_reviews', 'name_frequencies'] LOOP
         EXECUTE format('ALTER TABLE outreach.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY team_isolation ON outreach.%I '
                        'USING (team_id = pg_catalog.current_setting(''outreach.team_id'', true)) '

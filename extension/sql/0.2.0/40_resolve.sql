@@ -167,16 +167,26 @@ BEGIN
     SELECT i.persona_id AS obs_id, i.persona_id AS node, true AS is_new, i.first_key, i.last_key, i.phone, i.email,
            i.street_key, i.zip, i.city_key, split_part(i.first_key, ' ', 1) AS first1
     FROM _outreach_in i WHERE i.persona_id IS NOT NULL;
+    -- the team's rows that share a key with this load, each key by its own index (a handful of
+    -- rows in a large team costs a handful of index probes, not a scan)
     INSERT INTO _outreach_pobs
     SELECT p.persona_id, p.canonical_id, false, p.first_key, p.last_key, p.normalized_phone, p.normalized_email,
            p.normalized_street, p.normalized_zip, p.city_key, split_part(p.first_key, ' ', 1)
     FROM outreach.personas p
-    WHERE p.team_id = t AND (
-          p.normalized_phone IN (SELECT phone FROM _outreach_in WHERE phone IS NOT NULL)
-       OR p.normalized_email IN (SELECT email FROM _outreach_in WHERE email IS NOT NULL)
-       OR (p.normalized_zip, p.last_key) IN (SELECT zip, last_key FROM _outreach_in WHERE zip IS NOT NULL AND last_key IS NOT NULL)
-       OR (p.normalized_zip, p.first_key) IN (SELECT zip, first_key FROM _outreach_in WHERE zip IS NOT NULL AND first_key IS NOT NULL)
-       OR (p.normalized_zip, p.normalized_street) IN (SELECT zip, street_key FROM _outreach_in WHERE zip IS NOT NULL AND street_key IS NOT NULL));
+    WHERE p.team_id = t AND p.persona_id IN (
+        SELECT x.persona_id FROM outreach.personas x
+        JOIN (SELECT DISTINCT phone FROM _outreach_in WHERE phone IS NOT NULL) k ON x.normalized_phone = k.phone
+        WHERE x.team_id = t AND x.normalized_phone IS NOT NULL AND x.data_source_id IS DISTINCT FROM ds
+        UNION
+        SELECT x.persona_id FROM outreach.personas x
+        JOIN (SELECT DISTINCT email FROM _outreach_in WHERE email IS NOT NULL) k ON x.normalized_email = k.email
+        WHERE x.team_id = t AND x.normalized_email IS NOT NULL AND x.data_source_id IS DISTINCT FROM ds
+        UNION
+        SELECT x.persona_id FROM outreach.personas x
+        JOIN (SELECT DISTINCT zip, last_key, first_key, street_key FROM _outreach_in WHERE zip IS NOT NULL) k
+          ON x.normalized_zip = k.zip
+         AND (x.last_key = k.last_key OR x.first_key = k.first_key OR x.normalized_street = k.street_key)
+        WHERE x.team_id = t AND x.normalized_zip IS NOT NULL AND x.data_source_id IS DISTINCT FROM ds);
 
     ANALYZE _outreach_pobs;
     CREATE TEMP TABLE _outreach_pcand ON COMMIT DROP AS
@@ -206,15 +216,30 @@ BEGIN
 
     ANALYZE _outreach_pcand;
     -- name frequencies (smoothed) for the u of an exact name
-    SELECT count(*) INTO total_people FROM outreach.personas p WHERE p.team_id = t;
-    total_people := total_people + (SELECT count(*) FROM _outreach_in WHERE persona_id IS NOT NULL);
+    -- name frequencies: the team's counts so far (outreach.name_frequencies) plus this load's
     CREATE TEMP TABLE _outreach_name_freq ON COMMIT DROP AS
-    SELECT part, key, count(*)::double precision AS n
-    FROM (SELECT 'first' AS part, p.first_key AS key FROM outreach.personas p WHERE p.team_id = t AND p.first_key IS NOT NULL
-          UNION ALL SELECT 'last', p.last_key FROM outreach.personas p WHERE p.team_id = t AND p.last_key IS NOT NULL
-          UNION ALL SELECT 'first', i.first_key FROM _outreach_in i WHERE i.persona_id IS NOT NULL AND i.first_key IS NOT NULL
-          UNION ALL SELECT 'last', i.last_key FROM _outreach_in i WHERE i.persona_id IS NOT NULL AND i.last_key IS NOT NULL) k
-    GROUP BY part, key;
+    SELECT l.part, l.key, (l.n + coalesce(f.n, 0))::double precision AS n
+    FROM (SELECT 'first' AS part, i.first_key AS key, count(*) AS n FROM _outreach_in i
+          WHERE i.persona_id IS NOT NULL AND i.first_key IS NOT NULL GROUP BY 2
+          UNION ALL
+          SELECT 'last', i.last_key, count(*) FROM _outreach_in i WHERE i.persona_id IS NOT NULL AND i.last_key IS NOT NULL GROUP BY 2) l
+    LEFT JOIN outreach.name_frequencies f ON f.team_id = t AND f.kind = l.part AND f.key = l.key;
+    -- keys only the team has (existing rows in a pair) are looked up too
+    INSERT INTO _outreach_name_freq
+    SELECT f.kind, f.key, f.n FROM outreach.name_frequencies f
+    JOIN (SELECT DISTINCT 'first' AS part, o.first_key AS key FROM _outreach_pobs o WHERE NOT o.is_new AND o.first_key IS NOT NULL
+          UNION SELECT DISTINCT 'last', o.last_key FROM _outreach_pobs o WHERE NOT o.is_new AND o.last_key IS NOT NULL) k
+      ON f.team_id = t AND f.kind = k.part AND f.key = k.key
+    WHERE NOT EXISTS (SELECT 1 FROM _outreach_name_freq x WHERE x.part = k.part AND x.key = k.key);
+    total_people := coalesce((SELECT f.n FROM outreach.name_frequencies f WHERE f.team_id = t AND f.kind = 'people' AND f.key = ''), 0)
+                    + (SELECT count(*) FROM _outreach_in WHERE persona_id IS NOT NULL);
+    INSERT INTO outreach.name_frequencies AS f (team_id, kind, key, n)
+    SELECT t, part, key, count(*) FROM (
+        SELECT 'first' AS part, first_key AS key FROM _outreach_in WHERE persona_id IS NOT NULL AND first_key IS NOT NULL
+        UNION ALL SELECT 'last', last_key FROM _outreach_in WHERE persona_id IS NOT NULL AND last_key IS NOT NULL
+        UNION ALL SELECT 'people', '' FROM _outreach_in WHERE persona_id IS NOT NULL) k
+    GROUP BY part, key
+    ON CONFLICT ON CONSTRAINT name_frequencies_pkey DO UPDATE SET n = f.n + excluded.n;
 
     ANALYZE _outreach_name_freq;
     -- evidence and decision of every candidate pair
@@ -389,11 +414,19 @@ BEGIN
     SELECT b.business_id, b.canonical_id, false, b.normalized_name, b.normalized_phone, b.normalized_street, b.normalized_zip,
            b.city_key, b.normalized_state
     FROM outreach.businesses b
-    WHERE b.team_id = t AND (
-          b.normalized_name IN (SELECT biz_key FROM _outreach_in WHERE biz_key IS NOT NULL)
-       OR b.normalized_phone IN (SELECT phone FROM _outreach_in WHERE business_id IS NOT NULL AND phone IS NOT NULL)
-       OR (b.normalized_zip, split_part(b.normalized_name, ' ', 1))
-          IN (SELECT zip, split_part(biz_key, ' ', 1) FROM _outreach_in WHERE zip IS NOT NULL AND biz_key IS NOT NULL));
+    WHERE b.team_id = t AND b.business_id IN (
+        SELECT x.business_id FROM outreach.businesses x
+        JOIN (SELECT DISTINCT biz_key FROM _outreach_in WHERE biz_key IS NOT NULL) k ON x.normalized_name = k.biz_key
+        WHERE x.team_id = t AND x.data_source_id IS DISTINCT FROM ds
+        UNION
+        SELECT x.business_id FROM outreach.businesses x
+        JOIN (SELECT DISTINCT phone FROM _outreach_in WHERE business_id IS NOT NULL AND phone IS NOT NULL) k ON x.normalized_phone = k.phone
+        WHERE x.team_id = t AND x.normalized_phone IS NOT NULL AND x.data_source_id IS DISTINCT FROM ds
+        UNION
+        SELECT x.business_id FROM outreach.businesses x
+        JOIN (SELECT DISTINCT zip, split_part(biz_key, ' ', 1) AS word FROM _outreach_in WHERE zip IS NOT NULL AND biz_key IS NOT NULL) k
+          ON x.normalized_zip = k.zip AND split_part(x.normalized_name, ' ', 1) = k.word
+        WHERE x.team_id = t AND x.normalized_zip IS NOT NULL AND x.data_source_id IS DISTINCT FROM ds);
 
     ANALYZE _outreach_bobs;
     CREATE TEMP TABLE _outreach_bcand ON COMMIT DROP AS
@@ -417,13 +450,19 @@ BEGIN
     WHERE a.rk <= 8 AND b.is_new;
 
     ANALYZE _outreach_bcand;
-    SELECT count(*) INTO total_biz FROM outreach.businesses b WHERE b.team_id = t;
-    total_biz := total_biz + (SELECT count(*) FROM _outreach_in WHERE business_id IS NOT NULL);
     CREATE TEMP TABLE _outreach_biz_freq ON COMMIT DROP AS
-    SELECT key, count(*)::double precision AS n
-    FROM (SELECT b.normalized_name AS key FROM outreach.businesses b WHERE b.team_id = t AND b.normalized_name IS NOT NULL
-          UNION ALL SELECT i.biz_key FROM _outreach_in i WHERE i.business_id IS NOT NULL AND i.biz_key IS NOT NULL) k
-    GROUP BY key;
+    SELECT l.key, (l.n + coalesce(f.n, 0))::double precision AS n
+    FROM (SELECT i.biz_key AS key, count(*) AS n FROM _outreach_in i
+          WHERE i.business_id IS NOT NULL AND i.biz_key IS NOT NULL GROUP BY 1) l
+    LEFT JOIN outreach.name_frequencies f ON f.team_id = t AND f.kind = 'business' AND f.key = l.key;
+    total_biz := coalesce((SELECT f.n FROM outreach.name_frequencies f WHERE f.team_id = t AND f.kind = 'businesses' AND f.key = ''), 0)
+                 + (SELECT count(*) FROM _outreach_in WHERE business_id IS NOT NULL);
+    INSERT INTO outreach.name_frequencies AS f (team_id, kind, key, n)
+    SELECT t, part, key, count(*) FROM (
+        SELECT 'business' AS part, biz_key AS key FROM _outreach_in WHERE business_id IS NOT NULL AND biz_key IS NOT NULL
+        UNION ALL SELECT 'businesses', '' FROM _outreach_in WHERE business_id IS NOT NULL) k
+    GROUP BY part, key
+    ON CONFLICT ON CONSTRAINT name_frequencies_pkey DO UPDATE SET n = f.n + excluded.n;
 
     ANALYZE _outreach_biz_freq;
     CREATE TEMP TABLE _outreach_bpairs ON COMMIT DROP AS
