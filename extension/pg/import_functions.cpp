@@ -3,6 +3,7 @@
 // and the connected components that turn resolution decisions into clusters.
 #include "datum.hpp"
 
+#include "core/blocking.hpp"
 #include "core/csv.hpp"
 #include "core/union_find.hpp"
 #include "core/utf8.hpp"
@@ -119,6 +120,44 @@ std::vector<std::int64_t> int8_array_arg(FunctionCallInfo fcinfo, int n, const c
     return out;
 }
 
+// The elements of a boolean[] argument (no NULLs).
+std::vector<bool> bool_array_arg(FunctionCallInfo fcinfo, int n, const char *what) {
+    ArrayType *array = pg_call([&] { return PG_GETARG_ARRAYTYPE_P(n); });
+    Datum *elems = nullptr;
+    bool *nulls = nullptr;
+    int count = 0;
+    pg_call([&] { deconstruct_array(array, BOOLOID, 1, true, TYPALIGN_CHAR, &elems, &nulls, &count); });
+    std::vector<bool> out(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        if (nulls[i]) throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " contains a NULL at position " + std::to_string(i + 1));
+        out[static_cast<std::size_t>(i)] = DatumGetBool(elems[i]);
+    }
+    return out;
+}
+
+Datum block_pairs_body(FunctionCallInfo fcinfo) {
+    const std::vector<std::int64_t> ids = int8_array_arg(fcinfo, 0, "ids");
+    const std::vector<std::int64_t> keys = int8_array_arg(fcinfo, 1, "keys");
+    const std::vector<bool> is_new = bool_array_arg(fcinfo, 2, "is_new");
+    const int32 max_rank = PG_GETARG_INT32(3);
+    if (ids.size() != keys.size() || ids.size() != is_new.size())
+        throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "ids, keys and is_new differ in length: " + std::to_string(ids.size()) +
+                                                           ", " + std::to_string(keys.size()) + " and " +
+                                                           std::to_string(is_new.size()));
+    if (max_rank < 1) throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "max_rank must be at least 1, not " + std::to_string(max_rank));
+    std::vector<BlockEntry> entries(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) entries[i] = BlockEntry{keys[i], ids[i], is_new[i]};
+    const auto pairs = block_pairs(entries, static_cast<std::size_t>(max_rank));
+    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    for (const auto &[a, b] : pairs) {
+        Datum values[2] = {Int64GetDatum(a), Int64GetDatum(b)};
+        bool nulls[2] = {false, false};
+        pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
+    }
+    return Datum(0);
+}
+
 Datum connected_components_body(FunctionCallInfo fcinfo) {
     const std::vector<std::int64_t> from = int8_array_arg(fcinfo, 0, "the first edge array");
     const std::vector<std::int64_t> to = int8_array_arg(fcinfo, 1, "the second edge array");
@@ -154,11 +193,13 @@ PG_FUNCTION_INFO_V1(outreach_header_key);
 PG_FUNCTION_INFO_V1(outreach_parse_count);
 PG_FUNCTION_INFO_V1(outreach_parse_money);
 PG_FUNCTION_INFO_V1(outreach_connected_components);
+PG_FUNCTION_INFO_V1(outreach_block_pairs);
 
 Datum outreach_parse_csv(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_csv_body(fcinfo); }); }
 Datum outreach_header_key(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::header_key_body(fcinfo); }); }
 Datum outreach_parse_count(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_count_body(fcinfo); }); }
 Datum outreach_parse_money(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_money_body(fcinfo); }); }
+Datum outreach_block_pairs(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::block_pairs_body(fcinfo); }); }
 Datum outreach_connected_components(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::connected_components_body(fcinfo); }); }
 
 }  // extern "C"

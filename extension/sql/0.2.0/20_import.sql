@@ -28,6 +28,15 @@ COMMENT ON FUNCTION outreach.header_key(text) IS
     'Matching key of a CSV column name: letters lower-cased, accents folded, spaces, underscores and punctuation dropped. '
     '''Company Name'', ''company_name'' and ''companyName'' all give ''companyname''.';
 
+CREATE FUNCTION outreach.block_pairs(ids bigint[], keys bigint[], is_new boolean[], max_rank integer DEFAULT 8)
+    RETURNS TABLE (a bigint, b bigint)
+    AS 'MODULE_PATHNAME', 'outreach_block_pairs'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION outreach.block_pairs(bigint[], bigint[], boolean[], integer) IS
+    'Candidate pairs from blocking keys, given as parallel arrays (row id, key, whether the row is new): rows sharing a key '
+    'are paired, each with at most the max_rank oldest members of the block, and only pairs with a new row; distinct, a < b '
+    'by age within the block.';
+
 CREATE FUNCTION outreach.connected_components(from_ids bigint[], to_ids bigint[],
                                               cannot_a bigint[] DEFAULT '{}', cannot_b bigint[] DEFAULT '{}')
     RETURNS TABLE (id bigint, root bigint)

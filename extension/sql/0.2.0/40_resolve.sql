@@ -190,30 +190,20 @@ BEGIN
 
     ANALYZE _outreach_pobs;
     CREATE TEMP TABLE _outreach_pcand ON COMMIT DROP AS
-    WITH keys AS (
-        SELECT o.obs_id, o.is_new, k.kind, k.key
+    SELECT bp.a AS a_obs, bp.b AS b_obs
+    FROM (
+        -- keys as 64-bit hashes, one seed per kind of key: cheap to sort; a collision only adds
+        -- a candidate, whose evidence is then computed on the real fields
+        SELECT array_agg(o.obs_id) AS ids, array_agg(k.key) AS keys, array_agg(o.is_new) AS news
         FROM _outreach_pobs o
-        -- keys as 64-bit hashes: cheap to sort and group; a collision only adds a candidate,
-        -- whose evidence is then computed on the real fields
-        CROSS JOIN LATERAL (VALUES (1, hashtextextended(o.phone, 1)), (2, hashtextextended(o.email, 2)),
-                                   (3, hashtextextended(o.zip || '|' || o.last_key, 3)),
-                                   (4, hashtextextended(o.zip || '|' || o.first_key, 4)),
-                                   (5, hashtextextended(o.zip || '|' || least(o.first_key, o.last_key) || '|' || greatest(o.first_key, o.last_key), 5)),
-                                   (6, hashtextextended(o.zip || '|' || o.street_key, 6))) AS k (kind, key)
+        CROSS JOIN LATERAL (VALUES (hashtextextended(o.phone, 1)), (hashtextextended(o.email, 2)),
+                                   (hashtextextended(o.zip || '|' || o.last_key, 3)),
+                                   (hashtextextended(o.zip || '|' || o.first_key, 4)),
+                                   (hashtextextended(o.zip || '|' || least(o.first_key, o.last_key) || '|' || greatest(o.first_key, o.last_key), 5)),
+                                   (hashtextextended(o.zip || '|' || o.street_key, 6))) AS k (key)
         WHERE k.key IS NOT NULL
-    ),
-    -- most keys are unique: rank only the members of blocks with someone to compare
-    multi AS (
-        SELECT kind, key FROM keys GROUP BY kind, key HAVING count(*) > 1 AND bool_or(is_new)
-    ),
-    ranked AS (
-        SELECT k.obs_id, k.is_new, k.kind, k.key, row_number() OVER (PARTITION BY k.kind, k.key ORDER BY k.obs_id) AS rk
-        FROM keys k JOIN multi m ON m.kind = k.kind AND m.key = k.key
-    )
-    SELECT DISTINCT a.obs_id AS a_obs, b.obs_id AS b_obs
-    FROM ranked a JOIN ranked b ON b.kind = a.kind AND b.key = a.key AND b.rk > a.rk
-    WHERE a.rk <= 8 AND b.is_new;
-
+    ) blocks
+    CROSS JOIN LATERAL outreach.block_pairs(coalesce(blocks.ids, '{}'), coalesce(blocks.keys, '{}'), coalesce(blocks.news, '{}'), 8) AS bp;
     ANALYZE _outreach_pcand;
     -- name frequencies (smoothed) for the u of an exact name
     -- name frequencies: the team's counts so far (outreach.name_frequencies) plus this load's
@@ -430,25 +420,15 @@ BEGIN
 
     ANALYZE _outreach_bobs;
     CREATE TEMP TABLE _outreach_bcand ON COMMIT DROP AS
-    WITH keys AS (
-        SELECT o.obs_id, o.is_new, k.kind, k.key
+    SELECT bp.a AS a_obs, bp.b AS b_obs
+    FROM (
+        SELECT array_agg(o.obs_id) AS ids, array_agg(k.key) AS keys, array_agg(o.is_new) AS news
         FROM _outreach_bobs o
-        CROSS JOIN LATERAL (VALUES (1, hashtextextended(o.biz_key, 1)), (2, hashtextextended(o.phone, 2)),
-                                   (3, hashtextextended(o.zip || '|' || split_part(o.biz_key, ' ', 1), 3))) AS k (kind, key)
+        CROSS JOIN LATERAL (VALUES (hashtextextended(o.biz_key, 1)), (hashtextextended(o.phone, 2)),
+                                   (hashtextextended(o.zip || '|' || split_part(o.biz_key, ' ', 1), 3))) AS k (key)
         WHERE k.key IS NOT NULL
-    ),
-    -- most keys are unique: rank only the members of blocks with someone to compare
-    multi AS (
-        SELECT kind, key FROM keys GROUP BY kind, key HAVING count(*) > 1 AND bool_or(is_new)
-    ),
-    ranked AS (
-        SELECT k.obs_id, k.is_new, k.kind, k.key, row_number() OVER (PARTITION BY k.kind, k.key ORDER BY k.obs_id) AS rk
-        FROM keys k JOIN multi m ON m.kind = k.kind AND m.key = k.key
-    )
-    SELECT DISTINCT a.obs_id AS a_obs, b.obs_id AS b_obs
-    FROM ranked a JOIN ranked b ON b.kind = a.kind AND b.key = a.key AND b.rk > a.rk
-    WHERE a.rk <= 8 AND b.is_new;
-
+    ) blocks
+    CROSS JOIN LATERAL outreach.block_pairs(coalesce(blocks.ids, '{}'), coalesce(blocks.keys, '{}'), coalesce(blocks.news, '{}'), 8) AS bp;
     ANALYZE _outreach_bcand;
     CREATE TEMP TABLE _outreach_biz_freq ON COMMIT DROP AS
     SELECT l.key, (l.n + coalesce(f.n, 0))::double precision AS n
