@@ -115,6 +115,23 @@ WHERE p.team_id = 'res' AND NOT c.is_active;
 SELECT count(*) AS active_leads, count(DISTINCT (persona_id, business_id)) AS distinct_pairs
 FROM outreach.leads WHERE team_id = 'res' AND is_active;
 
+-- Nina and Omar Park share a home line: a review, not a merge. A row with only that number and
+-- no name must not join them through itself, neither in the same file nor in a later one.
+TRUNCATE leads_file;
+COPY leads_file FROM STDIN WITH (FORMAT csv);
+1,,Nina,Park,(503) 555-0190,,7 Birch St,Portland,OR,97205
+2,,Omar,Park,(503) 555-0190,,7 Birch St,Portland,OR,97205
+3,,,,(503) 555-0190,,,,,
+\.
+SELECT personas_merged, reviews_opened FROM outreach.import_relation('res', 'leads_file', name => 'load 3');
+TRUNCATE leads_file;
+COPY leads_file FROM STDIN WITH (FORMAT csv);
+1,,,,503.555.0190,,,,,
+\.
+SELECT personas_merged FROM outreach.import_relation('res', 'leads_file', name => 'load 4');
+SELECT count(DISTINCT p.canonical_id) AS parks_still_two
+FROM outreach.personas p WHERE p.team_id = 'res' AND p.last_name = 'Park';
+
 -- The weights behind the evidence are data a SQL user can read.
 SELECT outreach.level_weight('phone', 'exact')::numeric(5, 1) AS phone_exact,
        outreach.level_weight('street', 'different')::numeric(5, 1) AS street_different,

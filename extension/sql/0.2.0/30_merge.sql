@@ -63,6 +63,23 @@ BEGIN
     IF cardinality(merged) = 0 THEN
         RETURN;
     END IF;
+    -- only active entities merge, each into another active one
+    IF cardinality(merged) <> cardinality(survivors) OR EXISTS (
+        SELECT 1 FROM unnest(merged, survivors) AS m (id, s)
+        WHERE m.id = m.s OR m.id IS NULL OR m.s IS NULL
+           OR NOT EXISTS (SELECT 1 FROM outreach.personas p WHERE entity = 'persona' AND p.team_id = apply_merges.team_id
+                                                            AND p.persona_id = m.s AND p.is_active
+                          UNION ALL
+                          SELECT 1 FROM outreach.businesses b WHERE entity = 'business' AND b.team_id = apply_merges.team_id
+                                                              AND b.business_id = m.s AND b.is_active)
+           OR NOT EXISTS (SELECT 1 FROM outreach.personas p WHERE entity = 'persona' AND p.team_id = apply_merges.team_id
+                                                            AND p.persona_id = m.id AND p.is_active
+                          UNION ALL
+                          SELECT 1 FROM outreach.businesses b WHERE entity = 'business' AND b.team_id = apply_merges.team_id
+                                                              AND b.business_id = m.id AND b.is_active)) THEN
+        RAISE EXCEPTION 'apply_merges: every merged % and its survivor must be distinct active rows of team "%"', entity, team_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF entity = 'persona' THEN
         UPDATE outreach.personas p SET is_active = false, merged_into = m.s, canonical_id = m.s
         FROM unnest(merged, survivors) AS m (id, s)
@@ -321,6 +338,21 @@ BEGIN
             SELECT canonical_id INTO a FROM outreach.businesses x WHERE x.team_id = r.team_id AND x.business_id = r.left_id;
             SELECT canonical_id INTO b FROM outreach.businesses x WHERE x.team_id = r.team_id AND x.business_id = r.right_id;
         END IF;
+        -- an earlier decision that members of the two are different people stands
+        IF a <> b AND EXISTS (
+            SELECT 1 FROM outreach.match_reviews d
+            LEFT JOIN outreach.personas pl ON r.entity = 'persona' AND pl.team_id = d.team_id AND pl.persona_id = d.left_id
+            LEFT JOIN outreach.personas pr ON r.entity = 'persona' AND pr.team_id = d.team_id AND pr.persona_id = d.right_id
+            LEFT JOIN outreach.businesses bl ON r.entity = 'business' AND bl.team_id = d.team_id AND bl.business_id = d.left_id
+            LEFT JOIN outreach.businesses br ON r.entity = 'business' AND br.team_id = d.team_id AND br.business_id = d.right_id
+            WHERE d.team_id = r.team_id AND d.entity = r.entity AND d.state = 'distinct'
+              AND ARRAY[coalesce(pl.canonical_id, bl.canonical_id), coalesce(pr.canonical_id, br.canonical_id)] <@ ARRAY[a, b]
+              AND coalesce(pl.canonical_id, bl.canonical_id) <> coalesce(pr.canonical_id, br.canonical_id)) THEN
+            RAISE EXCEPTION 'match review %: these % were declared distinct (or un-merged) before', review_id,
+                CASE r.entity WHEN 'persona' THEN 'people' ELSE 'businesses' END
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Decide ''distinct'', or change the earlier decision in outreach.match_reviews first.';
+        END IF;
         IF a <> b THEN
             PERFORM outreach.apply_merges(team_id, r.entity, ARRAY[greatest(a, b)], ARRAY[least(a, b)]);
             IF r.entity = 'persona' THEN
@@ -336,6 +368,22 @@ BEGIN
                         r.evidence || jsonb_build_object('review_rule', r.rule), r.data_source_id, r.review_id)
                 RETURNING business_merge_history.merge_id INTO mid;
             END IF;
+        END IF;
+    END IF;
+
+    IF decision = 'distinct' THEN
+        IF r.entity = 'persona' THEN
+            SELECT canonical_id INTO a FROM outreach.personas p WHERE p.team_id = r.team_id AND p.persona_id = r.left_id;
+            SELECT canonical_id INTO b FROM outreach.personas p WHERE p.team_id = r.team_id AND p.persona_id = r.right_id;
+        ELSE
+            SELECT canonical_id INTO a FROM outreach.businesses x WHERE x.team_id = r.team_id AND x.business_id = r.left_id;
+            SELECT canonical_id INTO b FROM outreach.businesses x WHERE x.team_id = r.team_id AND x.business_id = r.right_id;
+        END IF;
+        IF a = b THEN
+            RAISE EXCEPTION 'match review %: the two are already one % (merged since the review was opened)', review_id,
+                CASE r.entity WHEN 'persona' THEN 'persona' ELSE 'business' END
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Undo the merge with outreach.unmerge_' || r.entity || '(team_id, merge_id) instead.';
         END IF;
     END IF;
 

@@ -31,7 +31,8 @@
 --    oldest member survives (an entity the team already had beats this load's rows). Pairs an
 --    operator declared distinct (or un-merged) never become edges again, nor end up in one
 --    cluster through other rows: edges are joined strongest first and one that would bring a
---    distinct pair together is skipped.
+--    distinct pair together is skipped. People whose names contradict while they share a phone
+--    or e-mail (an open shared_phone / shared_email review) are kept apart the same way.
 
 -- The m and u probabilities behind every weight, as one JSON document (priors; name
 -- frequencies come from the data). Evidence in merge history and reviews quotes the weights.
@@ -352,9 +353,14 @@ BEGIN
     FROM outreach.match_reviews mr
     JOIN outreach.personas l ON l.team_id = mr.team_id AND l.persona_id = mr.left_id
     JOIN outreach.personas r ON r.team_id = mr.team_id AND r.persona_id = mr.right_id
-    WHERE mr.team_id = t AND mr.entity = 'persona' AND mr.state = 'distinct'
+    WHERE mr.team_id = t AND mr.entity = 'persona'
+      AND (mr.state = 'distinct' OR (mr.state = 'open' AND mr.rule IN ('shared_phone', 'shared_email')))
       AND (l.canonical_id IN (SELECT a_node FROM _outreach_ppairs) OR l.canonical_id IN (SELECT b_node FROM _outreach_ppairs))
-      AND (r.canonical_id IN (SELECT a_node FROM _outreach_ppairs) OR r.canonical_id IN (SELECT b_node FROM _outreach_ppairs));
+      AND (r.canonical_id IN (SELECT a_node FROM _outreach_ppairs) OR r.canonical_id IN (SELECT b_node FROM _outreach_ppairs))
+    UNION ALL
+    -- people whose names contradict while they share a phone or e-mail (this load's own finding)
+    -- are not joined by a third row that matches both (a nameless row with the household line)
+    SELECT a_node, b_node FROM _outreach_ppairs WHERE action = 'review' AND rule IN ('shared_phone', 'shared_email');
     CREATE TEMP TABLE _outreach_pclusters ON COMMIT DROP AS
     SELECT cc.id, cc.root
     FROM outreach.connected_components(
@@ -364,6 +370,16 @@ BEGIN
              coalesce((SELECT array_agg(b) FROM _outreach_cannot), '{}')) AS cc;
     DROP TABLE _outreach_cannot;
     CREATE INDEX ON _outreach_pclusters (id);
+    -- the survivor is the team's oldest entity in the cluster when it has one (ids of a load
+    -- running concurrently may be smaller than ours), else this load's first row
+    WITH comp AS (
+        SELECT c.root AS old_root, min(c.id) FILTER (WHERE i.persona_id IS NULL) AS oldest_existing
+        FROM _outreach_pclusters c LEFT JOIN _outreach_in i ON i.persona_id = c.id
+        GROUP BY c.root
+    )
+    UPDATE _outreach_pclusters c SET root = comp.oldest_existing
+    FROM comp
+    WHERE c.root = comp.old_root AND comp.oldest_existing IS NOT NULL AND comp.oldest_existing <> comp.old_root;
     ANALYZE _outreach_pclusters;
 
     -- existing entities joined by this load (a new row that shares a phone with one persona and
@@ -525,6 +541,16 @@ BEGIN
              coalesce((SELECT array_agg(b) FROM _outreach_cannot), '{}')) AS cc;
     DROP TABLE _outreach_cannot;
     CREATE INDEX ON _outreach_bclusters (id);
+    -- the survivor is the team's oldest entity in the cluster when it has one (ids of a load
+    -- running concurrently may be smaller than ours), else this load's first row
+    WITH comp AS (
+        SELECT c.root AS old_root, min(c.id) FILTER (WHERE i.business_id IS NULL) AS oldest_existing
+        FROM _outreach_bclusters c LEFT JOIN _outreach_in i ON i.business_id = c.id
+        GROUP BY c.root
+    )
+    UPDATE _outreach_bclusters c SET root = comp.oldest_existing
+    FROM comp
+    WHERE c.root = comp.old_root AND comp.oldest_existing IS NOT NULL AND comp.oldest_existing <> comp.old_root;
     ANALYZE _outreach_bclusters;
 
     SELECT array_agg(c.id ORDER BY c.id), array_agg(c.root ORDER BY c.id) INTO bridged_from, bridged_to
@@ -606,6 +632,17 @@ BEGIN
                               AND x.business_id IS NOT DISTINCT FROM l.business_id;
 
     -- ---- reviews: pairs left for an operator, by surviving entity, once -------------------------
+    -- open reviews whose two sides this load merged (through other evidence) are settled
+    UPDATE outreach.match_reviews mr SET state = 'merged', decided_at = clock_timestamp(), decided_by = 'import'
+    FROM outreach.personas l, outreach.personas r
+    WHERE mr.team_id = t AND mr.entity = 'persona' AND mr.state = 'open'
+      AND l.team_id = t AND l.persona_id = mr.left_id AND r.team_id = t AND r.persona_id = mr.right_id
+      AND l.canonical_id = r.canonical_id;
+    UPDATE outreach.match_reviews mr SET state = 'merged', decided_at = clock_timestamp(), decided_by = 'import'
+    FROM outreach.businesses l, outreach.businesses r
+    WHERE mr.team_id = t AND mr.entity = 'business' AND mr.state = 'open'
+      AND l.team_id = t AND l.business_id = mr.left_id AND r.team_id = t AND r.business_id = mr.right_id
+      AND l.canonical_id = r.canonical_id;
     INSERT INTO outreach.match_reviews (team_id, entity, left_id, right_id, confidence, match_weight, rule, evidence, data_source_id)
     SELECT DISTINCT ON (least(a, b), greatest(a, b)) t, 'persona', least(a, b), greatest(a, b), confidence, total_w, rule, evidence, ds
     FROM (SELECT coalesce(ca.canonical_id, pa.root, pp.a_node) AS a, coalesce(cb.canonical_id, pb.root, pp.b_node) AS b, pp.*

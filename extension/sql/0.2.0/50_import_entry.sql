@@ -274,3 +274,12 @@ COMMENT ON FUNCTION outreach.import_relation(text, regclass, text, jsonb, text) 
 
 GRANT EXECUTE ON FUNCTION outreach.unmerge_persona(text, bigint), outreach.unmerge_business(text, bigint),
     outreach.resolve_match_review(text, bigint, text) TO outreach_operator;
+
+-- The internal steps are for the functions above, not for direct calls: only the outreach roles
+-- (whose table privileges and row-level security still apply) may run them.
+REVOKE EXECUTE ON FUNCTION outreach.merge_leads(text), outreach.apply_merges(text, text, bigint[], bigint[]),
+    outreach.relink_leads(text, bigint[], bigint[]), outreach.resolve_load(text, bigint),
+    outreach.drop_temp_tables(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.merge_leads(text), outreach.apply_merges(text, text, bigint[], bigint[]),
+    outreach.relink_leads(text, bigint[], bigint[]), outreach.resolve_load(text, bigint),
+    outreach.drop_temp_tables(text[]) TO outreach_operator, outreach_admin;
