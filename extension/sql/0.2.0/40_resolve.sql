@@ -3,7 +3,8 @@
 --
 -- 1. Candidates. Each new row is compared only with rows that share a blocking key with it:
 --    persons by phone, e-mail, ZIP + last name, ZIP + first name, ZIP + both names in either
---    order, ZIP + street; businesses by name, phone, and ZIP + first word of the name. Inside a
+--    order, ZIP + street; businesses by name + ZIP, name + city, phone, and ZIP + first word of
+--    the name (a business name recurs in other towns, so it blocks with its place). Inside a
 --    block a row meets at most the 8 oldest members, so a shared main line or a common name costs
 --    linear, not quadratic, work. Candidates come from this load and from what the team has.
 -- 2. Evidence. Every field of a pair is compared to a level (exact, close, initial, different,
@@ -440,7 +441,14 @@ BEGIN
     FROM (
         SELECT array_agg(o.obs_id) AS ids, array_agg(k.key) AS keys, array_agg(o.is_new) AS news
         FROM _outreach_bobs o
-        CROSS JOIN LATERAL (VALUES (hashtextextended(o.biz_key, 1)), (hashtextextended(o.phone, 2)),
+        -- a business name recurs in other towns (franchises, common trade names), so an exact name
+        -- blocks together with its place: ZIP, or city and state; a name with no place at all
+        -- (no ZIP, city or phone) blocks by the name alone
+        CROSS JOIN LATERAL (VALUES (hashtextextended(o.biz_key || '|' || o.zip, 1)),
+                                   (hashtextextended(o.biz_key || '|' || o.city_key || '|' || o.state_code, 4)),
+                                   (hashtextextended(CASE WHEN o.zip IS NULL AND o.city_key IS NULL AND o.phone IS NULL
+                                                          THEN o.biz_key END, 5)),
+                                   (hashtextextended(o.phone, 2)),
                                    (hashtextextended(o.zip || '|' || split_part(o.biz_key, ' ', 1), 3))) AS k (key)
         WHERE k.key IS NOT NULL
     ) blocks
