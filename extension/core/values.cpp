@@ -195,7 +195,7 @@ std::optional<std::string> parse_money(std::string_view raw)
         frac_digits = std::string(s.substr(used + 1, j - used - 1));
         used = j;
     }
-    if (used != s.size() || int_digits.size() + frac_digits.size() > 30)
+    if (used != s.size() || int_digits.size() + frac_digits.size() > 64)
         return std::nullopt;
 
     // shift the decimal point right by `scale` digits
@@ -215,6 +215,9 @@ std::optional<std::string> parse_money(std::string_view raw)
         out.push_back('.');
         out.append(frac_digits);
     }
+    // at most 30 significant digits in the result (so that the result reads back as itself)
+    if (out.size() - (frac_digits.empty() ? 0 : 1) > 30)
+        return std::nullopt;
     return out;
 }
 

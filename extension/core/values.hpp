@@ -22,7 +22,7 @@ std::optional<std::int32_t> parse_count(std::string_view raw);
 // "2500000", "0.5"): digits with optional thousands groups and decimals, an optional "$" and
 // "USD", and an optional scale word or letter (k/K/thousand, m/M/mm/MM/mil/million,
 // b/B/bn/billion), exactly scaled (no floating point). nullopt for anything else, including
-// negative amounts, ranges and more than 30 digits.
+// negative amounts, ranges and results of more than 30 digits.
 std::optional<std::string> parse_money(std::string_view raw);
 
 }  // namespace outreach

@@ -60,6 +60,14 @@ TEST(ParseMoney, NotAmounts)
     }
 }
 
+// The 30-digit limit is on the result, after scaling: what is accepted reads back.
+TEST(ParseMoney, ThirtyDigitsAfterScaling)
+{
+    EXPECT_EQ(parse_money("123456789012345678901B"), std::optional<std::string>("123456789012345678901000000000"));
+    EXPECT_FALSE(parse_money("1234567890123456789012B").has_value());
+    EXPECT_FALSE(parse_money("05030090000000030090530009000B").has_value());  // found by values_fuzz
+}
+
 // Whatever parse_money returns reads back as itself.
 TEST(ParseMoney, OutputIsCanonical)
 {
