@@ -128,7 +128,8 @@ CREATE TABLE outreach.personas (
 CREATE INDEX personas_phone ON outreach.personas (team_id, normalized_phone) WHERE normalized_phone IS NOT NULL;
 CREATE INDEX personas_email ON outreach.personas (team_id, normalized_email) WHERE normalized_email IS NOT NULL;
 CREATE INDEX personas_zip_last ON outreach.personas (team_id, normalized_zip, last_key) WHERE normalized_zip IS NOT NULL;
-CREATE INDEX personas_canonical ON outreach.personas (team_id, canonical_id);
+-- Only merged rows point elsewhere (an active row is its own canonical): a partial index is enough.
+CREATE INDEX personas_canonical ON outreach.personas (team_id, canonical_id) WHERE NOT is_active;
 COMMENT ON TABLE outreach.personas IS
     'People. Each imported row creates one persona (its origin); duplicates are merged into a survivor (is_active = false, '
     'merged_into, canonical_id = the survivor). The normalized_* and *_key columns are what this row said, kept for matching.';
@@ -168,7 +169,7 @@ CREATE TABLE outreach.businesses (
 CREATE INDEX businesses_name ON outreach.businesses (team_id, normalized_name);
 CREATE INDEX businesses_zip ON outreach.businesses (team_id, normalized_zip) WHERE normalized_zip IS NOT NULL;
 CREATE INDEX businesses_phone ON outreach.businesses (team_id, normalized_phone) WHERE normalized_phone IS NOT NULL;
-CREATE INDEX businesses_canonical ON outreach.businesses (team_id, canonical_id);
+CREATE INDEX businesses_canonical ON outreach.businesses (team_id, canonical_id) WHERE NOT is_active;
 COMMENT ON TABLE outreach.businesses IS
     'Companies. Like personas: one row per imported row that names a company, duplicates merged into a survivor '
     '(merged_into, canonical_id); normalized_name is outreach.normalize_business_name.';

@@ -86,7 +86,7 @@ BEGIN
         WHERE p.team_id = apply_merges.team_id AND p.persona_id = m.id;
         UPDATE outreach.personas p SET canonical_id = m.s
         FROM unnest(merged, survivors) AS m (id, s)
-        WHERE p.team_id = apply_merges.team_id AND p.canonical_id = m.id;
+        WHERE p.team_id = apply_merges.team_id AND p.canonical_id = m.id AND NOT p.is_active;
         UPDATE outreach.persona_phones x SET persona_id = m.s FROM unnest(merged, survivors) AS m (id, s)
         WHERE x.team_id = apply_merges.team_id AND x.persona_id = m.id;
         UPDATE outreach.persona_emails x SET persona_id = m.s FROM unnest(merged, survivors) AS m (id, s)
@@ -101,7 +101,7 @@ BEGIN
         WHERE b.team_id = apply_merges.team_id AND b.business_id = m.id;
         UPDATE outreach.businesses b SET canonical_id = m.s
         FROM unnest(merged, survivors) AS m (id, s)
-        WHERE b.team_id = apply_merges.team_id AND b.canonical_id = m.id;
+        WHERE b.team_id = apply_merges.team_id AND b.canonical_id = m.id AND NOT b.is_active;
         UPDATE outreach.addresses x SET business_id = m.s FROM unnest(merged, survivors) AS m (id, s)
         WHERE x.team_id = apply_merges.team_id AND x.business_id = m.id;
         UPDATE outreach.source_records x SET business_id = m.s FROM unnest(merged, survivors) AS m (id, s)
@@ -192,16 +192,20 @@ BEGIN
         RAISE EXCEPTION 'persona merge % was already undone', merge_id
             USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Undone at %s by %s.', h.undone_at, h.undone_by);
     END IF;
-    -- the merged persona and everything merged into it (they leave together)
-    WITH RECURSIVE tree AS (
-        SELECT h.merged_id AS id
-        UNION
-        SELECT p.persona_id FROM outreach.personas p JOIN tree t ON p.merged_into = t.id
-        WHERE p.team_id = unmerge_persona.team_id
-    )
-    SELECT array_agg(id) INTO subtree FROM tree;
     SELECT p.canonical_id INTO current_survivor FROM outreach.personas p
     WHERE p.team_id = unmerge_persona.team_id AND p.persona_id = h.merged_id;
+    -- the merged row and everything merged into it since: all of them are merged rows of the
+    -- current survivor (the partial canonical index finds them), linked by merged_into
+    WITH RECURSIVE members AS MATERIALIZED (
+        SELECT p.persona_id AS id, p.merged_into FROM outreach.personas p
+        WHERE p.team_id = unmerge_persona.team_id AND p.canonical_id = current_survivor AND NOT p.is_active
+    ),
+    tree AS (
+        SELECT h.merged_id AS id
+        UNION
+        SELECT m.id FROM members m JOIN tree t ON m.merged_into = t.id
+    )
+    SELECT array_agg(id) INTO subtree FROM tree;
 
     UPDATE outreach.personas p SET is_active = true, merged_into = NULL, canonical_id = h.merged_id
     WHERE p.team_id = unmerge_persona.team_id AND p.persona_id = h.merged_id;
@@ -263,15 +267,20 @@ BEGIN
         RAISE EXCEPTION 'business merge % was already undone', merge_id
             USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Undone at %s by %s.', h.undone_at, h.undone_by);
     END IF;
-    WITH RECURSIVE tree AS (
-        SELECT h.merged_id AS id
-        UNION
-        SELECT b.business_id FROM outreach.businesses b JOIN tree t ON b.merged_into = t.id
-        WHERE b.team_id = unmerge_business.team_id
-    )
-    SELECT array_agg(id) INTO subtree FROM tree;
     SELECT b.canonical_id INTO current_survivor FROM outreach.businesses b
     WHERE b.team_id = unmerge_business.team_id AND b.business_id = h.merged_id;
+    -- the merged row and everything merged into it since: all of them are merged rows of the
+    -- current survivor (the partial canonical index finds them), linked by merged_into
+    WITH RECURSIVE members AS MATERIALIZED (
+        SELECT b.business_id AS id, b.merged_into FROM outreach.businesses b
+        WHERE b.team_id = unmerge_business.team_id AND b.canonical_id = current_survivor AND NOT b.is_active
+    ),
+    tree AS (
+        SELECT h.merged_id AS id
+        UNION
+        SELECT m.id FROM members m JOIN tree t ON m.merged_into = t.id
+    )
+    SELECT array_agg(id) INTO subtree FROM tree;
 
     UPDATE outreach.businesses b SET is_active = true, merged_into = NULL, canonical_id = h.merged_id
     WHERE b.team_id = unmerge_business.team_id AND b.business_id = h.merged_id;
