@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <iomanip>
 #include <memory>
@@ -92,7 +93,25 @@ struct Rejection {
     std::uint64_t row;
     std::uint64_t line;
     std::string reason;
+    std::uint64_t start;  // the record's bytes in the file: [start, end)
+    std::uint64_t end;
 };
+
+// The rejected record as written (csv::render_raw), read back from the file; nullopt when the
+// input is not a regular file (a pipe cannot be read twice) or cannot be read again.
+std::optional<std::string> raw_of(int fd, bool seekable, const Rejection &r)
+{
+    if (!seekable)
+        return std::nullopt;
+    std::string bytes(static_cast<std::size_t>(std::min<std::uint64_t>(r.end - r.start, 8192)), '\0');
+    if (!bytes.empty()) {
+        const ssize_t got = pread(fd, bytes.data(), bytes.size(), static_cast<off_t>(r.start));
+        if (got < 0)
+            return std::nullopt;
+        bytes.resize(static_cast<std::size_t>(got));
+    }
+    return csv::render_raw(bytes);
+}
 
 void print_summary(std::ostream &out, const std::string &file, const std::string &team, const pg::Result &s)
 {
@@ -284,12 +303,16 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
         std::vector<Rejection> rejected;
         std::uint64_t rows = 0;
         std::string problem;
+        std::uint64_t record_start = reader.bytes_consumed();  // after the header
         for (;;) {
             while (reader.next(rec)) {
                 ++rows;
+                const std::uint64_t record_end = reader.bytes_consumed();
+                const std::uint64_t start = record_start;
+                record_start = record_end;
                 problem = rec.problem ? rec.problem->message : csv::column_count_message(rec, header.size());
                 if (!problem.empty()) {
-                    rejected.push_back({rec.number, rec.first_line, problem});
+                    rejected.push_back({rec.number, rec.first_line, problem, start, record_end});
                     continue;
                 }
                 copy_text::append_int(buf, rec.number);
@@ -314,8 +337,9 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
         progress.update(reader.bytes_consumed(), rows, true);
 
         if (!rejected.empty()) {
-            db->copy_begin("COPY outreach.import_errors (team_id, data_source_id, row_number, line_number, severity, reason) FROM STDIN");
+            db->copy_begin("COPY outreach.import_errors (team_id, data_source_id, row_number, line_number, severity, reason, value) FROM STDIN");
             buf.clear();
+            const bool seekable = total > 0 || S_ISREG(st.st_mode);
             for (const Rejection &rj : rejected) {
                 copy_text::append_value(buf, o.team);
                 buf += '\t';
@@ -326,6 +350,12 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
                 copy_text::append_int(buf, rj.line);
                 buf += "\trejected\t";
                 copy_text::append_value(buf, rj.reason);
+                buf += '\t';
+                const std::optional<std::string> raw = raw_of(fileno(file.get()), seekable, rj);
+                if (raw)
+                    copy_text::append_value(buf, *raw);
+                else
+                    buf += "\\N";
                 buf += '\n';
                 if (buf.size() >= kCopyChunk) {
                     db->copy_send(buf);

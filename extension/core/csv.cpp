@@ -452,6 +452,35 @@ std::string column_count_message(const Record &record, std::size_t expected) {
            std::to_string(expected) + " as in the header";
 }
 
+std::string render_raw(std::string_view bytes, std::size_t max_bytes) {
+    if (bytes.substr(0, 2) == "\r\n")
+        bytes.remove_prefix(2);
+    else if (!bytes.empty() && (bytes.front() == '\n' || bytes.front() == '\r'))
+        bytes.remove_prefix(1);
+    std::string out;
+    out.reserve(std::min(bytes.size(), max_bytes) + 8);
+    while (!bytes.empty() && out.size() < max_bytes) {
+        const auto bad = first_bad_byte(bytes);
+        const std::size_t good = bad ? bad->offset : bytes.size();
+        out.append(bytes.substr(0, good));
+        if (!bad) {
+            bytes = {};
+            break;
+        }
+        out += "\\x";
+        out += "0123456789ABCDEF"[bad->byte >> 4];
+        out += "0123456789ABCDEF"[bad->byte & 15];
+        bytes.remove_prefix(good + 1);
+    }
+    if (out.size() > max_bytes || (!bytes.empty() && out.size() >= max_bytes)) {
+        std::size_t cut = std::min(out.size(), max_bytes);
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+        out.resize(cut);
+        out += "...";
+    }
+    return out;
+}
+
 std::string header_key(std::string_view header) {
     // ASCII spelling of U+00C0..U+00FF (UTF-8 C3 80..C3 BF); "" for × and ÷.
     static constexpr const char *kLatin1[64] = {

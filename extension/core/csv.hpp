@@ -149,6 +149,13 @@ private:
 // record with a problem gets its problem's message.
 std::string column_count_message(const Record &record, std::size_t expected);
 
+// The text of a rejected record as written, for storing next to the rejection: one leading line
+// end (left over from the record before) is dropped, every byte that is not well-formed UTF-8,
+// and every NUL, is shown as \xNN, and the result is cut at `max_bytes` (on a character
+// boundary, marked with "..."). Callers slice the input between the stream positions
+// (Reader::bytes_consumed) after the record before and after this record.
+std::string render_raw(std::string_view bytes, std::size_t max_bytes = 2000);
+
 // Matching key of a column name: ASCII letters lower-cased, digits kept, the Latin-1 accented
 // letters folded (é -> e, ß -> ss), everything else dropped (spaces, '_', '-', quotes, a BOM,
 // other scripts). "Company Name", "company_name", "companyName" and " COMPANY-NAME " all give

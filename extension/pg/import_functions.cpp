@@ -16,10 +16,12 @@ namespace {
 
 constexpr std::size_t kChunk = 1u << 20;  // the reader holds at most a record plus one chunk
 
-// Adds one row of parse_csv's result: (row_number, line_number, fields, problem).
-void put_record(ReturnSetInfo *rsi, const csv::Record &rec, const std::string &problem) {
-    Datum values[4];
-    bool nulls[4] = {false, false, false, false};
+// Adds one row of parse_csv's result: (row_number, line_number, fields, problem, raw); raw is
+// the record as written, for rejected records only.
+void put_record(ReturnSetInfo *rsi, const csv::Record &rec, const std::string &problem, std::string_view raw_bytes) {
+    Datum values[5];
+    bool nulls[5] = {false, false, false, false, true};
+    values[4] = Datum(0);
     values[0] = Int64GetDatum(static_cast<int64>(rec.number));
     values[1] = Int64GetDatum(static_cast<int64>(rec.first_line));
     if (problem.empty()) {
@@ -33,6 +35,8 @@ void put_record(ReturnSetInfo *rsi, const csv::Record &rec, const std::string &p
         values[2] = Datum(0);
         nulls[2] = true;
         values[3] = text_datum(problem);
+        values[4] = text_datum(csv::render_raw(raw_bytes));
+        nulls[4] = false;
     }
     pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
 }
@@ -61,13 +65,17 @@ Datum parse_csv_body(FunctionCallInfo fcinfo) {
     std::size_t expected = 0;
     std::string problem;
     csv::Record rec;
+    std::uint64_t record_start = 0;  // stream position where the record being read began
     const auto drain = [&] {
         while (reader.next(rec)) {
+            const std::uint64_t record_end = reader.bytes_consumed();
+            const std::string_view raw_bytes = bytes.substr(record_start, record_end - record_start);
+            record_start = record_end;
             if (rec.number == 0 && !rec.problem) expected = rec.fields.size();
             problem = rec.problem ? rec.problem->message
                                   : (rec.number == 0 ? std::string() : csv::column_count_message(rec, expected));
             MemoryContext old = MemoryContextSwitchTo(row_context);
-            put_record(rsi, rec, problem);
+            put_record(rsi, rec, problem, raw_bytes);
             MemoryContextSwitchTo(old);
             MemoryContextReset(row_context);
         }

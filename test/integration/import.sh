@@ -45,6 +45,7 @@ expect "job completed with its counts" "completed|15|15|0" \
     printf 'Nul\0Byte Inc,Di,Moe,(212) 555-0105,,10001,\r\n'
     printf ',,,,,,only notes\r\n'
     printf 'Stray "quote" Inc,Ed,Fox,(212) 555-0106,,10001,\r\n'
+    printf '\r\n'
     printf '"Unclosed,Flo,Gee,(212) 555-0107,,10001,\r\n'
 } >"$TMP/broken.csv"
 import --team it --name broken "$TMP/broken.csv" >"$TMP/out" 2>"$TMP/err"
@@ -52,7 +53,7 @@ expect "a file with bad rows still imports (exit 0)" 0 $?
 read -r read_ imported rejected < <(q "SELECT rows_read, rows_imported, rows_rejected FROM outreach.data_sources
                                        WHERE team_id = 'it' AND name = 'broken'" | tr '|' ' ')
 expect "rows read = imported + rejected" "$read_" "$((imported + rejected))"
-expect "every data row counted (9 data rows: 3 imported, 6 rejected)" "9 3 6" "$read_ $imported $rejected"
+expect "every data row counted (9 data rows, a blank line is none: 3 imported, 6 rejected)" "9 3 6" "$read_ $imported $rejected"
 expect "every row number accounted for exactly once" "" "$(q "
     SELECT string_agg(n::text, ',') FROM generate_series(1, $read_) n
     WHERE (SELECT count(*) FROM outreach.source_records s JOIN outreach.data_sources d USING (team_id, data_source_id)
@@ -62,6 +63,9 @@ expect "every row number accounted for exactly once" "" "$(q "
 expect "rejections name row, line and reason" \
     "2|3|record 2 (line 3), field 1: invalid UTF-8 byte 0xE9 at offset 3" \
     "$(q "SELECT e.row_number, e.line_number, e.reason FROM outreach.import_errors e JOIN outreach.data_sources d USING (team_id, data_source_id)
+          WHERE d.team_id = 'it' AND d.name = 'broken' AND e.row_number = 2")"
+expect "a rejected row keeps its text, invalid bytes shown as \\xNN" 'Caf\xE9 Roma,Jos\xE9,Ruiz,(212) 555-0102,,10001,cp1252' \
+    "$(q "SELECT e.value FROM outreach.import_errors e JOIN outreach.data_sources d USING (team_id, data_source_id)
           WHERE d.team_id = 'it' AND d.name = 'broken' AND e.row_number = 2")"
 expect "a quoted field may span lines and keeps its quotes" 'Multi'$'\r\n''line Co|quoted "notes"' \
     "$(q "SELECT s.raw ->> 'companyName', s.raw ->> 'Notes' FROM outreach.source_records s JOIN outreach.data_sources d USING (team_id, data_source_id)

@@ -523,3 +523,28 @@ TEST(HeaderKey, Cases) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RenderRaw, KeepsTextEscapesBadBytesAndDropsOneLeadingLineEnd)
+{
+    using outreach::csv::render_raw;
+    EXPECT_EQ(render_raw("\nCaf\xE9,Jos\xE9"), "Caf\\xE9,Jos\\xE9");
+    EXPECT_EQ(render_raw("\r\na,\"b\nc\",d"), "a,\"b\nc\",d");
+    EXPECT_EQ(render_raw("\rx"), "x");
+    EXPECT_EQ(render_raw("\n\nx"), "\nx");  // only one line end belongs to the record before
+    EXPECT_EQ(render_raw(std::string_view("a\0b", 3)), "a\\x00b");
+    EXPECT_EQ(render_raw("Jos\xC3\xA9"), "Jos\xC3\xA9");  // valid UTF-8 stays as it is
+    EXPECT_EQ(render_raw(""), "");
+}
+
+TEST(RenderRaw, CutsLongRecordsOnACharacterBoundary)
+{
+    using outreach::csv::render_raw;
+    EXPECT_EQ(render_raw("abcdef", 4), "abcd...");
+    EXPECT_EQ(render_raw("abcd", 4), "abcd");
+    EXPECT_EQ(render_raw("ab\xC3\xA9z", 3), "ab...");  // does not split the é
+    EXPECT_EQ(render_raw("\xFF\xFF\xFF", 4), "\\xFF...");
+}
+
+}  // namespace

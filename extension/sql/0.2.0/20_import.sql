@@ -12,14 +12,15 @@
 -- All three end in outreach.import_staged, so a file gives identical results whichever way it came.
 
 CREATE FUNCTION outreach.parse_csv(data bytea, delimiter text DEFAULT ',')
-    RETURNS TABLE (row_number bigint, line_number bigint, fields text[], problem text)
+    RETURNS TABLE (row_number bigint, line_number bigint, fields text[], problem text, raw text)
     AS 'MODULE_PATHNAME', 'outreach_parse_csv'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.parse_csv(bytea, text) IS
     'RFC 4180 CSV as rows: row_number 0 is the header, data rows count from 1; line_number is the line a row starts on. '
     'A row is either fields or a problem (invalid UTF-8, a NUL byte, an unterminated or stray quote, a field over 1 MiB, '
-    'a field count different from the header''s) naming the row, line and field. A UTF-8 BOM is skipped; quoted fields may '
-    'span lines; CRLF, LF and CR line ends are all accepted. The parser outreachd import uses.';
+    'a field count different from the header''s) naming the row, line and field, with raw: the record as written (bytes that '
+    'are not UTF-8 shown as \xNN, cut at 2000 bytes). A UTF-8 BOM is skipped; quoted fields may span lines; CRLF, LF and CR '
+    'line ends are all accepted. The parser outreachd import uses.';
 
 CREATE FUNCTION outreach.header_key(header text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_header_key'

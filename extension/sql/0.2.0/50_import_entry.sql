@@ -219,8 +219,8 @@ BEGIN
             USING ERRCODE = 'invalid_text_representation';
     END IF;
     PERFORM outreach.set_import_headers(team_id, id, header);
-    INSERT INTO outreach.import_errors (team_id, data_source_id, row_number, line_number, field, severity, reason)
-    SELECT team_id, id, p.row_number, p.line_number, NULL, 'rejected', p.problem
+    INSERT INTO outreach.import_errors (team_id, data_source_id, row_number, line_number, field, severity, reason, value)
+    SELECT team_id, id, p.row_number, p.line_number, NULL, 'rejected', p.problem, p.raw
     FROM _outreach_parsed p WHERE p.row_number > 0 AND p.problem IS NOT NULL;
     DELETE FROM _outreach_parsed p WHERE p.row_number = 0 OR p.problem IS NOT NULL;
     RETURN outreach.import_staged(team_id, id, '_outreach_parsed'::regclass);
