@@ -66,28 +66,31 @@ COMMENT ON FUNCTION outreach.parse_money(text) IS
 CREATE FUNCTION outreach.import_fields() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ARRAY['companyName', 'ownerFirstName', 'ownerLastName', 'phone', 'email', 'sicCode', 'naicsCode', 'employeeCount',
-             'annualRevenue', 'street', 'city', 'state', 'zip'];
+             'annualRevenue', 'street', 'city', 'state', 'zip', 'streetNumber', 'street2'];
 COMMENT ON FUNCTION outreach.import_fields() IS
-    'The fields an import maps columns to: companyName, ownerFirstName, ownerLastName, phone, email, sicCode, naicsCode, '
-    'employeeCount, annualRevenue, street, city, state, zip.';
+    'The fields an import maps columns to: the SOP''s companyName, ownerFirstName, ownerLastName, phone, email, sicCode, '
+    'naicsCode, employeeCount, annualRevenue, street, city, state, zip; and, for lists that split the street line, '
+    'streetNumber and street2 (joined to street as one line before it is normalized).';
 
 -- The built-in usdatabiz preset: each field, the header names it is known by (first found wins).
 CREATE FUNCTION outreach.builtin_preset_usdatabiz() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN '{
     "companyName":    ["companyName", "company", "businessName", "business", "organizationName", "organization", "accountName"],
-    "ownerFirstName": ["ownerFirstName", "firstName", "contactFirstName", "first", "fname", "givenName"],
+    "ownerFirstName": ["ownerFirstName", "firstName", "contactFirstName", "first", "fname", "givenName", "forename"],
     "ownerLastName":  ["ownerLastName", "lastName", "contactLastName", "last", "lname", "surname", "familyName"],
-    "phone":          ["phone", "phoneNumber", "businessPhone", "telephone", "tel", "contactPhone", "mobile", "mobilePhone", "cell", "cellPhone"],
+    "phone":          ["phone", "phoneNumber", "businessPhone", "telephone", "telephoneNumber", "tel", "contactPhone", "mobile", "mobilePhone", "cell", "cellPhone", "homePhone", "workPhone"],
     "email":          ["email", "emailAddress", "contactEmail", "businessEmail", "mail"],
     "sicCode":        ["sicCode", "sic", "primarySicCode", "sicCode4"],
     "naicsCode":      ["naicsCode", "naics", "primaryNaicsCode"],
     "employeeCount":  ["employeeCount", "employees", "numberOfEmployees", "employeeSize", "employeeSizeActual", "empCount"],
     "annualRevenue":  ["annualRevenue", "revenue", "annualSales", "salesVolume", "salesVolumeActual"],
-    "street":         ["street", "address", "streetAddress", "address1", "addressLine1", "mailingAddress", "physicalAddress"],
-    "city":           ["city", "town", "mailingCity", "physicalCity"],
+    "street":         ["street", "address", "streetAddress", "address1", "addressLine1", "mailingAddress", "physicalAddress", "streetName"],
+    "city":           ["city", "town", "mailingCity", "physicalCity", "suburb", "locality"],
     "state":          ["state", "stateCode", "province", "mailingState", "physicalState"],
-    "zip":            ["zip", "zipCode", "postalCode", "zip5", "postcode", "mailingZip", "physicalZip"]
+    "zip":            ["zip", "zipCode", "postalCode", "zip5", "postcode", "mailingZip", "physicalZip"],
+    "streetNumber":   ["streetNumber", "houseNumber", "streetNo", "houseNo"],
+    "street2":        ["street2", "address2", "addressLine2", "unit", "suite", "apartment"]
 }'::jsonb;
 COMMENT ON FUNCTION outreach.builtin_preset_usdatabiz() IS
     'The mapping every team''s usdatabiz preset starts from (see import_lead_presets).';

@@ -21,6 +21,8 @@
 --                                                         names or two nameless rows, else review)
 --       names agree + street and ZIP/city    merge 90
 --       names agree + ZIP                    review 70
+--       same surname and full address, first
+--         names alike (Jaro-Winkler >= 0.8)    review 75   (Elly/Ellie, or a household's Mark/Mary)
 --       business name exact + same place     merge 95    (same ZIP, phone, street, or city when a ZIP is missing)
 --       business name misspelt + phone,
 --         or + street and ZIP                merge 90    (every word within Jaro-Winkler 0.88)
@@ -316,7 +318,7 @@ BEGIN
     )
     SELECT d.a_node, d.b_node, d.a_obs, d.b_obs, d.action, d.rule,
            CASE d.rule WHEN 'phone' THEN 100 WHEN 'shared_phone' THEN 100 WHEN 'email' THEN 95 WHEN 'shared_email' THEN 95
-                       WHEN 'name_address' THEN 90 ELSE 70 END AS confidence,
+                       WHEN 'name_address' THEN 90 WHEN 'similar_name_address' THEN 75 ELSE 70 END AS confidence,
            d.total_w,
            jsonb_build_object('rule', d.rule, 'first_name', d.first_l, 'last_name', d.last_l, 'names_swapped', d.swapped,
                               'phone', d.phone_l, 'email', d.email_l, 'street', d.street_l, 'zip', d.zip_l,
@@ -324,7 +326,8 @@ BEGIN
                               'match_probability', round((1 / (1 + 2 ^ (-(d.total_w + prior_w))))::numeric, 4),
                               'compared', jsonb_build_array(d.a_obs, d.b_obs)) AS evidence
     FROM (
-        SELECT j.*, CASE WHEN j.rule IN ('shared_phone', 'shared_email', 'name_zip') THEN 'review' ELSE 'merge' END AS action
+        SELECT j.*, CASE WHEN j.rule IN ('shared_phone', 'shared_email', 'name_zip', 'similar_name_address') THEN 'review'
+                         ELSE 'merge' END AS action
         FROM (
             SELECT x.*,
                    CASE WHEN x.phone_l = 'exact' THEN CASE WHEN x.names_contradict THEN 'shared_phone' ELSE 'phone' END
@@ -334,6 +337,10 @@ BEGIN
                                  ELSE 'shared_email' END
                         WHEN x.names_agree AND x.address_full THEN 'name_address'
                         WHEN x.names_agree AND x.zip_l = 'exact' THEN 'name_zip'
+                        -- same surname at the same address, first names alike but not close enough
+                        -- to say (Elly / Ellie, or Mark / Mary of one household): an operator decides
+                        WHEN x.address_full AND x.last_l IN ('exact', 'close') AND x.first_l = 'different'
+                             AND outreach.jaro_winkler(x.a_first1, x.b_first1) >= 0.8 THEN 'similar_name_address'
                    END AS rule
             FROM judged x
         ) j

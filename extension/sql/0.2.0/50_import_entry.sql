@@ -91,6 +91,11 @@ BEGIN
     PERFORM outreach.drop_temp_tables(ARRAY['_outreach_raw', '_outreach_in']);
     EXECUTE format('CREATE TEMP TABLE _outreach_raw ON COMMIT DROP AS
                     SELECT s.row_number, s.line_number, s.fields, cardinality(s.fields) AS nfields %s FROM %s s', field_sql, staged);
+    -- lists that split the street line (house number, unit) are read as one line
+    IF cols ?| ARRAY['streetNumber', 'street2'] THEN
+        UPDATE _outreach_raw SET street = nullif(concat_ws(' ', "streetNumber", street, street2), '')
+        WHERE "streetNumber" IS NOT NULL OR street2 IS NOT NULL;
+    END IF;
 
     ANALYZE _outreach_raw;
     -- rows whose column count does not fit the header are rejected whole
