@@ -103,3 +103,24 @@ FROM outreach.leads WHERE is_active;
 RESET outreach.team_id;
 RESET ROLE;
 DROP ROLE unmerge_operator;
+
+-- A decision stands: after Ann Ruiz (1) and Ann Ruiz (2) are un-merged, a third Ann Ruiz opens a
+-- review with each; merging her with the first is fine, but then merging her with the second would
+-- join the two the operator separated, and is refused; 'distinct' settles that review instead.
+INSERT INTO outreach.teams (team_id, name) VALUES ('unm2', 'Decisions stand');
+TRUNCATE leads_file;
+COPY leads_file FROM STDIN WITH (FORMAT csv);
+1,,Ann,Ruiz,(720) 555-0102,,22 Oak St,Denver,CO,80203
+2,,Ann,Ruiz,(720) 555-0102,,40 Pine St,Denver,CO,80203
+\.
+SELECT personas_merged FROM outreach.import_relation('unm2', 'leads_file');
+SELECT source_records_moved FROM outreach.unmerge_persona('unm2', (SELECT max(merge_id) FROM outreach.persona_merge_history WHERE team_id = 'unm2'));
+TRUNCATE leads_file;
+COPY leads_file FROM STDIN WITH (FORMAT csv);
+1,,Ann,Ruiz,,,99 Elm St,Denver,CO,80203
+\.
+SELECT reviews_opened FROM outreach.import_relation('unm2', 'leads_file');
+SELECT state FROM outreach.resolve_match_review('unm2', (SELECT min(review_id) FROM outreach.match_reviews WHERE team_id = 'unm2' AND state = 'open'), 'merge');
+SELECT pg_temp.error_of($$SELECT outreach.resolve_match_review('unm2', (SELECT min(review_id) FROM outreach.match_reviews WHERE team_id = 'unm2' AND state = 'open'), 'merge')$$);
+SELECT pg_temp.error_of($$SELECT outreach.resolve_match_review('unm2', (SELECT min(review_id) FROM outreach.match_reviews WHERE team_id = 'unm2' AND state = 'open'), 'distinct')$$);
+SELECT count(DISTINCT canonical_id) AS ann_ruiz_personas FROM outreach.personas WHERE team_id = 'unm2';

@@ -168,6 +168,59 @@ $fn$;
 COMMENT ON FUNCTION outreach.relink_leads(text, bigint[], bigint[]) IS
     'Internal: gives source records of these personas/businesses the active lead of their (persona, business) pair.';
 
+-- The surviving entity of a persona or business row.
+CREATE FUNCTION outreach.canonical_of(team_id text, entity text, id bigint) RETURNS bigint
+    LANGUAGE sql STABLE
+RETURN CASE entity
+    WHEN 'persona' THEN (SELECT p.canonical_id FROM outreach.personas p
+                         WHERE p.team_id = canonical_of.team_id AND p.persona_id = canonical_of.id)
+    WHEN 'business' THEN (SELECT b.canonical_id FROM outreach.businesses b
+                          WHERE b.team_id = canonical_of.team_id AND b.business_id = canonical_of.id)
+END;
+COMMENT ON FUNCTION outreach.canonical_of(text, text, bigint) IS
+    'The surviving entity (canonical_id) of a persona or business (entity ''persona'' or ''business''), or NULL.';
+
+-- The merged row of an undone merge and everything merged into it since: all of them are merged
+-- rows of the current survivor (the partial canonical index finds them), linked by merged_into.
+CREATE FUNCTION outreach.merge_subtree(team_id text, entity text, merged_id bigint, survivor bigint) RETURNS bigint[]
+    LANGUAGE sql STABLE
+BEGIN ATOMIC
+    WITH RECURSIVE members AS MATERIALIZED (
+        SELECT p.persona_id AS id, p.merged_into FROM outreach.personas p
+        WHERE entity = 'persona' AND p.team_id = merge_subtree.team_id AND p.canonical_id = survivor AND NOT p.is_active
+        UNION ALL
+        SELECT b.business_id, b.merged_into FROM outreach.businesses b
+        WHERE entity = 'business' AND b.team_id = merge_subtree.team_id AND b.canonical_id = survivor AND NOT b.is_active
+    ),
+    tree AS (
+        SELECT merge_subtree.merged_id AS id
+        UNION
+        SELECT m.id FROM members m JOIN tree t ON m.merged_into = t.id
+    )
+    SELECT array_agg(tree.id) FROM tree;
+END;
+COMMENT ON FUNCTION outreach.merge_subtree(text, text, bigint, bigint) IS
+    'Internal: a merged persona or business and every row merged into it since, as they stand under their current survivor.';
+
+-- After an undo: the merge is marked undone by the caller; the pair is recorded as distinct so
+-- that no later import or operator merges them again.
+CREATE FUNCTION outreach.record_distinct(team_id text, entity text, survivor_id bigint, merged_id bigint, confidence integer,
+                                         match_weight double precision, rule text, evidence jsonb, merge_id bigint)
+    RETURNS void
+    LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO outreach.match_reviews AS r (team_id, entity, left_id, right_id, confidence, match_weight, rule, evidence,
+                                             state, merge_id, decided_at, decided_by)
+    VALUES (record_distinct.team_id, record_distinct.entity, least(record_distinct.survivor_id, record_distinct.merged_id),
+            greatest(record_distinct.survivor_id, record_distinct.merged_id), record_distinct.confidence,
+            record_distinct.match_weight, record_distinct.rule, record_distinct.evidence, 'distinct', record_distinct.merge_id,
+            clock_timestamp(), current_user)
+    ON CONFLICT ON CONSTRAINT match_reviews_team_id_entity_left_id_right_id_key
+    DO UPDATE SET state = 'distinct', decided_at = clock_timestamp(), decided_by = current_user;
+END;
+COMMENT ON FUNCTION outreach.record_distinct(text, text, bigint, bigint, integer, double precision, text, jsonb, bigint) IS
+    'Internal: records a pair as distinct in match_reviews (after an unmerge).';
+
 -- Undo of one persona merge.
 CREATE FUNCTION outreach.unmerge_persona(team_id text, merge_id bigint)
     RETURNS TABLE (persona_id bigint, restored_persona_id bigint, source_records_moved bigint)
@@ -192,20 +245,8 @@ BEGIN
         RAISE EXCEPTION 'persona merge % was already undone', merge_id
             USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Undone at %s by %s.', h.undone_at, h.undone_by);
     END IF;
-    SELECT p.canonical_id INTO current_survivor FROM outreach.personas p
-    WHERE p.team_id = unmerge_persona.team_id AND p.persona_id = h.merged_id;
-    -- the merged row and everything merged into it since: all of them are merged rows of the
-    -- current survivor (the partial canonical index finds them), linked by merged_into
-    WITH RECURSIVE members AS MATERIALIZED (
-        SELECT p.persona_id AS id, p.merged_into FROM outreach.personas p
-        WHERE p.team_id = unmerge_persona.team_id AND p.canonical_id = current_survivor AND NOT p.is_active
-    ),
-    tree AS (
-        SELECT h.merged_id AS id
-        UNION
-        SELECT m.id FROM members m JOIN tree t ON m.merged_into = t.id
-    )
-    SELECT array_agg(id) INTO subtree FROM tree;
+    current_survivor := outreach.canonical_of(team_id, 'persona', h.merged_id);
+    subtree := outreach.merge_subtree(team_id, 'persona', h.merged_id, current_survivor);
 
     UPDATE outreach.personas p SET is_active = true, merged_into = NULL, canonical_id = h.merged_id
     WHERE p.team_id = unmerge_persona.team_id AND p.persona_id = h.merged_id;
@@ -225,12 +266,8 @@ BEGIN
     UPDATE outreach.persona_merge_history m SET undone_at = clock_timestamp(), undone_by = current_user
     WHERE m.team_id = unmerge_persona.team_id AND m.merge_id = unmerge_persona.merge_id;
     -- never merged again automatically: the pair is on record as distinct people
-    INSERT INTO outreach.match_reviews AS r (team_id, entity, left_id, right_id, confidence, match_weight, rule, evidence,
-                                             state, merge_id, decided_at, decided_by)
-    VALUES (team_id, 'persona', least(h.survivor_id, h.merged_id), greatest(h.survivor_id, h.merged_id), h.confidence,
-            h.match_weight, h.rule, h.evidence, 'distinct', h.merge_id, clock_timestamp(), current_user)
-    ON CONFLICT ON CONSTRAINT match_reviews_team_id_entity_left_id_right_id_key
-    DO UPDATE SET state = 'distinct', decided_at = clock_timestamp(), decided_by = current_user;
+    PERFORM outreach.record_distinct(team_id, 'persona', h.survivor_id, h.merged_id, h.confidence, h.match_weight, h.rule,
+                                     h.evidence, h.merge_id);
 
     persona_id := current_survivor;
     restored_persona_id := h.merged_id;
@@ -267,20 +304,8 @@ BEGIN
         RAISE EXCEPTION 'business merge % was already undone', merge_id
             USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Undone at %s by %s.', h.undone_at, h.undone_by);
     END IF;
-    SELECT b.canonical_id INTO current_survivor FROM outreach.businesses b
-    WHERE b.team_id = unmerge_business.team_id AND b.business_id = h.merged_id;
-    -- the merged row and everything merged into it since: all of them are merged rows of the
-    -- current survivor (the partial canonical index finds them), linked by merged_into
-    WITH RECURSIVE members AS MATERIALIZED (
-        SELECT b.business_id AS id, b.merged_into FROM outreach.businesses b
-        WHERE b.team_id = unmerge_business.team_id AND b.canonical_id = current_survivor AND NOT b.is_active
-    ),
-    tree AS (
-        SELECT h.merged_id AS id
-        UNION
-        SELECT m.id FROM members m JOIN tree t ON m.merged_into = t.id
-    )
-    SELECT array_agg(id) INTO subtree FROM tree;
+    current_survivor := outreach.canonical_of(team_id, 'business', h.merged_id);
+    subtree := outreach.merge_subtree(team_id, 'business', h.merged_id, current_survivor);
 
     UPDATE outreach.businesses b SET is_active = true, merged_into = NULL, canonical_id = h.merged_id
     WHERE b.team_id = unmerge_business.team_id AND b.business_id = h.merged_id;
@@ -295,12 +320,8 @@ BEGIN
 
     UPDATE outreach.business_merge_history m SET undone_at = clock_timestamp(), undone_by = current_user
     WHERE m.team_id = unmerge_business.team_id AND m.merge_id = unmerge_business.merge_id;
-    INSERT INTO outreach.match_reviews AS r (team_id, entity, left_id, right_id, confidence, match_weight, rule, evidence,
-                                             state, merge_id, decided_at, decided_by)
-    VALUES (team_id, 'business', least(h.survivor_id, h.merged_id), greatest(h.survivor_id, h.merged_id), h.confidence,
-            h.match_weight, h.rule, h.evidence, 'distinct', h.merge_id, clock_timestamp(), current_user)
-    ON CONFLICT ON CONSTRAINT match_reviews_team_id_entity_left_id_right_id_key
-    DO UPDATE SET state = 'distinct', decided_at = clock_timestamp(), decided_by = current_user;
+    PERFORM outreach.record_distinct(team_id, 'business', h.survivor_id, h.merged_id, h.confidence, h.match_weight, h.rule,
+                                     h.evidence, h.merge_id);
 
     business_id := current_survivor;
     restored_business_id := h.merged_id;
@@ -339,24 +360,18 @@ BEGIN
         RAISE EXCEPTION 'match review % was already decided (%)', review_id, r.state USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
 
+    -- the entities the two sides belong to now
+    a := outreach.canonical_of(team_id, r.entity, r.left_id);
+    b := outreach.canonical_of(team_id, r.entity, r.right_id);
+
     IF decision = 'merge' THEN
-        IF r.entity = 'persona' THEN
-            SELECT canonical_id INTO a FROM outreach.personas p WHERE p.team_id = r.team_id AND p.persona_id = r.left_id;
-            SELECT canonical_id INTO b FROM outreach.personas p WHERE p.team_id = r.team_id AND p.persona_id = r.right_id;
-        ELSE
-            SELECT canonical_id INTO a FROM outreach.businesses x WHERE x.team_id = r.team_id AND x.business_id = r.left_id;
-            SELECT canonical_id INTO b FROM outreach.businesses x WHERE x.team_id = r.team_id AND x.business_id = r.right_id;
-        END IF;
         -- an earlier decision that members of the two are different people stands
         IF a <> b AND EXISTS (
             SELECT 1 FROM outreach.match_reviews d
-            LEFT JOIN outreach.personas pl ON r.entity = 'persona' AND pl.team_id = d.team_id AND pl.persona_id = d.left_id
-            LEFT JOIN outreach.personas pr ON r.entity = 'persona' AND pr.team_id = d.team_id AND pr.persona_id = d.right_id
-            LEFT JOIN outreach.businesses bl ON r.entity = 'business' AND bl.team_id = d.team_id AND bl.business_id = d.left_id
-            LEFT JOIN outreach.businesses br ON r.entity = 'business' AND br.team_id = d.team_id AND br.business_id = d.right_id
+            CROSS JOIN LATERAL (SELECT outreach.canonical_of(d.team_id, d.entity, d.left_id) AS lft,
+                                       outreach.canonical_of(d.team_id, d.entity, d.right_id) AS rgt) c
             WHERE d.team_id = r.team_id AND d.entity = r.entity AND d.state = 'distinct'
-              AND ARRAY[coalesce(pl.canonical_id, bl.canonical_id), coalesce(pr.canonical_id, br.canonical_id)] <@ ARRAY[a, b]
-              AND coalesce(pl.canonical_id, bl.canonical_id) <> coalesce(pr.canonical_id, br.canonical_id)) THEN
+              AND ARRAY[c.lft, c.rgt] <@ ARRAY[a, b] AND c.lft <> c.rgt) THEN
             RAISE EXCEPTION 'match review %: these % were declared distinct (or un-merged) before', review_id,
                 CASE r.entity WHEN 'persona' THEN 'people' ELSE 'businesses' END
                 USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -381,13 +396,6 @@ BEGIN
     END IF;
 
     IF decision = 'distinct' THEN
-        IF r.entity = 'persona' THEN
-            SELECT canonical_id INTO a FROM outreach.personas p WHERE p.team_id = r.team_id AND p.persona_id = r.left_id;
-            SELECT canonical_id INTO b FROM outreach.personas p WHERE p.team_id = r.team_id AND p.persona_id = r.right_id;
-        ELSE
-            SELECT canonical_id INTO a FROM outreach.businesses x WHERE x.team_id = r.team_id AND x.business_id = r.left_id;
-            SELECT canonical_id INTO b FROM outreach.businesses x WHERE x.team_id = r.team_id AND x.business_id = r.right_id;
-        END IF;
         IF a = b THEN
             RAISE EXCEPTION 'match review %: the two are already one % (merged since the review was opened)', review_id,
                 CASE r.entity WHEN 'persona' THEN 'persona' ELSE 'business' END

@@ -284,7 +284,10 @@ GRANT EXECUTE ON FUNCTION outreach.unmerge_persona(text, bigint), outreach.unmer
 -- (whose table privileges and row-level security still apply) may run them.
 REVOKE EXECUTE ON FUNCTION outreach.merge_leads(text), outreach.apply_merges(text, text, bigint[], bigint[]),
     outreach.relink_leads(text, bigint[], bigint[]), outreach.resolve_load(text, bigint),
-    outreach.drop_temp_tables(text[]) FROM PUBLIC;
+    outreach.drop_temp_tables(text[]), outreach.merge_subtree(text, text, bigint, bigint),
+    outreach.record_distinct(text, text, bigint, bigint, integer, double precision, text, jsonb, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION outreach.merge_leads(text), outreach.apply_merges(text, text, bigint[], bigint[]),
     outreach.relink_leads(text, bigint[], bigint[]), outreach.resolve_load(text, bigint),
-    outreach.drop_temp_tables(text[]) TO outreach_operator, outreach_admin;
+    outreach.drop_temp_tables(text[]), outreach.merge_subtree(text, text, bigint, bigint),
+    outreach.record_distinct(text, text, bigint, bigint, integer, double precision, text, jsonb, bigint)
+    TO outreach_operator, outreach_admin;
