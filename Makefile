@@ -7,7 +7,7 @@
 # the upgrade script from the previous release is that version's directory alone. So a fresh
 # install is, by construction, the released install plus each upgrade (sql/upgrade.sql checks the
 # catalogs agree). Released directories are never edited.
-RELEASES     = 0.1.0 0.2.0
+RELEASES     = 0.1.0 0.2.0 0.3.0
 EXTVERSION   = $(lastword $(RELEASES))
 PG_CONFIG   ?= pg_config
 
@@ -18,7 +18,7 @@ OBJS         = $(patsubst %.cpp,%.o,$(sort $(wildcard extension/core/*.cpp) $(wi
                $(GENERATED:.cpp=.o)
 DATA         = extension/pg_outreach.control
 DATA_built   = $(foreach v,$(RELEASES),extension/pg_outreach--$(v).sql) \
-               extension/pg_outreach--0.1.0--0.2.0.sql
+               extension/pg_outreach--0.1.0--0.2.0.sql extension/pg_outreach--0.2.0--0.3.0.sql
 EXTRA_CLEAN  = $(GENERATED) extension/pg_outreach--*.sql
 
 # pg_regress: one file per capability under sql/ with its expected output under expected/.
@@ -40,18 +40,27 @@ include $(PGXS)
 release_sources = $(sort $(wildcard extension/sql/$(1)/*.sql))
 
 # A released install script never changes: its checksum is recorded in extension/sql/RELEASED.
+check_released = want=$$(awk -v v="$(1)" '$$1 == v {print $$2}' extension/sql/RELEASED); \
+	 got=$$(sha256sum $@ | cut -d' ' -f1); \
+	 if [ -n "$$want" ] && [ "$$want" != "$$got" ]; then \
+	     echo "extension/sql/$(1)/ (or an earlier release) was edited: released scripts must not change (sha256 $$got, released $$want)" >&2; \
+	     rm -f $@; exit 1; fi
+
 extension/pg_outreach--0.1.0.sql: $(call release_sources,0.1.0) extension/sql/RELEASED
 	cat $(call release_sources,0.1.0) > $@
-	@want=$$(awk '$$1 == "0.1.0" {print $$2}' extension/sql/RELEASED); \
-	 got=$$(sha256sum $@ | cut -d' ' -f1); \
-	 if [ "$$want" != "$$got" ]; then \
-	     echo "extension/sql/0.1.0/ was edited: released scripts must not change (sha256 $$got, released $$want)" >&2; \
-	     rm -f $@; exit 1; fi
-extension/pg_outreach--0.2.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0)
+	@$(call check_released,0.1.0)
+extension/pg_outreach--0.2.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0) extension/sql/RELEASED
+	cat $(call release_sources,0.1.0) $(call release_sources,0.2.0) > $@
+	@$(call check_released,0.2.0)
+extension/pg_outreach--0.3.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0) $(call release_sources,0.3.0)
 	cat $^ > $@
 extension/pg_outreach--0.1.0--0.2.0.sql: $(call release_sources,0.2.0)
 	printf '%s\n' '-- pg_outreach 0.1.0 -> 0.2.0, built from extension/sql/0.2.0/ (see the Makefile).' \
 	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.2.0''" to load this file. \quit' > $@
+	cat $^ >> $@
+extension/pg_outreach--0.2.0--0.3.0.sql: $(call release_sources,0.3.0)
+	printf '%s\n' '-- pg_outreach 0.2.0 -> 0.3.0, built from extension/sql/0.3.0/ (see the Makefile).' \
+	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.3.0''" to load this file. \quit' > $@
 	cat $^ >> $@
 
 # The shipped reference CSVs, embedded in the library.

@@ -73,6 +73,12 @@ SELECT extversion FROM pg_extension WHERE extname = 'pg_outreach';
 ALTER EXTENSION pg_outreach UPDATE;
 SELECT extversion, outreach.library_version() = extversion AS library_matches FROM pg_extension WHERE extname = 'pg_outreach';
 SELECT team_id, name FROM outreach.import_lead_presets;
+-- ... and the scoring weights, quiet-hour rules, state bans and limits of 0.3.0
+SELECT (SELECT sum(points) FROM outreach.score_weights WHERE team_id = 'before') AS score_points,
+       (SELECT count(*) FROM outreach.quiet_hour_rules WHERE team_id = 'before') AS quiet_hour_rules,
+       (SELECT array_agg(state) FROM outreach.state_bans WHERE team_id = 'before') AS banned,
+       (SELECT frequency_cap FROM outreach.compliance_settings WHERE team_id = 'before') AS frequency_cap,
+       (SELECT daily_cap FROM outreach.sender_limits WHERE team_id = 'before') AS daily_cap;
 CREATE TABLE public.upgraded AS SELECT * FROM public.outreach_catalog();
 
 DROP EXTENSION pg_outreach;

@@ -1,0 +1,1 @@
+-- ---- pg_outreach 0.3.0: scoring, campaign preparation and the compliance gate (issue 5) ---------

@@ -1,0 +1,278 @@
+-- Step 4b of the journey (design.md §3): what a lead is worth, kept current by triggers and
+-- explainable component by component, and the one-row card an operator works from.
+
+ALTER TABLE outreach.leads
+    ADD COLUMN status text NOT NULL DEFAULT 'new'
+        CHECK (status IN ('new', 'contacted', 'engaged', 'qualified', 'converted', 'not_interested', 'do_not_contact', 'bad_data')),
+    ADD COLUMN tags text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN enrichment_status text NOT NULL DEFAULT 'not_enriched'
+        CHECK (enrichment_status IN ('not_enriched', 'pending', 'enriched', 'failed')),
+    ADD COLUMN score integer NOT NULL DEFAULT 0,
+    ADD COLUMN score_updated_at timestamptz,
+    ADD COLUMN last_contacted_at timestamptz;
+COMMENT ON COLUMN outreach.leads.status IS
+    'Where the lead is in the journey: new, contacted, engaged, qualified, converted, not_interested, do_not_contact (never '
+    'texted: outreach.can_send says suppressed), bad_data.';
+COMMENT ON COLUMN outreach.leads.tags IS 'Free labels a team filters campaigns by (campaign criteria tags / exclude_tags).';
+COMMENT ON COLUMN outreach.leads.score IS
+    'Sum of the earned components of outreach.explain_score (weights in outreach.score_weights); kept current by triggers on '
+    'leads, personas, businesses, persona_phones, persona_emails, source_records and score_weights.';
+COMMENT ON COLUMN outreach.leads.last_contacted_at IS 'When the lead was last texted (set by the sending side).';
+
+-- Points per scoring component, per team. Every team starts with the defaults below and may edit
+-- them (a change rescored every lead of the team). The rule of each component is fixed (see
+-- outreach.lead_score_components); its points are the team's.
+CREATE TABLE outreach.score_weights (
+    team_id     text NOT NULL REFERENCES outreach.teams (team_id) ON DELETE CASCADE,
+    component   text NOT NULL CHECK (component IN ('valid_phone', 'email', 'full_name', 'business_name', 'street_address',
+                                                   'industry', 'employees_5_plus', 'revenue_250k', 'revenue_1m', 'enriched',
+                                                   'multiple_sources', 'engaged')),
+    points      integer NOT NULL CHECK (points BETWEEN -1000 AND 1000),
+    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (team_id, component)
+);
+COMMENT ON TABLE outreach.score_weights IS
+    'Points of each lead-scoring component for a team (outreach.default_score_weights() are the defaults every team starts '
+    'with; they add up to 100). Changing a row rescores the team''s leads.';
+
+-- The default points; the sum is 100 so that a score reads as a percentage of an ideal lead.
+CREATE FUNCTION outreach.default_score_weights()
+    RETURNS TABLE (component text, points integer, description text)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    VALUES ('valid_phone', 20, 'the lead has a valid phone number to text'),
+           ('email', 10, 'a valid e-mail address is known'),
+           ('full_name', 10, 'first and last name of the owner are known'),
+           ('business_name', 5, 'the company is known'),
+           ('street_address', 10, 'a street address with a ZIP code is known'),
+           ('industry', 5, 'a SIC or NAICS code is known'),
+           ('employees_5_plus', 5, 'the company has 5 or more employees'),
+           ('revenue_250k', 5, 'annual revenue of $250,000 or more'),
+           ('revenue_1m', 5, 'annual revenue of $1,000,000 or more (on top of revenue_250k)'),
+           ('enriched', 10, 'enrichment completed (enrichment_status = enriched)'),
+           ('multiple_sources', 5, 'two or more imported rows agree on this lead'),
+           ('engaged', 10, 'the lead replied with interest (status engaged or qualified)')
+$fn$;
+COMMENT ON FUNCTION outreach.default_score_weights() IS 'The scoring components, their default points (summing to 100) and what each rewards.';
+
+CREATE FUNCTION outreach.teams_seed_score_weights() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    INSERT INTO outreach.score_weights (team_id, component, points)
+    SELECT NEW.team_id, d.component, d.points FROM outreach.default_score_weights() d
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION outreach.teams_seed_score_weights() FROM PUBLIC;
+CREATE TRIGGER seed_score_weights AFTER INSERT ON outreach.teams
+    FOR EACH ROW EXECUTE FUNCTION outreach.teams_seed_score_weights();
+
+-- Who a lead is and where, as the rest of the journey needs it: the number to text (the
+-- surviving persona's own, else the first one seen for it), the state (persona, business, ZIP,
+-- then the phone's area code) and the ZIP.
+CREATE VIEW outreach.lead_targets WITH (security_invoker = true) AS
+SELECT l.team_id, l.lead_id, l.persona_id, l.business_id, l.status, l.tags, l.score,
+       coalesce(p.normalized_phone,
+                (SELECT pp.normalized_phone FROM outreach.persona_phones pp
+                 WHERE pp.team_id = l.team_id AND pp.persona_id = l.persona_id ORDER BY pp.phone_id LIMIT 1)) AS phone,
+       coalesce(p.normalized_zip, b.normalized_zip) AS zip,
+       coalesce(p.normalized_state, b.normalized_state, z.state) AS state
+FROM outreach.leads l
+JOIN outreach.personas p ON p.team_id = l.team_id AND p.persona_id = l.persona_id
+LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.business_id
+LEFT JOIN outreach.zip_codes z ON z.zip = coalesce(p.normalized_zip, b.normalized_zip)
+WHERE l.is_active;
+COMMENT ON VIEW outreach.lead_targets IS
+    'Active leads with the number they are texted on (E.164), their ZIP and state: the input of scheduling and of outreach.can_send.';
+
+-- Every component of every given lead: earned or not, and the points it carries. Set-based: the
+-- triggers pass all the leads a statement touched at once.
+CREATE FUNCTION outreach.lead_score_components(team_ids text[], lead_ids bigint[])
+    RETURNS TABLE (team_id text, lead_id bigint, component text, earned boolean, points integer, detail text)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    WITH k AS (SELECT DISTINCT u.team_id, u.lead_id FROM unnest(team_ids, lead_ids) AS u (team_id, lead_id)),
+    f AS (
+        SELECT l.team_id, l.lead_id, l.status, l.enrichment_status,
+               t.phone,
+               coalesce(p.normalized_email,
+                        (SELECT e.normalized_email FROM outreach.persona_emails e
+                         WHERE e.team_id = l.team_id AND e.persona_id = l.persona_id ORDER BY e.email_id LIMIT 1)) AS email,
+               p.first_name, p.last_name, b.name AS business, coalesce(p.normalized_street, b.normalized_street) AS street,
+               t.zip, coalesce(b.sic_code, b.naics_code) AS industry, b.employee_count, b.annual_revenue,
+               (SELECT count(*) FROM outreach.source_records s
+                WHERE s.team_id = l.team_id AND s.persona_id = l.persona_id AND s.lead_id = l.lead_id) AS sources
+        FROM k
+        JOIN outreach.leads l ON l.team_id = k.team_id AND l.lead_id = k.lead_id
+        JOIN outreach.lead_targets t ON t.team_id = l.team_id AND t.lead_id = l.lead_id
+        JOIN outreach.personas p ON p.team_id = l.team_id AND p.persona_id = l.persona_id
+        LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.business_id
+    )
+    SELECT f.team_id, f.lead_id, c.component, c.earned, coalesce(w.points, 0), c.detail
+    FROM f
+    CROSS JOIN LATERAL (VALUES
+        ('valid_phone', f.phone IS NOT NULL, coalesce(f.phone, 'no valid phone')),
+        ('email', f.email IS NOT NULL, coalesce(f.email, 'no e-mail')),
+        ('full_name', f.first_name IS NOT NULL AND f.last_name IS NOT NULL,
+         coalesce(concat_ws(' ', f.first_name, f.last_name), '') || CASE WHEN f.first_name IS NULL OR f.last_name IS NULL THEN ' (incomplete)' ELSE '' END),
+        ('business_name', f.business IS NOT NULL, coalesce(f.business, 'no company')),
+        ('street_address', f.street IS NOT NULL AND f.zip IS NOT NULL, concat_ws(', ', f.street, f.zip)),
+        ('industry', f.industry IS NOT NULL, coalesce(f.industry, 'no SIC/NAICS code')),
+        ('employees_5_plus', coalesce(f.employee_count >= 5, false), coalesce(f.employee_count::text || ' employees', 'employees unknown')),
+        ('revenue_250k', coalesce(f.annual_revenue >= 250000, false), coalesce('$' || f.annual_revenue::text, 'revenue unknown')),
+        ('revenue_1m', coalesce(f.annual_revenue >= 1000000, false), coalesce('$' || f.annual_revenue::text, 'revenue unknown')),
+        ('enriched', f.enrichment_status = 'enriched', f.enrichment_status),
+        ('multiple_sources', f.sources >= 2, f.sources || ' imported rows'),
+        ('engaged', f.status IN ('engaged', 'qualified'), 'status ' || f.status)
+    ) AS c (component, earned, detail)
+    LEFT JOIN outreach.score_weights w ON w.team_id = f.team_id AND w.component = c.component
+$fn$;
+COMMENT ON FUNCTION outreach.lead_score_components(text[], bigint[]) IS
+    'Internal: each scoring component of the given (team, lead) pairs, earned or not, with its points and the value it looked at.';
+
+-- Writes the current score of the given leads (only where it changed).
+CREATE FUNCTION outreach.rescore_leads(team_ids text[], lead_ids bigint[]) RETURNS void
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    UPDATE outreach.leads l
+    SET score = s.total, score_updated_at = pg_catalog.now()
+    FROM (SELECT c.team_id, c.lead_id, sum(c.points) FILTER (WHERE c.earned)::integer AS total
+          FROM outreach.lead_score_components(team_ids, lead_ids) c
+          GROUP BY c.team_id, c.lead_id) s
+    WHERE l.team_id = s.team_id AND l.lead_id = s.lead_id AND l.score IS DISTINCT FROM coalesce(s.total, 0)
+$fn$;
+COMMENT ON FUNCTION outreach.rescore_leads(text[], bigint[]) IS 'Internal: recomputes leads.score of the given (team, lead) pairs.';
+
+-- The triggers. Each is statement-level with a transition table, so a million-row load rescores
+-- in one statement. They run as the extension owner: the rows they rescore are exactly the rows
+-- the statement touched (or the leads hanging off them), whatever the caller may update.
+CREATE FUNCTION outreach.leads_rescore() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    -- the rescore itself updates leads: do not recurse into it
+    IF pg_catalog.pg_trigger_depth() > 1 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM outreach.rescore_leads(array_agg(n.team_id), array_agg(n.lead_id)) FROM changed_leads n WHERE n.is_active;
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.leads
+    REFERENCING NEW TABLE AS changed_leads FOR EACH STATEMENT EXECUTE FUNCTION outreach.leads_rescore();
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.leads
+    REFERENCING NEW TABLE AS changed_leads FOR EACH STATEMENT EXECUTE FUNCTION outreach.leads_rescore();
+
+-- Changes to a persona or what hangs off it rescore its active leads.
+CREATE FUNCTION outreach.persona_rows_rescore() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM outreach.rescore_leads(array_agg(l.team_id), array_agg(l.lead_id))
+        FROM outreach.leads l
+        WHERE l.is_active AND (l.team_id, l.persona_id) IN (SELECT o.team_id, o.persona_id FROM old_rows o);
+    ELSE
+        PERFORM outreach.rescore_leads(array_agg(l.team_id), array_agg(l.lead_id))
+        FROM outreach.leads l
+        WHERE l.is_active AND (l.team_id, l.persona_id) IN (SELECT n.team_id, n.persona_id FROM new_rows n);
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+CREATE FUNCTION outreach.business_rows_rescore() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM outreach.rescore_leads(array_agg(l.team_id), array_agg(l.lead_id))
+    FROM outreach.leads l
+    WHERE l.is_active AND (l.team_id, l.business_id) IN (SELECT n.team_id, n.business_id FROM new_rows n);
+    RETURN NULL;
+END
+$fn$;
+CREATE FUNCTION outreach.source_rows_rescore() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM outreach.rescore_leads(array_agg(DISTINCT n.team_id), array_agg(DISTINCT n.lead_id))
+    FROM (SELECT DISTINCT s.team_id, s.lead_id FROM new_rows s WHERE s.lead_id IS NOT NULL) n;
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.personas
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.personas
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.persona_phones
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.persona_phones
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+CREATE TRIGGER rescore_deleted AFTER DELETE ON outreach.persona_phones
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.persona_emails
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.persona_emails
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+CREATE TRIGGER rescore_deleted AFTER DELETE ON outreach.persona_emails
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.businesses
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.business_rows_rescore();
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.businesses
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.business_rows_rescore();
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.source_records
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.source_rows_rescore();
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.source_records
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.source_rows_rescore();
+
+-- New weights rescore the team.
+CREATE FUNCTION outreach.score_weights_rescore() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM outreach.rescore_leads(array_agg(l.team_id), array_agg(l.lead_id))
+    FROM outreach.leads l
+    WHERE l.is_active AND l.team_id IN (SELECT n.team_id FROM new_rows n);
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER rescore_team AFTER UPDATE ON outreach.score_weights
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.score_weights_rescore();
+
+REVOKE ALL ON FUNCTION outreach.leads_rescore(), outreach.persona_rows_rescore(), outreach.business_rows_rescore(),
+    outreach.source_rows_rescore(), outreach.score_weights_rescore(), outreach.rescore_leads(text[], bigint[]),
+    outreach.lead_score_components(text[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.lead_score_components(text[], bigint[]) TO outreach_operator, outreach_admin;
+
+-- Why a lead has its score: one row per component, with the value it looked at.
+CREATE FUNCTION outreach.explain_score(team_id text, lead_id bigint)
+    RETURNS TABLE (component text, earned boolean, points integer, detail text, description text)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+    PERFORM outreach.check_team(explain_score.team_id);
+    IF NOT EXISTS (SELECT 1 FROM outreach.leads l WHERE l.team_id = explain_score.team_id AND l.lead_id = explain_score.lead_id) THEN
+        RAISE EXCEPTION 'team "%" has no lead %', explain_score.team_id, explain_score.lead_id USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY
+    SELECT c.component, c.earned, CASE WHEN c.earned THEN c.points ELSE 0 END, c.detail, d.description
+    FROM outreach.lead_score_components(ARRAY[explain_score.team_id], ARRAY[explain_score.lead_id]) c
+    JOIN outreach.default_score_weights() d ON d.component = c.component
+    ORDER BY c.earned DESC, c.points DESC, c.component;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.explain_score(text, bigint) IS
+    'The components of a lead''s score: earned or not, the points it adds (the team''s score_weights), the value it looked at and '
+    'what it rewards. The earned points add up to leads.score.';
