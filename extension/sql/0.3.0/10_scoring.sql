@@ -127,7 +127,7 @@ AS $fn$
         ('revenue_250k', coalesce(f.annual_revenue >= 250000, false), coalesce('$' || f.annual_revenue::text, 'revenue unknown')),
         ('revenue_1m', coalesce(f.annual_revenue >= 1000000, false), coalesce('$' || f.annual_revenue::text, 'revenue unknown')),
         ('enriched', f.enrichment_status = 'enriched', f.enrichment_status),
-        ('multiple_sources', f.sources >= 2, f.sources || ' imported rows'),
+        ('multiple_sources', f.sources >= 2, f.sources || CASE WHEN f.sources = 1 THEN ' imported row' ELSE ' imported rows' END),
         ('engaged', f.status IN ('engaged', 'qualified'), 'status ' || f.status)
     ) AS c (component, earned, detail)
     LEFT JOIN outreach.score_weights w ON w.team_id = f.team_id AND w.component = c.component

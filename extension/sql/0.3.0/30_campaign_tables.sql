@@ -40,7 +40,11 @@ BEGIN
     IF pg_catalog.btrim(NEW.body) = '' THEN
         RAISE EXCEPTION 'template "%" variant %: the body is empty', NEW.name, NEW.variant USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    NEW.variables := outreach.template_variables(NEW.body);
+    BEGIN
+        NEW.variables := outreach.template_variables(NEW.body);
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'template "%" variant %: %', NEW.name, NEW.variant, SQLERRM USING ERRCODE = 'invalid_parameter_value';
+    END;
     SELECT array_agg(v) INTO unknown FROM unnest(NEW.variables) AS v WHERE v <> ALL (outreach.template_variable_names());
     IF unknown IS NOT NULL THEN
         RAISE EXCEPTION 'template "%" variant %: unknown variable%: %', NEW.name, NEW.variant,

@@ -274,8 +274,9 @@ CREATE FUNCTION outreach.prepare_campaign(team_id text, campaign_id bigint, star
     SET search_path = pg_catalog, pg_temp
     SET jit = off
 AS $fn$
+#variable_conflict use_column
 DECLARE
-    t text := team_id;
+    t text := prepare_campaign.team_id;
     c outreach.campaigns;
     result outreach.preparation;
     bad record;
