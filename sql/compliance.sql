@@ -2,6 +2,7 @@
 -- at a moment, with every reason it may not. Clocks are fixed: every check passes `at` in.
 \set SHOW_CONTEXT never
 \set VERBOSITY terse
+SET TIME ZONE 'UTC';
 INSERT INTO outreach.teams (team_id, name) VALUES ('cmp', 'Compliance team');
 SELECT data_source_id > 0 AS imported, rows_imported, rows_rejected FROM outreach.import_csv('cmp', convert_to(
 'companyName,ownerFirstName,ownerLastName,phone,email,street,city,state,zip

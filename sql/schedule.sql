@@ -76,3 +76,31 @@ INSERT INTO outreach.campaigns (team_id, campaign_id, name, send_window_start, s
 INSERT INTO outreach.campaign_sequences (team_id, campaign_id, step, template_name) VALUES ('sch', 3, 1, 'hi');
 SELECT * FROM outreach.prepare_campaign('sch', 3, '2026-03-09 15:00+00');
 RESET TIME ZONE;
+
+-- ---- at claim time: caps make a message wait, not fail -----------------------------------------------
+-- The sender claims Amy's first text at its time, but the campaign's per-minute cap (1 here) is full:
+-- the message waits for the next minute. A full daily cap (1 segment for the brand) moves it to the
+-- next Pacific day's window; a full frequency cap to when the oldest text leaves the 24 hours.
+SET TIME ZONE 'UTC';
+UPDATE outreach.campaigns SET per_minute_cap = 1 WHERE team_id = 'sch' AND campaign_id = 1;
+INSERT INTO outreach.sms_messages (team_id, lead_id, campaign_id, step, to_phone, body, encoding, segments, attempted_at)
+SELECT team_id, lead_id, campaign_id, step, phone, body, encoding, segments, '2026-03-06 16:00:20+00'
+FROM outreach.campaign_queue WHERE team_id = 'sch' AND lead_id = (SELECT lead_id FROM who WHERE name = 'Bo') AND step = 1;
+CREATE TEMP TABLE amy AS SELECT queue_id, lead_id FROM outreach.campaign_queue
+WHERE team_id = 'sch' AND lead_id = (SELECT lead_id FROM who WHERE name = 'Amy') AND step = 1;
+SELECT * FROM outreach.can_send('sch', (SELECT lead_id FROM amy), '2026-03-06 16:00:40+00', 1, 1);
+SELECT outreach.defer_queued('sch', (SELECT queue_id FROM amy), '2026-03-06 16:00:40+00') AS waits_until;
+UPDATE outreach.sender_limits SET daily_cap = 1 WHERE team_id = 'sch';
+SELECT * FROM outreach.can_send('sch', (SELECT lead_id FROM amy), '2026-03-06 16:01:00+00', 1, 1);
+SELECT outreach.defer_queued('sch', (SELECT queue_id FROM amy), '2026-03-06 16:01:00+00') AS waits_until;
+UPDATE outreach.sender_limits SET daily_cap = 2000 WHERE team_id = 'sch';
+INSERT INTO outreach.sms_messages (team_id, lead_id, to_phone, body, encoding, segments, attempted_at)
+SELECT 'sch', lead_id, '+12125550121', 'operator note ' || n, 'GSM-7', 1, '2026-03-08 20:00+00'::timestamptz + n * interval '1 hour'
+FROM amy, generate_series(0, 2) n;
+SELECT * FROM outreach.can_send('sch', (SELECT lead_id FROM amy), '2026-03-09 14:00:00+00', 1, 1);
+SELECT outreach.defer_queued('sch', (SELECT queue_id FROM amy), '2026-03-09 14:00:00+00') AS waits_until;
+SELECT kind, scheduled_at, reasons FROM outreach.scheduled_events e JOIN amy USING (queue_id) WHERE e.team_id = 'sch' ORDER BY event_id;
+-- A STOP cannot be waited out: the message is cancelled.
+SELECT outreach.suppress_phone('sch', '212-555-0122', 'stop_keyword') > 0 AS stopped;
+SELECT state, cancel_reason FROM outreach.campaign_queue WHERE team_id = 'sch' AND lead_id = (SELECT lead_id FROM who WHERE name = 'Bo') ORDER BY step;
+RESET TIME ZONE;

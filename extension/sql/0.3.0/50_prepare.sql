@@ -483,3 +483,105 @@ COMMENT ON FUNCTION outreach.prepare_campaign(text, bigint, timestamptz, integer
     'message), schedules every message in the lead''s local business hours and preferred days inside quiet hours in all its '
     'zones, paced and capped per day, and queues it once per (campaign, lead, step). Leads left out are in scheduled_events '
     '(kind skipped, with reasons). Returns counts and the first and last send times.';
+
+-- The first instant at or after not_before at which the campaign may text the lead (its business
+-- hours and preferred days, quiet hours in all its zones), looking up to 14 local days ahead.
+CREATE FUNCTION outreach.next_send_time(team_id text, lead_id bigint, campaign_id bigint, not_before timestamptz)
+    RETURNS timestamptz
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT greatest(w.starts_at, not_before)
+    FROM outreach.lead_targets t
+    JOIN outreach.campaigns c ON c.team_id = t.team_id AND c.campaign_id = next_send_time.campaign_id
+    CROSS JOIN LATERAL (SELECT outreach.rules_state(t.state, t.phone) AS state) s
+    CROSS JOIN LATERAL generate_series(0, 14) AS d (n)
+    CROSS JOIN LATERAL outreach.send_window(t.team_id, outreach.lead_zones(s.state, t.zip, t.phone), s.state,
+                                            (not_before AT TIME ZONE 'Pacific/Honolulu')::date + d.n,
+                                            c.send_window_start, c.send_window_end, c.preferred_days) w
+    WHERE t.team_id = next_send_time.team_id AND t.lead_id = next_send_time.lead_id AND w.ends_at > not_before
+    ORDER BY d.n
+    LIMIT 1
+$fn$;
+COMMENT ON FUNCTION outreach.next_send_time(text, bigint, bigint, timestamptz) IS
+    'The first instant at or after not_before inside the campaign''s business hours and preferred days and inside quiet hours '
+    'in every zone of the lead; NULL when there is none within 14 days.';
+
+-- When the gate says "not now" at claim time, a queued message waits for its next allowed time
+-- instead of failing: after the minute that filled the per-minute cap, after the Pacific midnight
+-- that resets the brand's daily cap, after the text that filled the frequency cap leaves the
+-- window, and always inside the campaign's hours. A reason no wait can cure (suppressed,
+-- state_ban, no_phone, lead_inactive, duplicate_step) cancels the row instead. Returns the new
+-- time, or NULL when the row was cancelled.
+CREATE FUNCTION outreach.defer_queued(team_id text, queue_id bigint, at timestamptz) RETURNS timestamptz
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    t text := defer_queued.team_id;
+    q outreach.campaign_queue;
+    reasons text[];
+    final text[];
+    not_before timestamptz := defer_queued.at;
+    cap integer;
+    win interval;
+    next_at timestamptz;
+BEGIN
+    PERFORM outreach.check_team(t);
+    SELECT * INTO q FROM outreach.campaign_queue x WHERE x.team_id = t AND x.queue_id = defer_queued.queue_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'team "%" has no queued message %', t, defer_queued.queue_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF q.state NOT IN ('queued', 'claimed') THEN
+        RAISE EXCEPTION 'queued message % is %: only queued or claimed messages can wait', q.queue_id, q.state
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    SELECT b.reasons INTO reasons
+    FROM outreach.send_blockers(t, ARRAY[q.lead_id], ARRAY[defer_queued.at], q.campaign_id, ARRAY[q.step]) b;
+    final := ARRAY(SELECT r FROM unnest(reasons) r WHERE r IN ('lead_inactive', 'no_phone', 'suppressed', 'state_ban', 'duplicate_step'));
+    IF cardinality(final) > 0 THEN
+        UPDATE outreach.campaign_queue x SET state = 'cancelled', cancel_reason = array_to_string(final, ','), updated_at = pg_catalog.now()
+        WHERE x.team_id = t AND x.queue_id = q.queue_id;
+        INSERT INTO outreach.scheduled_events (team_id, campaign_id, queue_id, lead_id, step, kind, reasons)
+        VALUES (t, q.campaign_id, q.queue_id, q.lead_id, q.step, 'cancelled', final);
+        RETURN NULL;
+    END IF;
+    IF 'throughput_cap' = ANY (reasons) THEN
+        not_before := greatest(not_before, date_trunc('minute', defer_queued.at) + interval '1 minute');
+    END IF;
+    IF 'daily_cap' = ANY (reasons) THEN
+        not_before := greatest(not_before, (date_trunc('day', defer_queued.at AT TIME ZONE 'America/Los_Angeles') + interval '1 day')
+                                           AT TIME ZONE 'America/Los_Angeles');
+    END IF;
+    IF 'frequency_cap' = ANY (reasons) THEN
+        SELECT s.frequency_cap, s.frequency_window INTO cap, win FROM outreach.compliance_settings s WHERE s.team_id = t;
+        -- when the text that filled the cap leaves the rolling window
+        SELECT greatest(not_before, m.attempted_at + coalesce(win, interval '24 hours') + interval '1 second') INTO not_before
+        FROM outreach.sms_messages m
+        WHERE m.team_id = t AND m.to_phone = q.phone AND m.state <> 'failed'
+          AND m.attempted_at > defer_queued.at - coalesce(win, interval '24 hours') AND m.attempted_at <= defer_queued.at
+        ORDER BY m.attempted_at DESC
+        OFFSET coalesce(cap, 3) - 1 LIMIT 1;
+    END IF;
+    next_at := outreach.next_send_time(t, q.lead_id, q.campaign_id, not_before);
+    IF next_at IS NULL THEN
+        UPDATE outreach.campaign_queue x SET state = 'cancelled', cancel_reason = 'no_send_window', updated_at = pg_catalog.now()
+        WHERE x.team_id = t AND x.queue_id = q.queue_id;
+        INSERT INTO outreach.scheduled_events (team_id, campaign_id, queue_id, lead_id, step, kind, reasons)
+        VALUES (t, q.campaign_id, q.queue_id, q.lead_id, q.step, 'cancelled', reasons || ARRAY['no_send_window']);
+        RETURN NULL;
+    END IF;
+    UPDATE outreach.campaign_queue x
+    SET state = 'queued', scheduled_at = next_at, local_send_at = next_at AT TIME ZONE coalesce(x.timezone, 'America/New_York'),
+        updated_at = pg_catalog.now()
+    WHERE x.team_id = t AND x.queue_id = q.queue_id;
+    INSERT INTO outreach.scheduled_events (team_id, campaign_id, queue_id, lead_id, step, kind, scheduled_at, reasons)
+    VALUES (t, q.campaign_id, q.queue_id, q.lead_id, q.step, 'rescheduled', next_at, reasons);
+    RETURN next_at;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.defer_queued(text, bigint, timestamptz) IS
+    'A queued message the gate blocks at `at` waits for its next allowed time (after the per-minute or daily cap resets, after the '
+    'frequency cap frees up, inside the campaign''s hours and quiet hours); one blocked for good (suppressed, state_ban, ...) is '
+    'cancelled. Records the decision in scheduled_events and returns the new time, or NULL if cancelled.';
