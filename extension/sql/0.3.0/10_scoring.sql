@@ -90,49 +90,85 @@ COMMENT ON VIEW outreach.lead_targets IS
     'Active leads with the number they are texted on (E.164), their ZIP and state: the input of scheduling and of outreach.can_send.';
 
 -- Every component of every given lead: earned or not, and the points it carries. Set-based: the
--- triggers pass all the leads a statement touched at once.
-CREATE FUNCTION outreach.lead_score_components(team_ids text[], lead_ids bigint[])
+-- triggers pass all the leads a statement touched at once. A few leads are looked up by index; a
+-- load's worth go through a temporary table with statistics, so the planner hashes instead of
+-- probing a million times. One query text either way.
+CREATE FUNCTION outreach.lead_score_components(team_ids text[], lead_ids bigint[], with_detail boolean DEFAULT true)
     RETURNS TABLE (team_id text, lead_id bigint, component text, earned boolean, points integer, detail text)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $fn$
-    WITH k AS (SELECT DISTINCT u.team_id, u.lead_id FROM unnest(team_ids, lead_ids) AS u (team_id, lead_id)),
-    f AS (
+DECLARE
+    q constant text := $q$
+    WITH k AS (SELECT DISTINCT u.team_id, u.lead_id FROM %s u),
+    kl AS MATERIALIZED (
+        SELECT l.team_id, l.lead_id, l.persona_id, l.business_id, l.status, l.enrichment_status
+        FROM k JOIN outreach.leads l ON l.team_id = k.team_id AND l.lead_id = k.lead_id AND l.is_active
+    ),
+    -- first phone and e-mail seen for the persona, for when its own row has none
+    ph AS (
+        SELECT DISTINCT ON (pp.team_id, pp.persona_id) pp.team_id, pp.persona_id, pp.normalized_phone
+        FROM outreach.persona_phones pp JOIN (SELECT DISTINCT team_id, persona_id FROM kl) x
+          ON pp.team_id = x.team_id AND pp.persona_id = x.persona_id
+        ORDER BY pp.team_id, pp.persona_id, pp.phone_id
+    ),
+    em AS (
+        SELECT DISTINCT ON (e.team_id, e.persona_id) e.team_id, e.persona_id, e.normalized_email
+        FROM outreach.persona_emails e JOIN (SELECT DISTINCT team_id, persona_id FROM kl) x
+          ON e.team_id = x.team_id AND e.persona_id = x.persona_id
+        ORDER BY e.team_id, e.persona_id, e.email_id
+    ),
+    src AS (
+        SELECT s.team_id, s.lead_id, count(*) AS n
+        FROM outreach.source_records s JOIN kl ON s.team_id = kl.team_id AND s.persona_id = kl.persona_id AND s.lead_id = kl.lead_id
+        GROUP BY s.team_id, s.lead_id
+    ),
+    -- each lead's facts once (the component list below reads some of them several times)
+    f AS MATERIALIZED (
         SELECT l.team_id, l.lead_id, l.status, l.enrichment_status,
-               t.phone,
-               coalesce(p.normalized_email,
-                        (SELECT e.normalized_email FROM outreach.persona_emails e
-                         WHERE e.team_id = l.team_id AND e.persona_id = l.persona_id ORDER BY e.email_id LIMIT 1)) AS email,
+               coalesce(p.normalized_phone, ph.normalized_phone) AS phone, coalesce(p.normalized_email, em.normalized_email) AS email,
                p.first_name, p.last_name, b.name AS business, coalesce(p.normalized_street, b.normalized_street) AS street,
-               t.zip, coalesce(b.sic_code, b.naics_code) AS industry, b.employee_count, b.annual_revenue,
-               (SELECT count(*) FROM outreach.source_records s
-                WHERE s.team_id = l.team_id AND s.persona_id = l.persona_id AND s.lead_id = l.lead_id) AS sources
-        FROM k
-        JOIN outreach.leads l ON l.team_id = k.team_id AND l.lead_id = k.lead_id
-        JOIN outreach.lead_targets t ON t.team_id = l.team_id AND t.lead_id = l.lead_id
+               coalesce(p.normalized_zip, b.normalized_zip) AS zip, coalesce(b.sic_code, b.naics_code) AS industry,
+               b.employee_count, b.annual_revenue, coalesce(src.n, 0) AS sources
+        FROM kl l
         JOIN outreach.personas p ON p.team_id = l.team_id AND p.persona_id = l.persona_id
         LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.business_id
+        LEFT JOIN ph ON ph.team_id = l.team_id AND ph.persona_id = l.persona_id
+        LEFT JOIN em ON em.team_id = l.team_id AND em.persona_id = l.persona_id
+        LEFT JOIN src ON src.team_id = l.team_id AND src.lead_id = l.lead_id
     )
     SELECT f.team_id, f.lead_id, c.component, c.earned, coalesce(w.points, 0), c.detail
     FROM f
     CROSS JOIN LATERAL (VALUES
-        ('valid_phone', f.phone IS NOT NULL, coalesce(f.phone, 'no valid phone')),
-        ('email', f.email IS NOT NULL, coalesce(f.email, 'no e-mail')),
-        ('full_name', f.first_name IS NOT NULL AND f.last_name IS NOT NULL,
-         coalesce(concat_ws(' ', f.first_name, f.last_name), '') || CASE WHEN f.first_name IS NULL OR f.last_name IS NULL THEN ' (incomplete)' ELSE '' END),
-        ('business_name', f.business IS NOT NULL, coalesce(f.business, 'no company')),
-        ('street_address', f.street IS NOT NULL AND f.zip IS NOT NULL, concat_ws(', ', f.street, f.zip)),
-        ('industry', f.industry IS NOT NULL, coalesce(f.industry, 'no SIC/NAICS code')),
-        ('employees_5_plus', coalesce(f.employee_count >= 5, false), coalesce(f.employee_count::text || ' employees', 'employees unknown')),
-        ('revenue_250k', coalesce(f.annual_revenue >= 250000, false), coalesce('$' || f.annual_revenue::text, 'revenue unknown')),
-        ('revenue_1m', coalesce(f.annual_revenue >= 1000000, false), coalesce('$' || f.annual_revenue::text, 'revenue unknown')),
-        ('enriched', f.enrichment_status = 'enriched', f.enrichment_status),
-        ('multiple_sources', f.sources >= 2, f.sources || CASE WHEN f.sources = 1 THEN ' imported row' ELSE ' imported rows' END),
-        ('engaged', f.status IN ('engaged', 'qualified'), 'status ' || f.status)
+        ('valid_phone', f.phone IS NOT NULL, CASE WHEN $3 THEN coalesce(f.phone, 'no valid phone') END),
+        ('email', f.email IS NOT NULL, CASE WHEN $3 THEN coalesce(f.email, 'no e-mail') END),
+        ('full_name', f.first_name IS NOT NULL AND f.last_name IS NOT NULL, CASE WHEN $3 THEN coalesce(concat_ws(' ', f.first_name, f.last_name), '') || CASE WHEN f.first_name IS NULL OR f.last_name IS NULL THEN ' (incomplete)' ELSE '' END END),
+        ('business_name', f.business IS NOT NULL, CASE WHEN $3 THEN coalesce(f.business, 'no company') END),
+        ('street_address', f.street IS NOT NULL AND f.zip IS NOT NULL, CASE WHEN $3 THEN concat_ws(', ', f.street, f.zip) END),
+        ('industry', f.industry IS NOT NULL, CASE WHEN $3 THEN coalesce(f.industry, 'no SIC/NAICS code') END),
+        ('employees_5_plus', coalesce(f.employee_count >= 5, false), CASE WHEN $3 THEN coalesce(f.employee_count::text || ' employees', 'employees unknown') END),
+        ('revenue_250k', coalesce(f.annual_revenue >= 250000, false), CASE WHEN $3 THEN coalesce('$' || f.annual_revenue::text, 'revenue unknown') END),
+        ('revenue_1m', coalesce(f.annual_revenue >= 1000000, false), CASE WHEN $3 THEN coalesce('$' || f.annual_revenue::text, 'revenue unknown') END),
+        ('enriched', f.enrichment_status = 'enriched', CASE WHEN $3 THEN f.enrichment_status END),
+        ('multiple_sources', f.sources >= 2, CASE WHEN $3 THEN f.sources || CASE WHEN f.sources = 1 THEN ' imported row' ELSE ' imported rows' END END),
+        ('engaged', f.status IN ('engaged', 'qualified'), CASE WHEN $3 THEN 'status ' || f.status END)
     ) AS c (component, earned, detail)
     LEFT JOIN outreach.score_weights w ON w.team_id = f.team_id AND w.component = c.component
+$q$;
+BEGIN
+    IF cardinality(lead_ids) <= 2000 THEN
+        RETURN QUERY EXECUTE format(q, '(SELECT * FROM unnest($1, $2) AS x (team_id, lead_id))') USING team_ids, lead_ids, with_detail;
+        RETURN;
+    END IF;
+    PERFORM outreach.drop_temp_tables(ARRAY['_outreach_score_keys']);
+    CREATE TEMP TABLE _outreach_score_keys ON COMMIT DROP AS
+    SELECT x.team_id, x.lead_id FROM unnest(team_ids, lead_ids) AS x (team_id, lead_id);
+    ANALYZE _outreach_score_keys;
+    RETURN QUERY EXECUTE format(q, '_outreach_score_keys') USING team_ids, lead_ids, with_detail;
+    DROP TABLE _outreach_score_keys;
+END
 $fn$;
-COMMENT ON FUNCTION outreach.lead_score_components(text[], bigint[]) IS
+COMMENT ON FUNCTION outreach.lead_score_components(text[], bigint[], boolean) IS
     'Internal: each scoring component of the given (team, lead) pairs, earned or not, with its points and the value it looked at.';
 
 -- Writes the current score of the given leads (only where it changed).
@@ -143,7 +179,7 @@ AS $fn$
     UPDATE outreach.leads l
     SET score = s.total, score_updated_at = pg_catalog.now()
     FROM (SELECT c.team_id, c.lead_id, sum(c.points) FILTER (WHERE c.earned)::integer AS total
-          FROM outreach.lead_score_components(team_ids, lead_ids) c
+          FROM outreach.lead_score_components(team_ids, lead_ids, false) c
           GROUP BY c.team_id, c.lead_id) s
     WHERE l.team_id = s.team_id AND l.lead_id = s.lead_id AND l.score IS DISTINCT FROM coalesce(s.total, 0)
 $fn$;
@@ -161,7 +197,12 @@ BEGIN
     IF pg_catalog.pg_trigger_depth() > 1 THEN
         RETURN NULL;
     END IF;
-    PERFORM outreach.rescore_leads(array_agg(n.team_id), array_agg(n.lead_id)) FROM changed_leads n WHERE n.is_active;
+    -- a load being resolved writes its source rows next, and they rescore its leads: once is enough
+    PERFORM outreach.rescore_leads(array_agg(n.team_id), array_agg(n.lead_id))
+    FROM changed_leads n
+    WHERE n.is_active
+      AND NOT (TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM outreach.data_sources d
+                                            WHERE d.team_id = n.team_id AND d.data_source_id = n.data_source_id AND d.state = 'resolving'));
     RETURN NULL;
 END
 $fn$;
@@ -204,7 +245,7 @@ CREATE FUNCTION outreach.source_rows_rescore() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-    PERFORM outreach.rescore_leads(array_agg(DISTINCT n.team_id), array_agg(DISTINCT n.lead_id))
+    PERFORM outreach.rescore_leads(array_agg(n.team_id), array_agg(n.lead_id))
     FROM (SELECT DISTINCT s.team_id, s.lead_id FROM new_rows s WHERE s.lead_id IS NOT NULL) n;
     RETURN NULL;
 END
@@ -251,8 +292,8 @@ CREATE TRIGGER rescore_team AFTER UPDATE ON outreach.score_weights
 
 REVOKE ALL ON FUNCTION outreach.leads_rescore(), outreach.persona_rows_rescore(), outreach.business_rows_rescore(),
     outreach.source_rows_rescore(), outreach.score_weights_rescore(), outreach.rescore_leads(text[], bigint[]),
-    outreach.lead_score_components(text[], bigint[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION outreach.lead_score_components(text[], bigint[]) TO outreach_operator, outreach_admin;
+    outreach.lead_score_components(text[], bigint[], boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.lead_score_components(text[], bigint[], boolean) TO outreach_operator, outreach_admin;
 
 -- Why a lead has its score: one row per component, with the value it looked at.
 CREATE FUNCTION outreach.explain_score(team_id text, lead_id bigint)
