@@ -3,7 +3,10 @@
 # and outreachd, starts a throwaway local PostgreSQL cluster, imports a CSV of messy leads with
 # `outreachd import` (COPY, normalization, entity resolution in SQL) and shows what came of it:
 # the summary, the rows and values that were refused, the leads with their time zones, and the
-# duplicates that were merged, with their evidence. The cluster is removed afterwards.
+# duplicates that were merged, with their evidence; then scores the leads, builds a two-step
+# campaign with A/B templates, records an opt-out, previews and prepares the campaign, and prints
+# the scheduled messages in each lead's local time with what the compliance gate says right now.
+# The cluster is removed afterwards.
 # Usage: scripts/demo.sh [FILE.csv]   (default: examples/leads_messy.csv, then examples/leads_more.csv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,5 +91,44 @@ FROM outreach.match_reviews r
 LEFT JOIN outreach.personas a ON r.entity = 'persona' AND a.team_id = r.team_id AND a.persona_id = r.left_id
 LEFT JOIN outreach.personas b ON r.entity = 'persona' AND b.team_id = r.team_id AND b.persona_id = r.right_id
 WHERE r.team_id = 'demo' AND r.state = 'open';
+
+\echo == Scores (outreach.leads.score, kept current by triggers) and why the best lead has its score ==
+SELECT lead_id AS lead, owner_name, company, state, score, suppressed FROM outreach.unified_lead_cards
+WHERE team_id = 'demo' ORDER BY score DESC, lead_id LIMIT 6;
+SELECT component, earned, points, detail
+FROM outreach.explain_score('demo', (SELECT lead_id FROM outreach.leads WHERE team_id = 'demo' AND is_active ORDER BY score DESC, lead_id LIMIT 1));
+
+\echo == A campaign: A/B templates with fallbacks, a two-step drip, selection by score ==
+INSERT INTO outreach.templates (team_id, name, variant, body, fallbacks) VALUES
+    ('demo', 'intro', 'A', 'Hi {{firstName|there}}, this is Sam with Main Street Marketing. Is {{company}} taking on new customers in {{city}}? Reply STOP to opt out.',
+     '{"city": "your area"}'),
+    ('demo', 'intro', 'B', 'Hello {{firstName|there}}, quick question for {{company}}: who handles your marketing? Reply STOP to opt out.', '{}'),
+    ('demo', 'follow-up', 'A', 'Following up, {{firstName|there}}: worth a 5-minute call this week? Reply STOP to opt out.', '{}');
+INSERT INTO outreach.campaigns (team_id, campaign_id, name, criteria, send_window_start, send_window_end, min_spacing)
+VALUES ('demo', 1, 'Spring outreach', '{"min_score": 40}', '09:00', '17:00', '2 minutes');
+INSERT INTO outreach.campaign_sequences (team_id, campaign_id, step, delay, template_name)
+VALUES ('demo', 1, 1, '0', 'intro'), ('demo', 1, 2, '3 days', 'follow-up');
+
+\echo == An opt-out arrives before the campaign is queued: outreach.suppress_phone ==
+SELECT outreach.suppress_phone('demo', '(212) 555-0199', 'stop_keyword') AS consent_event;
+
+\echo == Preview: who would be texted, and why the others would not ==
+SELECT * FROM outreach.preview_campaign_summary('demo', 1);
+SELECT c.owner_name, c.company, c.state, p.score, p.reasons
+FROM outreach.preview_campaign('demo', 1) p JOIN outreach.unified_lead_cards c ON c.team_id = 'demo' AND c.lead_id = p.lead_id
+WHERE NOT p.selected ORDER BY p.score DESC;
+
+\echo == Prepared: rendered, scheduled in the business hours and quiet hours of every zone of each lead, queued once ==
+SELECT * FROM outreach.prepare_campaign('demo', 1);
+SELECT c.owner_name, c.state, q.step, q.variant, q.timezone, to_char(q.local_send_at, 'Dy YYYY-MM-DD HH24:MI') AS "local send time",
+       q.encoding, q.segments, q.body
+FROM outreach.campaign_queue q JOIN outreach.unified_lead_cards c ON c.team_id = q.team_id AND c.lead_id = q.lead_id
+WHERE q.team_id = 'demo' ORDER BY q.scheduled_at, q.step LIMIT 12;
+
+\echo == The gate right now (outreach.can_send), for every lead ==
+SELECT c.owner_name, c.state, c.timezone, to_char(now() AT TIME ZONE coalesce(c.timezone, 'America/New_York'), 'HH24:MI') AS "local time",
+       g.allowed, g.reasons
+FROM outreach.unified_lead_cards c CROSS JOIN LATERAL outreach.can_send('demo', c.lead_id, now()) g
+WHERE c.team_id = 'demo' ORDER BY c.lead_id;
 SQL
 log "done; the throwaway cluster is removed on exit"

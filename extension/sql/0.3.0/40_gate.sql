@@ -92,21 +92,17 @@ AS $fn$
              WITH ORDINALITY AS u (lead_id, at, step, ord)
     ),
     lead AS (
-        SELECT r.*, t.lead_id IS NOT NULL AS active, t.status, t.phone, t.zip,
-               outreach.rules_state(t.state, t.phone) AS state
-        FROM req r
-        LEFT JOIN outreach.lead_targets t ON t.team_id = send_blockers.team_id AND t.lead_id = r.lead_id
+        SELECT y.*, outreach.lead_zones(y.state, y.zip, y.phone) AS zones
+        FROM (SELECT r.*, t.lead_id IS NOT NULL AS active, t.status, t.phone, t.zip,
+                     coalesce(t.state, a.region) AS state  -- as outreach.rules_state, joined rather than called per lead
+              FROM req r
+              LEFT JOIN outreach.lead_targets t ON t.team_id = send_blockers.team_id AND t.lead_id = r.lead_id
+              LEFT JOIN outreach.area_codes a ON t.state IS NULL AND t.phone LIKE '+1%' AND a.npa = substr(t.phone, 3, 3)) y
     ),
-    profile AS (
-        SELECT DISTINCT x.state, x.zip, x.phone, x.at FROM lead x WHERE x.active
-    ),
-    timed AS (
-        SELECT p.*, outreach.lead_zones(p.state, p.zip, p.phone) AS zones
-        FROM profile p
-    ),
+    -- quiet hours depend only on the zones, the state and the moment: computed once per profile
     quiet AS (
-        SELECT t.state, t.zip, t.phone, t.at, t.zones, outreach.in_quiet_hours(send_blockers.team_id, t.zones, t.state, t.at) AS quiet
-        FROM timed t
+        SELECT p.st, p.zones, p.at, outreach.in_quiet_hours(send_blockers.team_id, p.zones, nullif(p.st, ''), p.at) AS quiet
+        FROM (SELECT DISTINCT coalesce(x.state, '') AS st, x.zones, x.at FROM lead x WHERE x.active) p
     ),
     settings AS (
         SELECT coalesce(c.frequency_cap, 3) AS cap, coalesce(c.frequency_window, '24 hours'::interval) AS win
@@ -117,8 +113,22 @@ AS $fn$
         FROM outreach.campaigns c
         LEFT JOIN outreach.sender_limits sl ON sl.team_id = c.team_id AND sl.brand = c.brand
         WHERE c.team_id = send_blockers.team_id AND c.campaign_id = send_blockers.campaign_id
+    ),
+    -- the campaign's sends in the minute before each moment, and its brand's segments since the
+    -- last Pacific midnight: once per moment, not per lead
+    caps AS (
+        SELECT a.at, c.per_minute_cap, c.daily_cap,
+               (SELECT count(*) FROM outreach.sms_messages m
+                WHERE m.team_id = send_blockers.team_id AND m.campaign_id = send_blockers.campaign_id
+                  AND m.state <> 'failed' AND m.attempted_at > a.at - interval '1 minute' AND m.attempted_at <= a.at) AS minute_sends,
+               (SELECT coalesce(sum(m.segments), 0) FROM outreach.sms_messages m
+                LEFT JOIN outreach.campaigns mc ON mc.team_id = m.team_id AND mc.campaign_id = m.campaign_id
+                WHERE m.team_id = send_blockers.team_id AND m.state <> 'failed' AND coalesce(mc.brand, 'default') = c.brand
+                  AND m.attempted_at >= (date_trunc('day', a.at AT TIME ZONE 'America/Los_Angeles') AT TIME ZONE 'America/Los_Angeles')
+                  AND m.attempted_at <= a.at) AS day_segments
+        FROM (SELECT DISTINCT x.at FROM lead x) a CROSS JOIN campaign c
     )
-    SELECT x.ord, x.lead_id, x.at, x.phone, q.zones,
+    SELECT x.ord, x.lead_id, x.at, x.phone, x.zones,
            array_remove(ARRAY[
                CASE WHEN NOT x.active THEN 'lead_inactive' END,
                CASE WHEN x.active AND x.phone IS NULL THEN 'no_phone' END,
@@ -141,24 +151,13 @@ AS $fn$
                                 WHERE m.team_id = send_blockers.team_id AND m.campaign_id = send_blockers.campaign_id
                                   AND m.lead_id = x.lead_id AND m.step = x.step AND m.state <> 'failed'))
                     THEN 'duplicate_step' END,
-               CASE WHEN (SELECT count(*) FROM outreach.sms_messages m
-                          WHERE m.team_id = send_blockers.team_id AND m.campaign_id = send_blockers.campaign_id
-                            AND m.state <> 'failed' AND m.attempted_at > x.at - interval '1 minute' AND m.attempted_at <= x.at)
-                         >= (SELECT c.per_minute_cap FROM campaign c)
-                    THEN 'throughput_cap' END,
-               CASE WHEN (SELECT coalesce(sum(m.segments), 0) FROM outreach.sms_messages m
-                          LEFT JOIN outreach.campaigns mc ON mc.team_id = m.team_id AND mc.campaign_id = m.campaign_id
-                          WHERE m.team_id = send_blockers.team_id AND m.state <> 'failed'
-                            AND coalesce(mc.brand, 'default') = (SELECT c.brand FROM campaign c)
-                            AND m.attempted_at >= (date_trunc('day', x.at AT TIME ZONE 'America/Los_Angeles') AT TIME ZONE 'America/Los_Angeles')
-                            AND m.attempted_at <= x.at)
-                         >= (SELECT c.daily_cap FROM campaign c)
-                    THEN 'daily_cap' END
+               CASE WHEN k.minute_sends >= k.per_minute_cap THEN 'throughput_cap' END,
+               CASE WHEN k.day_segments >= k.daily_cap THEN 'daily_cap' END
            ], NULL) AS reasons
     FROM lead x
     CROSS JOIN settings s
-    LEFT JOIN quiet q ON q.state IS NOT DISTINCT FROM x.state AND q.zip IS NOT DISTINCT FROM x.zip
-                     AND q.phone IS NOT DISTINCT FROM x.phone AND q.at = x.at
+    LEFT JOIN quiet q ON q.st = coalesce(x.state, '') AND q.zones = x.zones AND q.at = x.at
+    LEFT JOIN caps k ON k.at = x.at
     ORDER BY x.ord
 $fn$;
 COMMENT ON FUNCTION outreach.send_blockers(text, bigint[], timestamptz[], bigint, integer[]) IS

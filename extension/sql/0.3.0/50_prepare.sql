@@ -413,18 +413,18 @@ BEGIN
         capacity := c.max_per_day - coalesce((SELECT d.n FROM _prep_day d WHERE d.day = d_cur), 0);
         IF capacity > 0 THEN
             WITH profiles AS (
-                SELECT DISTINCT s.zones, s.state FROM _prep_sched s WHERE s.scheduled_at IS NULL AND s.earliest IS NOT NULL
+                SELECT DISTINCT s.zones, coalesce(s.state, '') AS st FROM _prep_sched s WHERE s.scheduled_at IS NULL AND s.earliest IS NOT NULL
             ),
             windows AS (
-                SELECT p.zones, p.state, w.starts_at, w.ends_at
+                SELECT p.zones, p.st, w.starts_at, w.ends_at
                 FROM profiles p
-                CROSS JOIN LATERAL outreach.send_window(t, p.zones, p.state, d_cur, c.send_window_start,
+                CROSS JOIN LATERAL outreach.send_window(t, p.zones, nullif(p.st, ''), d_cur, c.send_window_start,
                                                         c.send_window_end, c.preferred_days) w
             ),
             chosen AS (
                 SELECT s.lead_id, s.step, greatest(w.starts_at, s.earliest) AS begins, w.ends_at, s.score
                 FROM _prep_sched s
-                JOIN windows w ON w.zones = s.zones AND w.state IS NOT DISTINCT FROM s.state
+                JOIN windows w ON w.zones = s.zones AND w.st = coalesce(s.state, '')
                 WHERE s.scheduled_at IS NULL AND s.earliest IS NOT NULL AND w.ends_at > s.earliest
                 ORDER BY s.score DESC, s.lead_id, s.step
                 LIMIT capacity
