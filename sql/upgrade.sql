@@ -70,7 +70,12 @@ CREATE EXTENSION pg_outreach VERSION '0.1.0';
 -- a team that exists before the upgrade gets the import preset on the way
 INSERT INTO outreach.teams (team_id, name) VALUES ('before', 'Created under 0.1.0');
 SELECT extversion FROM pg_extension WHERE extname = 'pg_outreach';
+-- one release at a time: leads imported under 0.2.0 are scored on the way to 0.3.0
+ALTER EXTENSION pg_outreach UPDATE TO '0.2.0';
+SELECT rows_imported FROM outreach.import_csv('before', convert_to(
+    'companyName,ownerFirstName,ownerLastName,phone,email' || chr(10) || 'Acme Plumbing,Ann,Lee,(212) 555-0100,ann@acme.com', 'UTF8'));
 ALTER EXTENSION pg_outreach UPDATE;
+SELECT score FROM outreach.leads WHERE team_id = 'before';
 SELECT extversion, outreach.library_version() = extversion AS library_matches FROM pg_extension WHERE extname = 'pg_outreach';
 SELECT team_id, name FROM outreach.import_lead_presets;
 -- ... and the scoring weights, quiet-hour rules, state bans and limits of 0.3.0
