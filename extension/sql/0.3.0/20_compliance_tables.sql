@@ -211,7 +211,13 @@ CREATE TABLE outreach.sms_messages (
     state               text NOT NULL DEFAULT 'sending'
                         CHECK (state IN ('sending', 'sent', 'delivered', 'undelivered', 'failed', 'unknown')),
     error_code          text,
+    error_message       text,
+    sandbox             boolean NOT NULL DEFAULT false,
+    request             jsonb,
+    worker              text,
+    lease_until         timestamptz,
     attempted_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    completed_at        timestamptz,
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     PRIMARY KEY (team_id, sms_message_id)
 );
@@ -222,4 +228,7 @@ COMMENT ON TABLE outreach.sms_messages IS
     'Outbound texts, one row per attempt handed to a provider (campaign sends and operator sends alike). A row to a suppressed '
     'number cannot be inserted, whatever inserts it. failed means the provider did not take it; unknown means it may have been '
     'sent (never retried automatically).';
+COMMENT ON COLUMN outreach.sms_messages.sandbox IS 'Recorded by a provider in sandbox mode (no credentials): what would have been sent; no network was touched.';
+COMMENT ON COLUMN outreach.sms_messages.request IS 'The provider request as sent (or, in sandbox mode, as it would have been), without credentials.';
+COMMENT ON COLUMN outreach.sms_messages.lease_until IS 'A sending row whose worker has not reported by then becomes unknown (never re-sent automatically).';
 COMMENT ON COLUMN outreach.sms_messages.attempted_at IS 'When the send was committed as sending: the time the frequency cap and throughput caps count.';
