@@ -1,7 +1,9 @@
 // outreachd: the worker daemon of pg_outreach. It moves bytes between PostgreSQL and the outside
 // world; the logic lives in SQL (design.md §1). Commands:
 //   outreachd import ...   load a CSV file (worker/import.cpp)
+//   outreachd run ...      claim and send due messages, serve webhooks (worker/run.cpp)
 #include "import.hpp"
+#include "run.hpp"
 
 #include <csignal>
 #include <cstring>
@@ -16,6 +18,7 @@ void usage(std::ostream &os)
     os << "usage: outreachd COMMAND [OPTIONS]\n"
           "commands:\n"
           "  import    load a CSV of leads into a team (outreachd import --help)\n"
+          "  run       send due campaign messages and serve webhooks (outreachd run --help)\n"
           "  version   print the version\n";
 }
 
@@ -51,6 +54,20 @@ int main(int argc, char **argv)
             return 2;
         }
         return outreach::worker::run_import(options.value(), std::cout, std::cerr);
+    }
+    if (command == "run") {
+        for (const std::string &a : args)
+            if (a == "--help" || a == "-h") {
+                std::cout << outreach::worker::run_usage();
+                return 0;
+            }
+        outreach::worker::RunOptions options;
+        std::string error;
+        if (!outreach::worker::parse_run_args(args, options, error)) {
+            std::cerr << "outreachd run: " << error << "\n" << outreach::worker::run_usage();
+            return 2;
+        }
+        return outreach::worker::run_daemon(options);
     }
     std::cerr << "outreachd: unknown command \"" << command << "\"\n";
     usage(std::cerr);

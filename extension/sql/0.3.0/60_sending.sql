@@ -181,6 +181,19 @@ COMMENT ON FUNCTION outreach.claim_sends(text, integer, interval, timestamptz, t
     'their next allowed time or are cancelled (outreach.defer_queued). Returns what to send, with the team''s providers. '
     'only_team restricts the claim to one team (a worker per team).';
 
+-- New work wakes the workers (LISTEN outreach_sends); they also poll, so a lost NOTIFY only delays.
+CREATE FUNCTION outreach.notify_sends() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM pg_catalog.pg_notify('outreach_sends', TG_OP);
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER notify_sends AFTER INSERT ON outreach.campaign_queue
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.notify_sends();
+
 -- ---- outcomes ------------------------------------------------------------------------------------
 CREATE FUNCTION outreach.complete_send(team_id text, sms_message_id bigint, outcome text, provider text DEFAULT NULL,
                                        provider_message_id text DEFAULT NULL, error_code text DEFAULT NULL,
@@ -234,9 +247,11 @@ BEGIN
             WHERE q.team_id = t AND q.queue_id = m.queue_id;
         END IF;
     END IF;
-    -- Twilio 21610: the recipient unsubscribed (replied STOP to that sender); honour it everywhere
-    IF outcome = 'failed' AND complete_send.error_code = '21610' THEN
-        PERFORM outreach.record_consent(t, m.to_phone, 'opt_out', 'carrier_21610',
+    -- Twilio 21610 / SignalHouse OUT: the recipient unsubscribed at that sender; honour it everywhere
+    IF outcome = 'failed' AND (complete_send.error_code = '21610'
+                               OR (coalesce(complete_send.provider, m.provider) = 'signalhouse' AND complete_send.error_code = 'OUT')) THEN
+        PERFORM outreach.record_consent(t, m.to_phone, 'opt_out',
+                                        CASE WHEN complete_send.error_code = '21610' THEN 'carrier_21610' ELSE 'provider_opt_out' END,
                                         jsonb_build_object('provider', coalesce(complete_send.provider, m.provider),
                                                            'sms_message_id', m.sms_message_id, 'error_message', complete_send.error_message));
     END IF;

@@ -1,0 +1,862 @@
+#!/usr/bin/env python3
+"""Loopback stand-ins of the Twilio and SignalHouse send-message APIs, for outreachd's integration tests.
+
+One process serves both providers on 127.0.0.1:<port>:
+
+  Twilio      POST /2010-04-01/Accounts/{AccountSid}/Messages.json   (form body, HTTP Basic auth)
+  SignalHouse POST /message/sms                                      (JSON body, Bearer auth)
+
+Every Twilio request is checked against the OpenAPI spec given by --twilio-spec (path template,
+path-parameter pattern, declared content type, field names, each field's type/pattern/enum/format,
+required fields), plus the two "one of" rules Twilio enforces in practice. SignalHouse requests are
+checked against the wire facts in providers.md section 2 (there is no spec).
+
+Test control (not part of either provider):
+  POST /_control  {"provider": "twilio"|"signalhouse", "mode": M, "count": N}
+                  M in ok, rate_limit, error_500, unsubscribed, hang, close; the next N requests to
+                  that provider's send endpoint get mode M (count omitted/null = until changed), then
+                  the provider reverts to ok. A new setting replaces the previous one.
+  GET  /_control  current mode of each provider.
+  GET  /_log      the request log, one JSON object per line (optional ?provider=twilio|signalhouse).
+  POST /_reset    clears the in-memory log and sets both providers back to ok (the --log file is kept).
+
+How a mode combines with request validity:
+  rate_limit, error_500, close  replace the response whatever the request (real outages don't validate);
+  unsubscribed                  replaces the success response of a valid request (an invalid one
+                                still gets its 400/401);
+  hang                          sleeps --hang-seconds, then sends the normal response (201 if valid).
+Requests to other paths (unknown operations) are answered 404/405, logged, and consume no mode.
+
+Each request is read in full and logged (memory + --log file, one JSON line, flushed) BEFORE any
+response is sent, so a test can count what reached the provider even if the process is killed
+during a hang. The logged "status" is the response the stand-in sends (after the hang, for hang;
+null for close).
+
+On start it prints exactly one line "LISTENING <port>" to stdout. SIGTERM/SIGINT stop it cleanly.
+Python 3.11 standard library only.
+"""
+
+import argparse
+import base64
+import binascii
+import copy
+import email.utils
+import hmac
+import json
+import math
+import os
+import re
+import secrets
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODES = ("ok", "rate_limit", "error_500", "unsubscribed", "hang", "close")
+PROVIDERS = ("twilio", "signalhouse")
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+
+# Current UTC time as ISO 8601 with milliseconds, for log entries.
+def now_iso():
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# Current UTC time as an RFC 2822 date, the format of Twilio's date_* fields.
+def now_rfc2822():
+    return email.utils.format_datetime(datetime.now(timezone.utc).replace(microsecond=0))
+
+
+# The media type of a Content-Type header, lower-cased, without parameters such as charset.
+def media_type(content_type):
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+# Match a JSON-Schema pattern against a whole string value. Schema patterns are anchored with ^...$;
+# Python's "$" would also accept a trailing newline, so a final unescaped "$" is turned into "\Z".
+def pattern_matches(pattern, value):
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.search(pattern, value) is not None
+
+
+# Whether a string is an absolute http(s) URL with a hostname (Twilio: "must contain a valid
+# hostname and underscores are not allowed" - we apply the underscore rule to the hostname).
+def url_problem(value):
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError as exc:
+        return "not a valid URL (%s)" % exc
+    if parts.scheme not in ("http", "https"):
+        return "URL scheme must be http or https"
+    if not parts.hostname:
+        return "URL has no hostname"
+    if "_" in parts.hostname:
+        return "URL hostname contains an underscore"
+    return None
+
+
+# Number of SMS segments Twilio would bill for a body: GSM-7 (160 / 153 per part, extension
+# characters count twice) when every character is in the GSM-7 set, otherwise UCS-2 (70 / 67 per
+# part, counted in UTF-16 code units).
+GSM7_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENSION = set("^{}\\[~]|€\f")
+
+
+def sms_segments(body):
+    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in body):
+        units = sum(2 if c in GSM7_EXTENSION else 1 for c in body)
+        single, multi = 160, 153
+    else:
+        units = len(body.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    if units <= single:
+        return 1
+    return math.ceil(units / multi)
+
+
+# A MongoDB-ObjectId-like id (4-byte timestamp + 8 random bytes = 24 hex), as SignalHouse returns.
+def object_id():
+    return "%08x" % (int(time.time()) & 0xFFFFFFFF) + secrets.token_hex(8)
+
+
+# The outcome of handling one request: what to send back and what to log about it.
+class Reply:
+    def __init__(self, status, body=None, headers=None, valid=True, problems=None, message_ids=None):
+        self.status = status            # HTTP status, or None to close without answering
+        self.body = body                # dict/list serialised as JSON, bytes, or None
+        self.headers = headers or {}
+        self.valid = valid
+        self.problems = problems or []
+        self.message_ids = message_ids or []
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared state: the behaviour modes and the request log
+# ---------------------------------------------------------------------------------------------
+
+class State:
+    # Holds per-provider modes and the log; every method takes the lock because handler threads
+    # run concurrently.
+    def __init__(self, log_path):
+        self.lock = threading.Lock()
+        self.modes = {p: ["ok", None] for p in PROVIDERS}   # provider -> [mode, remaining|None]
+        self.entries = []
+        self.seq = 0
+        self.log_file = open(log_path, "a", encoding="utf-8") if log_path else None
+
+    # Set a provider's mode for the next `count` requests (None = until changed).
+    def set_mode(self, provider, mode, count):
+        with self.lock:
+            self.modes[provider] = [mode, count]
+
+    # Take the mode for one request to a provider's send endpoint, counting it down; when the
+    # count runs out the provider goes back to ok.
+    def take_mode(self, provider):
+        with self.lock:
+            mode, remaining = self.modes[provider]
+            if remaining is not None:
+                remaining -= 1
+                self.modes[provider] = [mode, remaining] if remaining > 0 else ["ok", None]
+            return mode
+
+    # Snapshot of the modes, for GET /_control.
+    def describe_modes(self):
+        with self.lock:
+            return {p: {"mode": m, "count": c} for p, (m, c) in self.modes.items()}
+
+    # Append one entry to the in-memory log and, flushed, to the --log file.
+    def append(self, entry):
+        with self.lock:
+            self.seq += 1
+            entry["seq"] = self.seq
+            self.entries.append(entry)
+            if self.log_file:
+                self.log_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                self.log_file.flush()
+
+    # The log entries, optionally only one provider's.
+    def snapshot(self, provider=None):
+        with self.lock:
+            return [e for e in self.entries if provider is None or e["provider"] == provider]
+
+    # Clear the in-memory log and the modes (the --log file is an append-only record and is kept).
+    def reset(self):
+        with self.lock:
+            self.entries = []
+            self.modes = {p: ["ok", None] for p in PROVIDERS}
+
+    def close(self):
+        with self.lock:
+            if self.log_file:
+                self.log_file.close()
+                self.log_file = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Twilio
+# ---------------------------------------------------------------------------------------------
+
+class TwilioSpec:
+    # The parts of the OpenAPI document the stand-in needs, looked up by operationId so nothing
+    # about the Messages resource is hard-coded: the create path template (as a regex), its path
+    # parameters, declared request content types, the CreateMessageRequest schema and the 201
+    # example response.
+    def __init__(self, path):
+        with open(path, encoding="utf-8") as f:
+            self.doc = json.load(f)
+        self.operations = []          # (regex, template, {method: operationId})
+        self.create = None
+        for template, item in self.doc["paths"].items():
+            methods = {m.upper(): op.get("operationId") for m, op in item.items()
+                       if isinstance(op, dict) and "operationId" in op}
+            regex = re.compile("^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
+            self.operations.append((regex, template, methods))
+            for m, op in item.items():
+                if isinstance(op, dict) and op.get("operationId") == "CreateMessage":
+                    self.create = (regex, template, m.upper(), op)
+        if self.create is None:
+            raise ValueError("%s has no CreateMessage operation" % path)
+        _, self.create_template, self.create_method, op = self.create
+        self.path_params = {p["name"]: self.resolve(p.get("schema", {}))
+                            for p in op.get("parameters", []) if p.get("in") == "path"}
+        content = op["requestBody"]["content"]
+        self.content_types = [ct.lower() for ct in content]
+        schema = self.resolve(content[next(iter(content))]["schema"])
+        self.properties = {name: self.resolve(s) for name, s in schema.get("properties", {}).items()}
+        self.required = list(schema.get("required", []))
+        examples = op["responses"]["201"]["content"]["application/json"].get("examples", {})
+        first = examples.get("create") or next(iter(examples.values()), {"value": {}})
+        self.example = first["value"]
+
+    # Follow a local "$ref" (e.g. to message_enum_content_retention), merging sibling keys.
+    def resolve(self, schema):
+        while isinstance(schema, dict) and "$ref" in schema:
+            target = self.doc
+            for part in schema["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+        return schema
+
+    # Find which spec operation a method+path is: (template, operationId or None, path params).
+    def route(self, method, path):
+        for regex, template, methods in self.operations:
+            m = regex.match(path)
+            if m:
+                return template, methods.get(method), m.groupdict()
+        return None, None, None
+
+
+# Problems with one form value against its (resolved) schema; empty list = fine.
+def check_value(spec, name, schema, value):
+    problems = []
+    kind = schema.get("type")
+    if kind == "array":
+        # Arrays are sent as a repeated key; each occurrence is one item.
+        return check_value(spec, name, spec.resolve(schema.get("items", {})), value)
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?\d+", value):
+            problems.append("%s: %r is not an integer" % (name, value))
+        else:
+            n = int(value)
+            if "minimum" in schema and n < schema["minimum"]:
+                problems.append("%s: %d is below the minimum %s" % (name, n, schema["minimum"]))
+            if "maximum" in schema and n > schema["maximum"]:
+                problems.append("%s: %d is above the maximum %s" % (name, n, schema["maximum"]))
+    elif kind == "number":
+        try:
+            if not math.isfinite(float(value)):
+                raise ValueError
+        except ValueError:
+            problems.append("%s: %r is not a number" % (name, value))
+    elif kind == "boolean":
+        if value.lower() not in ("true", "false"):
+            problems.append("%s: %r is not a boolean (true/false)" % (name, value))
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append("%s: %r is not one of %s" % (name, value, schema["enum"]))
+    if "pattern" in schema and not pattern_matches(schema["pattern"], value):
+        problems.append("%s: %r does not match %s" % (name, value, schema["pattern"]))
+    if "minLength" in schema and len(value) < schema["minLength"]:
+        problems.append("%s: shorter than %d characters" % (name, schema["minLength"]))
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        problems.append("%s: longer than %d characters" % (name, schema["maxLength"]))
+    fmt = schema.get("format")
+    if fmt and value and not schema.get("x-twilio", {}).get("ignoreFormat"):
+        problem = check_format(name, fmt, value)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+# Checks for the string formats the Messages spec uses; unknown formats are accepted.
+def check_format(name, fmt, value):
+    if fmt == "phone-number":
+        # E.164, a channel address (whatsapp:+1...), and - for senders - a short code or an
+        # alphanumeric sender id.
+        if re.fullmatch(r"\+[1-9]\d{1,14}", value) or re.fullmatch(r"[a-z][a-z0-9-]*:\S+", value):
+            return None
+        if name != "To" and (re.fullmatch(r"\d{3,8}", value)
+                             or re.fullmatch(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}", value)):
+            return None
+        return "%s: %r is not a valid phone number (E.164 or channel address)" % (name, value)
+    if fmt == "uri":
+        problem = url_problem(value)
+        return "%s: %s" % (name, problem) if problem else None
+    if fmt == "date-time":
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return "%s: %r is not an ISO 8601 date-time" % (name, value)
+    return None
+
+
+# Twilio error codes for a problem, by field (https://www.twilio.com/docs/errors/<code>).
+TWILIO_FIELD_CODES = {"To": 21211, "From": 21212, "FallbackFrom": 21212,
+                      "StatusCallback": 21609, "MediaUrl": 21620}
+
+
+class TwilioProvider:
+    name = "twilio"
+
+    def __init__(self, spec, sid, token):
+        self.spec = spec
+        self.sid = sid
+        self.token = token
+
+    # Twilio's legacy (2010 API) error body.
+    @staticmethod
+    def error(status, code, message, headers=None, **kw):
+        body = {"code": code, "message": message,
+                "more_info": "https://www.twilio.com/docs/errors/%d" % code, "status": status}
+        return Reply(status, body, headers, **kw)
+
+    # Whether this request is the send-message operation (the one modes apply to).
+    def is_send(self, method, path):
+        template, op_id, _ = self.spec.route(method, path)
+        return template == self.spec.create_template and method == self.spec.create_method
+
+    # Check auth, path, content type and fields; return (problems, error Reply or None).
+    # Every problem is collected for the log; the reply reflects the most fundamental one
+    # (auth 401, then unknown path/operation 404/405, then the body 400).
+    def evaluate(self, req):
+        problems = []           # (http status, twilio code, message)
+        # Authentication: Basic base64(AccountSid:AuthToken).
+        auth = req.headers.get("Authorization", "")
+        if not auth.startswith("Basic "):
+            problems.append((401, 20003, "Authentication Error - No credentials provided"))
+        else:
+            try:
+                user, _, password = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                user, password = None, None
+            if not (user is not None and hmac.compare_digest(user.encode(), self.sid.encode())
+                    and hmac.compare_digest(password.encode(), self.token.encode())):
+                problems.append((401, 20003, "Authenticate: the AccountSid or AuthToken is incorrect"))
+        # Path and operation, from the spec.
+        template, op_id, params = self.spec.route(req.method, req.path)
+        if template is None:
+            problems.append((404, 20404, "The requested resource %s was not found" % req.path))
+        elif template != self.spec.create_template or req.method != self.spec.create_method:
+            what = op_id or "%s %s" % (req.method, template)
+            status = 404 if op_id else 405
+            problems.append((status, 20404 if op_id else 20004,
+                             "%s is not implemented by the stand-in" % what))
+        else:
+            for pname, schema in self.spec.path_params.items():
+                for p in check_value(self.spec, pname, schema, params.get(pname, "")):
+                    problems.append((404, 20404, "path parameter " + p))
+            if params.get("AccountSid") != self.sid and not any(s == 404 for s, _, _ in problems):
+                problems.append((401, 20003, "AccountSid %s in the path is not the authenticated account"
+                                 % params.get("AccountSid")))
+            problems.extend(self.check_body(req))
+        if not problems:
+            return [], None
+        status, code, message = sorted(problems, key=lambda p: {401: 0, 404: 1, 405: 1}.get(p[0], 2))[0]
+        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else {}
+        reply = self.error(status, code, message, headers, valid=False)
+        reply.body["details"] = {"problems": [p[2] for p in problems]}
+        return [p[2] for p in problems], reply
+
+    # Body checks: declared content type, known field names, per-field schema, required fields,
+    # and the practical one-of rules.
+    def check_body(self, req):
+        problems = []
+        if media_type(req.headers.get("Content-Type")) not in self.spec.content_types:
+            problems.append((400, 20001, "Content-Type %r is not one of %s"
+                             % (req.headers.get("Content-Type"), self.spec.content_types)))
+            return problems
+        if req.form is None:
+            problems.append((400, 20001, "body is not valid UTF-8 form data"))
+            return problems
+        form = req.form
+        for name, values in form.items():
+            schema = self.spec.properties.get(name)
+            if schema is None:
+                problems.append((400, 20001, "Unknown parameter %r (not in CreateMessageRequest)" % name))
+                continue
+            if schema.get("type") != "array" and len(values) > 1:
+                problems.append((400, 20001, "%s given %d times but is not an array" % (name, len(values))))
+            for value in values:
+                if value == "":
+                    continue      # an empty value counts as absent (e.g. From with a service)
+                for p in check_value(self.spec, name, schema, value):
+                    problems.append((400, TWILIO_FIELD_CODES.get(name, 20001), p))
+
+        # Present = given with a non-empty value.
+        def present(field):
+            return any(v != "" for v in form.get(field, []))
+
+        for field in self.spec.required:
+            if not present(field):
+                code = 21604 if field == "To" else 20001
+                problems.append((400, code, "A '%s' parameter is required" % field))
+        if not (present("From") or present("MessagingServiceSid")):
+            problems.append((400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message"))
+        if not (present("Body") or present("MediaUrl") or present("ContentSid")):
+            problems.append((400, 21619, "A text message Body, MediaUrl or ContentSid must be specified"))
+        body = form.get("Body", [""])[0]
+        if len(body) > 1600:
+            problems.append((400, 21617, "The concatenated message body exceeds the 1600 character limit"))
+        return problems
+
+    # The 201 Message resource, built on the spec's example so its shape follows the spec.
+    def success(self, req):
+        form = req.form
+
+        def first(field):
+            values = [v for v in form.get(field, []) if v != ""]
+            return values[0] if values else None
+
+        sid = "SM" + secrets.token_hex(16)
+        now = now_rfc2822()
+        base = "/2010-04-01/Accounts/%s/Messages/%s" % (self.sid, sid)
+        msg = copy.deepcopy(self.spec.example)
+        body = first("Body") or ""
+        msg.update({
+            "account_sid": self.sid, "api_version": "2010-04-01", "body": body,
+            "date_created": now, "date_sent": None, "date_updated": now,
+            "direction": "outbound-api", "error_code": None, "error_message": None,
+            "from": first("From"), "messaging_service_sid": first("MessagingServiceSid"),
+            "num_media": str(len([v for v in form.get("MediaUrl", []) if v])),
+            "num_segments": str(sms_segments(body)), "price": None, "price_unit": None,
+            "sid": sid, "status": "scheduled" if first("ScheduleType") else "queued",
+            "subresource_uris": {"media": base + "/Media.json"},
+            "to": first("To"), "uri": base + ".json",
+        })
+        return Reply(201, msg, message_ids=[sid])
+
+    # Opted-out recipient: 400 + 21610.
+    def unsubscribed(self, req):
+        return self.error(400, 21610, "Attempt to send to unsubscribed recipient")
+
+    # Outage replies for the rate_limit and error_500 modes.
+    def failure(self, mode):
+        if mode == "rate_limit":
+            return self.error(429, 20429, "Too Many Requests", {"Retry-After": "1"})
+        return self.error(500, 20500, "An internal server error has occurred")
+
+    # Headers every Twilio reply carries.
+    def extra_headers(self):
+        return {"Twilio-Request-Id": "RQ" + secrets.token_hex(16), "Twilio-Concurrent-Requests": "1"}
+
+
+# ---------------------------------------------------------------------------------------------
+# SignalHouse
+# ---------------------------------------------------------------------------------------------
+
+SH_SEND_PATH = "/message/sms"
+SH_FIELDS = {  # field -> description of what it must be (providers.md section 2)
+    "senderPhoneNumber": "digits-only string",
+    "recipientPhoneNumber": "array of digits-only strings",
+    "messageBody": "non-empty string",
+    "enableShortlink": "boolean",
+    "statusCallbackUrl": "http(s) URL",
+    "filterLandlinesAndInactiveNumbers": "boolean",
+}
+DIGITS_10 = re.compile(r"\d{10,15}")
+SHORT_CODE = re.compile(r"\d{5,6}")
+
+
+class SignalHouseProvider:
+    name = "signalhouse"
+
+    def __init__(self, key):
+        self.key = key
+
+    # SignalHouse's error body is not documented; this is a plain JSON envelope with the reasons.
+    @staticmethod
+    def error(status, reason, message, headers=None, problems=None, **kw):
+        body = {"statusCode": status, "error": reason, "message": message}
+        if problems:
+            body["problems"] = problems
+        return Reply(status, body, headers, **kw)
+
+    def is_send(self, method, path):
+        return method == "POST" and path == SH_SEND_PATH
+
+    # Check auth, path, content type and the JSON body; return (problems, error Reply or None).
+    def evaluate(self, req):
+        auth_problems, problems = [], []
+        auth = req.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            auth_problems.append("missing 'Authorization: Bearer <key>'")
+        elif not hmac.compare_digest(auth[7:].strip().encode(), self.key.encode()):
+            auth_problems.append("invalid API key")
+        if not self.is_send(req.method, req.path):
+            all_problems = auth_problems + ["%s %s is not implemented by the stand-in" % (req.method, req.path)]
+            return all_problems, self.error(404, "Not Found", all_problems[-1], valid=False)
+        problems = self.check_body(req)
+        all_problems = auth_problems + problems
+        if auth_problems:
+            return all_problems, self.error(401, "Unauthorized", auth_problems[0], valid=False)
+        if problems:
+            return all_problems, self.error(400, "Bad Request", problems[0], problems=problems, valid=False)
+        return [], None
+
+    # Body checks: JSON object, digits-only numbers, the singular array recipientPhoneNumber,
+    # a non-empty messageBody, and the types of the optional fields.
+    def check_body(self, req):
+        if media_type(req.headers.get("Content-Type")) != "application/json":
+            return ["Content-Type must be application/json, got %r" % req.headers.get("Content-Type")]
+        body = req.json
+        if not isinstance(body, dict):
+            return ["body is not a JSON object"]
+        problems = []
+        for name in body:
+            if name == "recipientPhoneNumbers":
+                problems.append("unknown field 'recipientPhoneNumbers': the raw API field is the singular "
+                                "'recipientPhoneNumber' (still an array)")
+            elif name not in SH_FIELDS:
+                problems.append("unknown field %r" % name)
+        sender = body.get("senderPhoneNumber")
+        if not isinstance(sender, str) or not (DIGITS_10.fullmatch(sender) or SHORT_CODE.fullmatch(sender)):
+            problems.append("senderPhoneNumber must be a digits-only string of 10+ digits (no '+'), got %r" % (sender,))
+        recipients = body.get("recipientPhoneNumber")
+        if not isinstance(recipients, list) or not recipients:
+            problems.append("recipientPhoneNumber must be a non-empty array, got %r" % (recipients,))
+        else:
+            for r in recipients:
+                if not isinstance(r, str) or not DIGITS_10.fullmatch(r):
+                    problems.append("recipientPhoneNumber entry must be a digits-only string of 10+ digits "
+                                    "(no '+'), got %r" % (r,))
+        text = body.get("messageBody")
+        if not isinstance(text, str) or not text.strip():
+            problems.append("messageBody must be a non-empty string, got %r" % (text,))
+        for flag in ("enableShortlink", "filterLandlinesAndInactiveNumbers"):
+            if flag in body and not isinstance(body[flag], bool):
+                problems.append("%s must be a boolean, got %r" % (flag, body[flag]))
+        if "statusCallbackUrl" in body:
+            url = body["statusCallbackUrl"]
+            problem = url_problem(url) if isinstance(url, str) else "not a string"
+            if problem:
+                problems.append("statusCallbackUrl: %s" % problem)
+        return problems
+
+    # The 201 reply: one inserted message per recipient, all ENQUEUED (or all FAILED with
+    # errorCode "OUT" for the unsubscribed mode - still HTTP 201, as SignalHouse does).
+    def success(self, req, opted_out=False):
+        inserted = [{"_id": object_id(), "status": "FAILED" if opted_out else "ENQUEUED",
+                     "errorCode": "OUT" if opted_out else None, "recipientPhoneNumber": r}
+                    for r in req.json["recipientPhoneNumber"]]
+        n = len(inserted)
+        body = {"insertedMessages": inserted, "requestedRecipientCount": n,
+                "enqueuedCount": 0 if opted_out else n, "failedCount": n if opted_out else 0,
+                "dncBlockedNumbers": []}
+        return Reply(201, body, message_ids=[m["_id"] for m in inserted])
+
+    def unsubscribed(self, req):
+        return self.success(req, opted_out=True)
+
+    def failure(self, mode):
+        if mode == "rate_limit":
+            return self.error(429, "Too Many Requests", "Rate limit exceeded, back off and retry",
+                              {"Retry-After": "1"})
+        return self.error(500, "Internal Server Error", "Internal server error")
+
+    def extra_headers(self):
+        return {}
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP server
+# ---------------------------------------------------------------------------------------------
+
+class Request:
+    # A fully read request with its body parsed as the content type says (form -> dict of lists,
+    # JSON -> value); parse failures leave form/json None and the raw text for the log.
+    def __init__(self, method, target, headers, raw):
+        split = urllib.parse.urlsplit(target)
+        self.method = method
+        self.path = split.path
+        self.query = split.query
+        self.headers = headers
+        self.raw = raw
+        self.form = None
+        self.json = None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        ctype = media_type(headers.get("Content-Type"))
+        if text is not None and ctype == "application/x-www-form-urlencoded":
+            try:
+                self.form = {}
+                for k, v in urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict"):
+                    self.form.setdefault(k, []).append(v)
+            except (ValueError, UnicodeDecodeError):
+                self.form = None
+        elif text is not None and ctype == "application/json":
+            try:
+                self.json = json.loads(text)
+            except ValueError:
+                self.json = None
+        self.text = text
+
+    # The body as recorded in the log.
+    def logged_body(self):
+        if self.form is not None:
+            return self.form
+        if self.json is not None:
+            return self.json
+        if not self.raw:
+            return None
+        return self.text if self.text is not None else self.raw.decode("utf-8", "replace")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"     # keep-alive like the real APIs; every reply has Content-Length
+    server_version = "provider-standin/1.0"
+
+    def do_GET(self):
+        self.dispatch()
+
+    def do_POST(self):
+        self.dispatch()
+
+    def do_PUT(self):
+        self.dispatch()
+
+    def do_PATCH(self):
+        self.dispatch()
+
+    def do_DELETE(self):
+        self.dispatch()
+
+    # Quiet by default; --verbose sends the access log to stderr.
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            sys.stderr.write("standin: " + (fmt % args) + "\n")
+
+    # Read the request body (Content-Length or chunked); None if the framing is broken.
+    def read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                line = self.rfile.readline(65537)
+                try:
+                    size = int(line.split(b";", 1)[0].strip(), 16)
+                except ValueError:
+                    return None
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass          # trailers
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(3)
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        try:
+            n = int(length)
+        except ValueError:
+            return None
+        return self.rfile.read(n) if n > 0 else b""
+
+    # Send a reply with a JSON (or raw) body; a client that went away is not an error.
+    def send(self, status, body, headers=None, content_type="application/json; charset=utf-8"):
+        if isinstance(body, bytes):
+            data = body
+        else:
+            data = (json.dumps(body, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    # Route one request: control endpoints, then the providers; anything else is a logged 404.
+    def dispatch(self):
+        raw = self.read_body()
+        if raw is None:
+            self.close_connection = True
+            self.send(400, {"error": "malformed request body framing"})
+            return
+        req = Request(self.command, self.path, self.headers, raw)
+        if req.path.startswith("/_"):
+            self.control(req)
+            return
+        provider = None
+        if req.path.startswith("/2010-04-01/"):
+            provider = self.server.twilio
+        elif req.path.startswith("/message/"):
+            provider = self.server.signalhouse
+        self.serve_provider(provider, req)
+
+    # Handle a provider request: validate, pick the mode, log, then (maybe hang and) answer.
+    def serve_provider(self, provider, req):
+        state = self.server.state
+        mode = "ok"
+        if provider is None:
+            problems = ["no provider serves %s %s" % (req.method, req.path)]
+            reply = Reply(404, {"error": "Not Found", "message": problems[0]}, valid=False, problems=problems)
+        else:
+            problems, error = provider.evaluate(req)
+            if provider.is_send(req.method, req.path):
+                mode = state.take_mode(provider.name)
+            if mode in ("rate_limit", "error_500"):
+                reply = provider.failure(mode)
+            elif mode == "close":
+                reply = Reply(None)
+            elif error is not None:
+                reply = error
+            elif mode == "unsubscribed":
+                reply = provider.unsubscribed(req)
+            else:
+                reply = provider.success(req)          # ok, and hang (after the sleep)
+            reply.valid = not problems
+            reply.problems = problems
+        headers = {}
+        for k, v in req.headers.items():
+            if k.lower() in ("authorization", "proxy-authorization"):
+                v = "<redacted>"
+            headers[k] = headers[k] + ", " + v if k in headers else v
+        state.append({
+            "time": now_iso(),
+            "provider": provider.name if provider else None,
+            "method": req.method,
+            "path": req.path,
+            "query": req.query,
+            "headers": headers,
+            "body": req.logged_body(),
+            "valid": reply.valid,
+            "problems": reply.problems,
+            "mode": mode,
+            "status": reply.status,
+            "message_id": reply.message_ids[0] if reply.message_ids else None,
+            "message_ids": reply.message_ids,
+        })
+        if mode == "hang":
+            time.sleep(self.server.hang_seconds)
+        if reply.status is None:
+            # close: the request was read and logged; drop the connection without a byte of reply.
+            self.close_connection = True
+            return
+        extra = dict(provider.extra_headers()) if provider else {}
+        extra.update(reply.headers)
+        self.send(reply.status, reply.body, extra)
+
+    # The test-control endpoints: /_control, /_log, /_reset.
+    def control(self, req):
+        state = self.server.state
+        if req.path == "/_log" and req.method == "GET":
+            want = urllib.parse.parse_qs(req.query).get("provider", [None])[0]
+            lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in state.snapshot(want))
+            self.send(200, lines.encode("utf-8"), content_type="application/x-ndjson; charset=utf-8")
+        elif req.path == "/_reset" and req.method == "POST":
+            state.reset()
+            self.send(200, {"reset": True})
+        elif req.path == "/_control" and req.method == "GET":
+            self.send(200, state.describe_modes())
+        elif req.path == "/_control" and req.method == "POST":
+            try:
+                cmd = json.loads(req.raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                cmd = None
+            problem = None
+            if not isinstance(cmd, dict):
+                problem = "body must be a JSON object"
+            elif cmd.get("provider") not in PROVIDERS:
+                problem = "provider must be one of %s" % (PROVIDERS,)
+            elif cmd.get("mode") not in MODES:
+                problem = "mode must be one of %s" % (MODES,)
+            elif cmd.get("count") is not None and (not isinstance(cmd["count"], int)
+                                                   or isinstance(cmd["count"], bool) or cmd["count"] < 1):
+                problem = "count must be a positive integer or omitted"
+            if problem:
+                self.send(400, {"error": problem})
+                return
+            state.set_mode(cmd["provider"], cmd["mode"], cmd.get("count"))
+            self.send(200, state.describe_modes())
+        else:
+            self.send(404, {"error": "unknown control endpoint %s %s" % (req.method, req.path)})
+
+
+class StandinServer(ThreadingHTTPServer):
+    daemon_threads = True      # a hanging handler must not keep the process alive on SIGTERM
+    block_on_close = False
+    allow_reuse_address = True
+
+
+# Parse the command line.
+def parse_args(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    default_spec = os.path.normpath(os.path.join(
+        here, "..", "..", "..", "shared", "reference", "specs", "twilio_api_v2010_messages_only.json"))
+    ap = argparse.ArgumentParser(description="Loopback stand-ins of the Twilio and SignalHouse send APIs.")
+    ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
+    ap.add_argument("--twilio-spec", default=default_spec,
+                    help="Twilio OpenAPI JSON with the Messages paths (default: %(default)s)")
+    ap.add_argument("--twilio-sid", default="AC" + "0123456789abcdef" * 2,
+                    help="the AccountSid accepted in the path and Basic auth")
+    ap.add_argument("--twilio-token", default="standin-twilio-token", help="the AuthToken accepted")
+    ap.add_argument("--signalhouse-key", default="standin-signalhouse-key", help="the Bearer API key accepted")
+    ap.add_argument("--hang-seconds", type=float, default=30.0, help="delay of the hang mode (default 30)")
+    ap.add_argument("--log", help="append each log entry as a JSON line to this file")
+    ap.add_argument("--verbose", action="store_true", help="access log on stderr")
+    return ap.parse_args(argv)
+
+
+# Start the server, announce the port, serve until SIGTERM/SIGINT, then shut down cleanly.
+def main(argv=None):
+    args = parse_args(argv)
+    spec = TwilioSpec(args.twilio_spec)
+    if not re.fullmatch(r"AC[0-9a-fA-F]{32}", args.twilio_sid):
+        print("warning: --twilio-sid does not match ^AC[0-9a-fA-F]{32}$", file=sys.stderr)
+    server = StandinServer((args.host, args.port), Handler)
+    server.twilio = TwilioProvider(spec, args.twilio_sid, args.twilio_token)
+    server.signalhouse = SignalHouseProvider(args.signalhouse_key)
+    server.state = State(args.log)
+    server.hang_seconds = args.hang_seconds
+    server.verbose = args.verbose
+
+    # shutdown() waits for serve_forever() to return, so it must run outside the signal handler.
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("LISTENING %d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        server.state.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

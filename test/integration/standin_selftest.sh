@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# Self-test of the provider stand-in (provider_standin.py) and the webhook signer (sign_webhook.py).
+# Starts the stand-in on a free loopback port, drives each provider in each mode with curl, checks
+# replies and the request log (JSON checks via python3 -c), runs `sign_webhook.py selftest`, and
+# prints "standin: N passed, M failed" (exit 1 on any failure). Needs only bash, curl and python3.
+# The Twilio spec defaults to /work/shared/reference/specs/...; override with TWILIO_SPEC=PATH.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+SPEC=${TWILIO_SPEC:-$HERE/../../../shared/reference/specs/twilio_api_v2010_messages_only.json}
+TMP=$(mktemp -d)
+PID=""
+SID=AC0123456789abcdef0123456789abcdef
+TOKEN=selftest-token
+KEY=selftest-sh-key
+MSG=MG0123456789abcdef0123456789abcdef
+
+# Stop the stand-in we started (by its pid) and remove the scratch directory.
+cleanup() {
+    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM "$PID"; wait "$PID" 2>/dev/null; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pass=0
+fail=0
+ok()   { pass=$((pass + 1)); echo "ok   $1"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/     /'; }
+# expect NAME WANT GOT
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "want: $2"$'\n'"got:  $3"; fi; }
+
+# call CURL-ARGS...: one request; sets STATUS (000 = no reply), TIME (seconds), RC (curl exit code),
+# and leaves the reply body in $TMP/body and headers in $TMP/headers.
+call() {
+    rm -f "$TMP/body" "$TMP/headers"
+    local out
+    out=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code} %{time_total}' --max-time 15 "$@" 2>"$TMP/curlerr")
+    RC=$?
+    STATUS=${out% *}
+    TIME=${out#* }
+    touch "$TMP/body" "$TMP/headers"
+}
+
+# jexpect NAME PYTHON-EXPR: evaluate EXPR with d = the last reply body parsed as JSON.
+jexpect() {
+    if python3 -c 'import json, re, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+            "$TMP/body" "$2" 2>"$TMP/pyerr"; then
+        ok "$1"
+    else
+        bad "$1" "expr: $2"$'\n'"body: $(head -c 800 "$TMP/body")"$'\n'"$(cat "$TMP/pyerr")"
+    fi
+}
+
+# lexpect NAME PYTHON-EXPR: evaluate EXPR with L = the stand-in's log (GET /_log) and e = its last entry.
+lexpect() {
+    curl -sS --max-time 5 "$BASE/_log" >"$TMP/log" 2>/dev/null
+    if python3 -c '
+import json, re, sys
+L = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+e = L[-1] if L else {}
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/log" "$2" 2>"$TMP/pyerr"; then
+        ok "$1"
+    else
+        bad "$1" "expr: $2"$'\n'"last: $(tail -n 1 "$TMP/log" | head -c 1200)"$'\n'"$(cat "$TMP/pyerr")"
+    fi
+}
+
+# header NAME: value of a reply header (last reply), without the CR.
+header() { grep -i "^$1:" "$TMP/headers" | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'; }
+
+# ctl PROVIDER MODE [COUNT]: set a behaviour through /_control.
+ctl() {
+    local body="{\"provider\": \"$1\", \"mode\": \"$2\"${3:+, \"count\": $3}}"
+    curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -H 'Content-Type: application/json' \
+        --data-binary "$body" "$BASE/_control"
+}
+
+reset() { curl -sS -o /dev/null --max-time 5 -X POST "$BASE/_reset"; }
+
+# tw ARGS...: POST to the Twilio create endpoint with good credentials (extra curl args appended).
+TW_PATH=/2010-04-01/Accounts/$SID/Messages.json
+tw() { call -u "$SID:$TOKEN" "$@" "$BASE$TW_PATH"; }
+# tw_ok: a minimal valid Twilio send.
+tw_ok() { tw --data-urlencode 'To=+15558675310' --data-urlencode 'From=+15017122661' --data-urlencode 'Body=Hello there' "$@"; }
+
+# sh JSON [ARGS...]: POST a JSON body to SignalHouse /message/sms with the good key.
+sh_send() { local b=$1; shift; call -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary "$b" "$@" "$BASE/message/sms"; }
+SH_OK='{"senderPhoneNumber": "15551234567", "recipientPhoneNumber": ["15559876543"], "messageBody": "Hi from the test", "statusCallbackUrl": "http://127.0.0.1:9/cb"}'
+
+# --- start -------------------------------------------------------------------------------------
+[ -r "$SPEC" ] || { echo "Twilio spec not found: $SPEC (set TWILIO_SPEC)"; exit 1; }
+python3 "$HERE/provider_standin.py" --port 0 --twilio-spec "$SPEC" --twilio-sid "$SID" --twilio-token "$TOKEN" \
+    --signalhouse-key "$KEY" --hang-seconds 2 --log "$TMP/standin.log" >"$TMP/stdout" 2>"$TMP/stderr" &
+PID=$!
+PORT=""
+for _ in $(seq 1 100); do
+    PORT=$(sed -n 's/^LISTENING \([0-9][0-9]*\)$/\1/p' "$TMP/stdout")
+    [ -n "$PORT" ] && break
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -z "$PORT" ]; then echo "stand-in did not start"; cat "$TMP/stderr"; exit 1; fi
+expect "stand-in prints exactly one LISTENING line" 1 "$(wc -l <"$TMP/stdout" | tr -d ' ')"
+BASE=http://127.0.0.1:$PORT
+
+# --- Twilio: valid requests ----------------------------------------------------------------------
+tw_ok
+expect "twilio valid send -> 201" 201 "$STATUS"
+jexpect "twilio 201 body: sid SM+32hex, queued, to/from/body echoed" \
+    're.fullmatch(r"SM[0-9a-f]{32}", d["sid"]) and d["status"] == "queued" and d["to"] == "+15558675310" and d["from"] == "+15017122661" and d["body"] == "Hello there"'
+jexpect "twilio 201 body: num_segments/num_media strings, RFC 2822 date, account, uri" \
+    'd["num_segments"] == "1" and d["num_media"] == "0" and re.fullmatch(r"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000", d["date_created"]) and d["account_sid"] == "'$SID'" and d["uri"].endswith(d["sid"] + ".json") and d["direction"] == "outbound-api" and d["error_code"] is None'
+SID1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sid"])' "$TMP/body")
+lexpect "log: valid entry with form dict of lists, redacted auth, sid recorded" \
+    'e["provider"] == "twilio" and e["valid"] is True and e["problems"] == [] and e["mode"] == "ok" and e["status"] == 201 and e["body"]["To"] == ["+15558675310"] and e["headers"]["Authorization"] == "<redacted>" and e["message_id"] == "'"$SID1"'"'
+tw_ok
+jexpect "twilio sids are unique per request" 'd["sid"] != "'"$SID1"'"'
+tw --data-urlencode 'To=+15558675310' --data-urlencode "MessagingServiceSid=$MSG" \
+   --data-urlencode 'MediaUrl=https://example.com/a.png' --data-urlencode 'MediaUrl=https://example.com/b.png' \
+   --data-urlencode 'StatusCallback=http://127.0.0.1:8080/twilio/status' --data-urlencode 'ValidityPeriod=600' \
+   --data-urlencode 'ContentRetention=retain' --data-urlencode 'SmartEncoded=true'
+expect "twilio messaging service + 2 MediaUrl + optional fields -> 201" 201 "$STATUS"
+jexpect "twilio 201: from null, messaging_service_sid, num_media 2" 'd["from"] is None and d["messaging_service_sid"] == "'$MSG'" and d["num_media"] == "2"'
+tw --data-urlencode 'To=+15558675310' --data-urlencode 'From=+15017122661' --data-urlencode "Body=$(printf 'x%.0s' $(seq 1 161))"
+jexpect "twilio 161 GSM-7 chars -> num_segments \"2\"" 'd["num_segments"] == "2"'
+
+# --- Twilio: invalid requests ---------------------------------------------------------------------
+tw --data-urlencode 'From=+15017122661' --data-urlencode 'Body=no recipient'
+expect "twilio missing To -> 400" 400 "$STATUS"
+jexpect "twilio missing To: code 21604, more_info, status" \
+    'd["code"] == 21604 and d["status"] == 400 and d["more_info"] == "https://www.twilio.com/docs/errors/21604" and d["message"]'
+lexpect "log: invalid entry has valid false and reasons" 'e["valid"] is False and any("To" in p for p in e["problems"]) and e["status"] == 400'
+tw_ok --data-urlencode 'Bogus=1'
+expect "twilio unknown field -> 400" 400 "$STATUS"
+lexpect "log: unknown field named in problems" 'e["valid"] is False and any("Bogus" in p for p in e["problems"])'
+tw_ok --data-urlencode 'ContentRetention=keep'
+expect "twilio enum violation (ContentRetention=keep) -> 400" 400 "$STATUS"
+tw_ok --data-urlencode 'MessagingServiceSid=MG123'
+expect "twilio pattern violation (MessagingServiceSid) -> 400" 400 "$STATUS"
+tw_ok --data-urlencode 'ValidityPeriod=soon' --data-urlencode 'SmartEncoded=maybe'
+expect "twilio type violations (integer, boolean) -> 400" 400 "$STATUS"
+lexpect "log: both type problems recorded" 'len(e["problems"]) == 2'
+tw_ok --data-urlencode 'StatusCallback=http://my_host.example/cb'
+expect "twilio StatusCallback with underscore in hostname -> 400 21609" "400 21609" \
+    "$STATUS $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["code"])' "$TMP/body")"
+tw --data-urlencode 'To=+15558675310' --data-urlencode 'Body=no sender'
+jexpect "twilio no From/MessagingServiceSid -> 400 21603" 'd["status"] == 400 and d["code"] == 21603'
+tw --data-urlencode 'To=+15558675310' --data-urlencode 'From=+15017122661'
+jexpect "twilio no Body/MediaUrl/ContentSid -> 400 21619" 'd["status"] == 400 and d["code"] == 21619'
+tw --data-urlencode 'To=5558675310' --data-urlencode 'From=+15017122661' --data-urlencode 'Body=x'
+jexpect "twilio To not E.164 -> 400 21211" 'd["status"] == 400 and d["code"] == 21211'
+tw_ok --data-urlencode 'Body=second body'
+expect "twilio Body given twice -> 400" 400 "$STATUS"
+tw -H 'Content-Type: application/json' --data-binary '{"To": "+15558675310", "From": "+15017122661", "Body": "x"}'
+expect "twilio JSON body (wrong content type) -> 400" 400 "$STATUS"
+lexpect "log: content-type problem recorded, JSON body parsed" 'e["valid"] is False and any("Content-Type" in p for p in e["problems"]) and e["body"]["To"] == "+15558675310"'
+
+# --- Twilio: auth and path -----------------------------------------------------------------------
+call -u "$SID:wrong-token" --data-urlencode 'To=+15558675310' --data-urlencode 'From=+15017122661' --data-urlencode 'Body=x' "$BASE$TW_PATH"
+expect "twilio bad token -> 401" 401 "$STATUS"
+jexpect "twilio 401 body: code 20003, status 401" 'd["code"] == 20003 and d["status"] == 401 and d["more_info"].endswith("/20003")'
+lexpect "log: bad auth recorded invalid, token not in the log" 'e["valid"] is False and e["status"] == 401 and "wrong-token" not in json.dumps(L) and "'"$TOKEN"'" not in json.dumps(L)'
+call --data-urlencode 'To=+15558675310' --data-urlencode 'From=+15017122661' --data-urlencode 'Body=x' "$BASE$TW_PATH"
+expect "twilio no credentials -> 401" 401 "$STATUS"
+call -u "ACnotasid:$TOKEN" --data-urlencode 'To=+15558675310' --data-urlencode 'From=+15017122661' --data-urlencode 'Body=x' \
+    "$BASE/2010-04-01/Accounts/ACnotasid/Messages.json"
+expect "twilio bad AccountSid in path -> 401 (auth) / not 201" 401 "$STATUS"
+call -u "$SID:$TOKEN" --data-urlencode 'To=+15558675310' --data-urlencode 'From=+15017122661' --data-urlencode 'Body=x' \
+    "$BASE/2010-04-01/Accounts/$SID/Messages"
+expect "twilio path not in the spec -> 404" 404 "$STATUS"
+lexpect "log: unknown path recorded invalid" 'e["valid"] is False and e["status"] == 404 and e["path"].endswith("/Messages")'
+
+# --- Twilio: modes -------------------------------------------------------------------------------
+reset
+expect "control: rate_limit for 1 request" 200 "$(ctl twilio rate_limit 1)"
+tw_ok
+expect "twilio rate_limit -> 429" 429 "$STATUS"
+jexpect "twilio 429 body: code 20429" 'd["code"] == 20429 and d["status"] == 429'
+expect "twilio 429 has Retry-After: 1" 1 "$(header Retry-After)"
+lexpect "log: rate-limited request recorded (valid, mode rate_limit, 429)" 'e["valid"] is True and e["mode"] == "rate_limit" and e["status"] == 429 and e["message_id"] is None'
+tw_ok
+expect "twilio back to ok after count runs out -> 201" 201 "$STATUS"
+ctl twilio error_500 >/dev/null
+tw_ok; s1=$STATUS
+tw_ok; s2=$STATUS
+expect "twilio error_500 without count persists" "500 500" "$s1 $s2"
+jexpect "twilio 500 body is a Twilio error" 'd["status"] == 500 and "code" in d'
+ctl twilio ok >/dev/null
+tw_ok
+expect "twilio set back to ok -> 201" 201 "$STATUS"
+ctl twilio unsubscribed 1 >/dev/null
+tw_ok
+jexpect "twilio unsubscribed -> 400 code 21610" 'd["status"] == 400 and d["code"] == 21610 and "unsubscribed" in d["message"]'
+expect "twilio unsubscribed HTTP status" 400 "$STATUS"
+ctl twilio close 1 >/dev/null
+tw_ok
+expect "twilio close -> no response (curl exit 52)" "52 000" "$RC $STATUS"
+lexpect "log: closed request recorded with status null" 'e["mode"] == "close" and e["status"] is None and e["valid"] is True and e["body"]["Body"] == ["Hello there"]'
+ctl twilio hang 1 >/dev/null
+( tw_ok; echo "$STATUS $TIME" >"$TMP/hang_tw" ) &
+HANG=$!
+sleep 0.3
+lexpect "log: hanging request logged before its reply" 'e["mode"] == "hang" and e["status"] == 201'
+call -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary "$SH_OK" "$BASE/message/sms"
+expect "another request is served while one hangs" 201 "$STATUS"
+fast=$(python3 -c "import sys; print(float(sys.argv[1]) < 1.0)" "$TIME")
+expect "... and promptly" True "$fast"
+wait "$HANG"
+read -r hs ht <"$TMP/hang_tw"
+expect "twilio hang -> 201 after the delay" 201 "$hs"
+expect "twilio hang lasted >= 2 s" True "$(python3 -c "import sys; print(float(sys.argv[1]) >= 1.9)" "$ht")"
+lexpect "log: counts what reached the provider (rate_limit..hang = 8 twilio entries)" \
+    'sum(1 for x in L if x["provider"] == "twilio") == 8'
+
+# --- SignalHouse -------------------------------------------------------------------------------
+reset
+sh_send "$SH_OK"
+expect "signalhouse valid send -> 201" 201 "$STATUS"
+jexpect "signalhouse 201 body: one ENQUEUED message with 24-hex _id" \
+    'len(d["insertedMessages"]) == 1 and re.fullmatch(r"[0-9a-f]{24}", d["insertedMessages"][0]["_id"]) and d["insertedMessages"][0]["status"] == "ENQUEUED" and d["insertedMessages"][0]["errorCode"] is None and d["insertedMessages"][0]["recipientPhoneNumber"] == "15559876543"'
+jexpect "signalhouse 201 counts" 'd["requestedRecipientCount"] == 1 and d["enqueuedCount"] == 1 and d["failedCount"] == 0 and d["dncBlockedNumbers"] == []'
+SHID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["insertedMessages"][0]["_id"])' "$TMP/body")
+lexpect "log: signalhouse entry valid, JSON body parsed, id recorded, auth redacted" \
+    'e["provider"] == "signalhouse" and e["valid"] is True and e["body"]["recipientPhoneNumber"] == ["15559876543"] and e["message_id"] == "'"$SHID"'" and e["headers"]["Authorization"] == "<redacted>"'
+sh_send '{"senderPhoneNumber": "15551234567", "recipientPhoneNumbers": ["15559876543"], "messageBody": "x"}'
+expect "signalhouse plural recipientPhoneNumbers -> 400" 400 "$STATUS"
+lexpect "log: plural field problem recorded" 'e["valid"] is False and any("singular" in p for p in e["problems"])'
+sh_send '{"senderPhoneNumber": "15551234567", "recipientPhoneNumber": "15559876543", "messageBody": "x"}'
+expect "signalhouse recipientPhoneNumber not an array -> 400" 400 "$STATUS"
+sh_send '{"senderPhoneNumber": "+15551234567", "recipientPhoneNumber": ["+15559876543"], "messageBody": "x"}'
+expect "signalhouse numbers with + -> 400" 400 "$STATUS"
+jexpect "signalhouse 400 body is JSON with problems" 'd["statusCode"] == 400 and len(d["problems"]) == 2'
+sh_send '{"senderPhoneNumber": "15551234567", "recipientPhoneNumber": ["5559876"], "messageBody": "x"}'
+expect "signalhouse 7-digit recipient -> 400" 400 "$STATUS"
+sh_send '{"senderPhoneNumber": "15551234567", "recipientPhoneNumber": ["15559876543"], "messageBody": ""}'
+expect "signalhouse empty messageBody -> 400" 400 "$STATUS"
+sh_send 'not json'
+expect "signalhouse non-JSON body -> 400" 400 "$STATUS"
+call -H "Authorization: Bearer nope" -H 'Content-Type: application/json' --data-binary "$SH_OK" "$BASE/message/sms"
+expect "signalhouse bad key -> 401" 401 "$STATUS"
+jexpect "signalhouse 401 body is JSON" 'd["statusCode"] == 401'
+lexpect "log: bad key recorded invalid" 'e["valid"] is False and e["status"] == 401'
+call -H 'Content-Type: application/json' --data-binary "$SH_OK" "$BASE/message/sms"
+expect "signalhouse no Authorization -> 401" 401 "$STATUS"
+ctl signalhouse rate_limit 1 >/dev/null
+sh_send "$SH_OK"
+expect "signalhouse rate_limit -> 429" 429 "$STATUS"
+expect "signalhouse 429 has Retry-After: 1" 1 "$(header Retry-After)"
+jexpect "signalhouse 429 body is JSON" 'd["statusCode"] == 429'
+sh_send "$SH_OK"
+expect "signalhouse back to ok -> 201" 201 "$STATUS"
+ctl signalhouse error_500 1 >/dev/null
+sh_send "$SH_OK"
+expect "signalhouse error_500 -> 500" 500 "$STATUS"
+ctl signalhouse unsubscribed 1 >/dev/null
+sh_send "$SH_OK"
+expect "signalhouse unsubscribed -> 201" 201 "$STATUS"
+jexpect "signalhouse unsubscribed: enqueued 0, failed 1, FAILED/OUT" \
+    'd["enqueuedCount"] == 0 and d["failedCount"] == 1 and d["insertedMessages"][0]["status"] == "FAILED" and d["insertedMessages"][0]["errorCode"] == "OUT"'
+lexpect "log: unsubscribed mode recorded" 'e["mode"] == "unsubscribed" and e["status"] == 201'
+ctl signalhouse close 1 >/dev/null
+sh_send "$SH_OK"
+expect "signalhouse close -> no response (curl exit 52)" "52 000" "$RC $STATUS"
+lexpect "log: closed signalhouse request recorded with status null" 'e["mode"] == "close" and e["status"] is None and e["body"]["messageBody"] == "Hi from the test"'
+ctl signalhouse hang 1 >/dev/null
+sh_send "$SH_OK"
+expect "signalhouse hang -> 201" 201 "$STATUS"
+expect "signalhouse hang lasted >= 2 s" True "$(python3 -c "import sys; print(float(sys.argv[1]) >= 1.9)" "$TIME")"
+sh_send "$SH_OK"
+expect "signalhouse hang count 1 -> next is prompt" True "$(python3 -c "import sys; print(float(sys.argv[1]) < 1.0)" "$TIME")"
+
+# --- control API and log -------------------------------------------------------------------------
+expect "control rejects an unknown mode" 400 "$(ctl twilio explode)"
+expect "control rejects an unknown provider" 400 "$(ctl sms ok)"
+expect "control rejects count 0" 400 "$(ctl twilio ok 0)"
+lexpect "log: every entry has the documented fields" \
+    'all(set(x) >= {"time", "provider", "method", "path", "headers", "body", "valid", "problems", "mode", "status", "message_id"} for x in L)'
+expect "log file has the same entries as /_log (file survives reset: more lines)" True \
+    "$(python3 -c 'import json,sys; f=[json.loads(l) for l in open(sys.argv[1])]; print(len(f) > 0 and all(isinstance(x["seq"], int) for x in f) and f[-1]["seq"] == max(x["seq"] for x in f))' "$TMP/standin.log")"
+reset
+lexpect "reset clears the log" 'L == []'
+
+# --- webhook signer ------------------------------------------------------------------------------
+python3 "$HERE/sign_webhook.py" selftest >"$TMP/sig" 2>&1
+expect "sign_webhook.py selftest passes" 0 $?
+expect "twilio signature CLI (published vector)" "RSOYDt4T1cUTdK1PDd93/VVr8B8=" \
+    "$(python3 "$HERE/sign_webhook.py" twilio --token 12345 --url 'https://mycompany.com/myapp.php?foo=1&bar=2' \
+        --form 'CallSid=CA1234567890ABCDE&Digits=1234&From=%2B14158675309&To=%2B18005551212&Caller=%2B14158675309')"
+expect "signalhouse signature CLI (cross-check vector)" "b79b3d291e742b616b6476ce1d30a565b2e5d08f91fa5a8497376a69dc5303b0" \
+    "$(python3 "$HERE/sign_webhook.py" signalhouse --secret test_signing_secret --timestamp 1767225600000 \
+        --body '{"event":"MESSAGE_RECEIVED","identifier":"abc123"}')"
+
+# --- clean exit on SIGTERM -----------------------------------------------------------------------
+kill -TERM "$PID"
+wait "$PID"
+expect "stand-in exits 0 on SIGTERM" 0 $?
+PID=""
+
+echo "standin: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,155 @@
+#include "config.hpp"
+
+#include <cctype>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <unistd.h>
+
+namespace outreach::worker {
+namespace {
+
+// KEY=VALUE lines; # starts a comment line; surrounding spaces and one pair of quotes are dropped.
+Result<std::map<std::string, std::string>> read_file(const std::string &path)
+{
+    std::ifstream in(path);
+    if (!in) return Error{ErrorKind::invalid_argument, "cannot read config file " + path};
+    std::map<std::string, std::string> values;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#') continue;
+        const auto eq = line.find('=');
+        if (eq == std::string::npos)
+            return Error{ErrorKind::invalid_argument, path + ":" + std::to_string(number) + ": expected KEY=VALUE"};
+        std::string key = line.substr(first, eq - first);
+        while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+        std::string value = line.substr(eq + 1);
+        while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.pop_back();
+        const auto v0 = value.find_first_not_of(" \t");
+        value = v0 == std::string::npos ? "" : value.substr(v0);
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+            value = value.substr(1, value.size() - 2);
+        values[key] = value;
+    }
+    return values;
+}
+
+Result<long> parse_number(const std::string &key, const std::string &value, long lo, long hi)
+{
+    char *end = nullptr;
+    errno = 0;
+    const long n = std::strtol(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
+        return Error{ErrorKind::invalid_argument,
+                     key + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not \"" + value + "\""};
+    return n;
+}
+
+bool valid_listen(const std::string &s)
+{
+    static const std::regex pattern(R"(^([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})$)");
+    std::smatch m;
+    if (!std::regex_match(s, m, pattern)) return false;
+    const long port = std::stol(m[2]);
+    return port >= 0 && port <= 65535;
+}
+
+bool valid_base_url(const std::string &s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+
+}  // namespace
+
+bool Config::same_fixed_settings(const Config &other) const
+{
+    return dsn == other.dsn && http_listen == other.http_listen && worker_name == other.worker_name;
+}
+
+std::string config_help()
+{
+    return "settings (environment, or KEY=VALUE lines in --config FILE; the environment wins):\n"
+           "  OUTREACH_HTTP_LISTEN            host:port of /healthz, /metrics and webhooks (default 127.0.0.1:8080)\n"
+           "  OUTREACH_PUBLIC_URL             base URL providers use to reach the webhooks (status callbacks)\n"
+           "  OUTREACH_WORKER_NAME            this worker's name in claims (default host:pid)\n"
+           "  OUTREACH_BATCH                  messages claimed at once (default 100)\n"
+           "  OUTREACH_POLL_MS                polling fallback when no NOTIFY arrives (default 1000)\n"
+           "  OUTREACH_LEASE_SECONDS          how long a claimed send may take before it is unknown (default 120)\n"
+           "  OUTREACH_HTTP_TIMEOUT_MS        provider request timeout (default 15000)\n"
+           "  OUTREACH_LOG_LEVEL              debug, info, warn or error (default info)\n"
+           "  OUTREACH_TWILIO_BASE_URL, OUTREACH_TWILIO_ACCOUNT_SID, OUTREACH_TWILIO_AUTH_TOKEN\n"
+           "  OUTREACH_SIGNALHOUSE_BASE_URL, OUTREACH_SIGNALHOUSE_API_KEY, OUTREACH_SIGNALHOUSE_SIGNING_SECRET\n"
+           "  PGHOST, PGPORT, PGDATABASE, PGUSER, ... (libpq), or --dsn\n"
+           "A provider without credentials runs in sandbox mode: it records what it would send and touches no network.\n";
+}
+
+Result<Config> load_config(const std::string &file, const std::function<const char *(const char *)> &getenv)
+{
+    std::map<std::string, std::string> values;
+    if (!file.empty()) {
+        auto read = read_file(file);
+        if (!read.ok()) return read.error();
+        values = std::move(read.value());
+    }
+    auto get = [&](const char *key) -> std::optional<std::string> {
+        if (const char *v = getenv(key)) return std::string(v);
+        if (auto it = values.find(key); it != values.end()) return it->second;
+        return std::nullopt;
+    };
+    Config c;
+    c.config_file = file;
+    if (auto v = get("OUTREACH_HTTP_LISTEN")) c.http_listen = *v;
+    if (!valid_listen(c.http_listen))
+        return Error{ErrorKind::invalid_argument, "OUTREACH_HTTP_LISTEN must be host:port, not \"" + c.http_listen + "\""};
+    if (auto v = get("OUTREACH_PUBLIC_URL")) c.public_url = *v;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    if (!c.public_url.empty() && !valid_base_url(c.public_url))
+        return Error{ErrorKind::invalid_argument, "OUTREACH_PUBLIC_URL must start with http:// or https://"};
+    if (auto v = get("OUTREACH_WORKER_NAME")) c.worker_name = *v;
+    if (c.worker_name.empty()) {
+        char host[256] = {0};
+        gethostname(host, sizeof host - 1);
+        c.worker_name = std::string(host) + ":" + std::to_string(getpid());
+    }
+    struct NumberSetting { const char *key; long lo, hi; std::function<void(long)> set; };
+    const NumberSetting numbers[] = {
+        {"OUTREACH_BATCH", 1, 10000, [&](long n) { c.batch = static_cast<int>(n); }},
+        {"OUTREACH_POLL_MS", 10, 600000, [&](long n) { c.poll_interval = std::chrono::milliseconds(n); }},
+        {"OUTREACH_LEASE_SECONDS", 5, 86400, [&](long n) { c.lease = std::chrono::seconds(n); }},
+        {"OUTREACH_HTTP_TIMEOUT_MS", 100, 600000, [&](long n) { c.request_timeout = std::chrono::milliseconds(n); }},
+        {"OUTREACH_CONNECT_TIMEOUT_MS", 100, 600000, [&](long n) { c.connect_timeout = std::chrono::milliseconds(n); }},
+    };
+    for (const auto &s : numbers)
+        if (auto v = get(s.key)) {
+            auto n = parse_number(s.key, *v, s.lo, s.hi);
+            if (!n.ok()) return n.error();
+            s.set(n.value());
+        }
+    if (std::chrono::duration_cast<std::chrono::milliseconds>(c.lease) <= c.request_timeout + c.connect_timeout)
+        return Error{ErrorKind::invalid_argument, "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts"};
+    if (auto v = get("OUTREACH_LOG_LEVEL")) c.log_level = *v;
+    if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
+        return Error{ErrorKind::invalid_argument, "OUTREACH_LOG_LEVEL must be debug, info, warn or error, not \"" + c.log_level + "\""};
+
+    c.twilio.base_url = get("OUTREACH_TWILIO_BASE_URL").value_or("https://api.twilio.com");
+    c.twilio.account_sid = get("OUTREACH_TWILIO_ACCOUNT_SID").value_or("");
+    c.twilio.auth_token = get("OUTREACH_TWILIO_AUTH_TOKEN").value_or("");
+    c.signalhouse.base_url = get("OUTREACH_SIGNALHOUSE_BASE_URL").value_or("https://v2.signalhouse.io");
+    c.signalhouse.api_key = get("OUTREACH_SIGNALHOUSE_API_KEY").value_or("");
+    c.signalhouse.signing_secret = get("OUTREACH_SIGNALHOUSE_SIGNING_SECRET").value_or("");
+    for (ProviderSettings *p : {&c.twilio, &c.signalhouse}) {
+        while (!p->base_url.empty() && p->base_url.back() == '/') p->base_url.pop_back();
+        if (!valid_base_url(p->base_url))
+            return Error{ErrorKind::invalid_argument, "provider base URLs must start with http:// or https://, not \"" + p->base_url + "\""};
+    }
+    static const std::regex sid(R"(^AC[0-9a-fA-F]{32}$)");
+    if (!c.twilio.account_sid.empty() && !std::regex_match(c.twilio.account_sid, sid))
+        return Error{ErrorKind::invalid_argument, "OUTREACH_TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits"};
+    if (c.twilio.account_sid.empty() != c.twilio.auth_token.empty())
+        return Error{ErrorKind::invalid_argument, "Twilio needs both OUTREACH_TWILIO_ACCOUNT_SID and OUTREACH_TWILIO_AUTH_TOKEN, or neither (sandbox)"};
+    c.twilio.sandbox = c.twilio.account_sid.empty();
+    c.signalhouse.sandbox = c.signalhouse.api_key.empty();
+    return c;
+}
+
+}  // namespace outreach::worker

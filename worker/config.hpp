@@ -1,0 +1,52 @@
+// Configuration of `outreachd run`: the environment (design.md §6 names) over an optional file of
+// the same KEY=VALUE lines. Credentials live only here, in memory: nothing logs them, and a
+// provider without credentials runs in sandbox mode (records what it would send, no network).
+#pragma once
+
+#include "core/result.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace outreach::worker {
+
+struct ProviderSettings {
+    std::string base_url;
+    std::string account_sid;     // Twilio
+    std::string auth_token;      // Twilio (also the webhook signing key)
+    std::string api_key;         // SignalHouse
+    std::string signing_secret;  // SignalHouse webhooks
+    bool sandbox = true;         // no credentials: no network
+};
+
+struct Config {
+    std::string dsn;                       // libpq conninfo; empty = PG* environment
+    std::string http_listen = "127.0.0.1:8080";
+    std::string public_url;                // how providers reach our webhooks (StatusCallback); empty = none
+    std::string worker_name;
+    int batch = 100;
+    std::chrono::milliseconds poll_interval{1000};
+    std::chrono::seconds lease{120};
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds request_timeout{15000};
+    std::string log_level = "info";
+    ProviderSettings twilio;
+    ProviderSettings signalhouse;
+    std::string config_file;
+
+    // Settings that a SIGHUP cannot change (a restart can).
+    bool same_fixed_settings(const Config &other) const;
+};
+
+// Reads the configuration: `file` (if not empty) then the environment through `getenv`.
+// Errors name the key and the value's problem.
+Result<Config> load_config(const std::string &file, const std::function<const char *(const char *)> &getenv);
+
+// The names of every setting, for `outreachd run --help`.
+std::string config_help();
+
+}  // namespace outreach::worker

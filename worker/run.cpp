@@ -1,0 +1,241 @@
+#include "run.hpp"
+
+#include "config.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+#include "pg.hpp"
+#include "providers.hpp"
+#include "webhooks.hpp"
+
+#include <poll.h>
+#include <signal.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <thread>
+
+namespace outreach::worker {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
+
+// Signal handlers only set flags; the loop acts on them.
+void on_stop(int) { g_stop = 1; }
+void on_reload(int) { g_reload = 1; }
+
+void install_signals()
+{
+    struct sigaction sa {};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    sa.sa_handler = on_reload;
+    sigaction(SIGHUP, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Sleeps up to `d`, waking early for a stop signal.
+void nap(std::chrono::milliseconds d)
+{
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!g_stop && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(100)));
+}
+
+// Waits for a NOTIFY on the connection's socket, or the poll interval, or a signal.
+void wait_for_work(pg::Connection &db, std::chrono::milliseconds timeout)
+{
+    const int fd = PQsocket(db.raw());
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!g_stop && !g_reload) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        pollfd p{fd, POLLIN, 0};
+        const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
+        if (n > 0) {
+            if (!PQconsumeInput(db.raw())) throw pg::Error(PQerrorMessage(db.raw()));
+            bool woke = false;
+            while (PGnotify *note = PQnotifies(db.raw())) {
+                woke = true;
+                PQfreemem(note);
+            }
+            if (woke) return;
+        }
+    }
+}
+
+const ProviderSettings &settings_of(const Config &c, const std::string &provider)
+{
+    return provider == "twilio" ? c.twilio : c.signalhouse;
+}
+
+// Sends one claimed text and records the outcome. A request that certainly never left the
+// primary provider goes to the backup; anything that may have left is never sent again.
+void send_one(pg::Connection &db, const Config &config, const pg::Result &rows, int i)
+{
+    SendRequest q;
+    q.team_id = pg::value(rows, i, 0);
+    q.sms_message_id = std::stoll(pg::value(rows, i, 1));
+    q.to_phone = pg::value(rows, i, 5);
+    q.body = pg::value(rows, i, 6);
+    const std::string primary = pg::value(rows, i, 8);
+    const std::string backup = pg::value(rows, i, 9);
+    q.signalhouse_sender = pg::value(rows, i, 10);
+    q.twilio_from = pg::value(rows, i, 11);
+    q.twilio_messaging_service_sid = pg::value(rows, i, 12);
+    std::string provider = primary;
+    if (!config.public_url.empty()) q.status_callback_url = config.public_url + "/webhooks/" + provider + "/" + q.team_id;
+    SendOutcome o = send_sms(provider, settings_of(config, provider), q, config.connect_timeout, config.request_timeout);
+    if (o.never_left && !backup.empty() && backup != primary) {
+        log_event(Level::Warn, "provider_unreachable", {{"provider", primary}, {"error", o.error_message}, {"fallback", backup}});
+        provider = backup;
+        if (!config.public_url.empty()) q.status_callback_url = config.public_url + "/webhooks/" + provider + "/" + q.team_id;
+        o = send_sms(provider, settings_of(config, provider), q, config.connect_timeout, config.request_timeout);
+    }
+    metrics().add("outreach_sends_total", {{"provider", provider}, {"outcome", o.sandbox ? "sandbox" : o.outcome}});
+    metrics().add("outreach_provider_request_seconds_sum", {{"provider", provider}}, o.seconds);
+    metrics().add("outreach_provider_request_seconds_count", {{"provider", provider}});
+    if (o.outcome == "retry") metrics().add("outreach_retries_total", {{"provider", provider}});
+    const auto r = db.exec("SELECT outreach.complete_send($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::interval)",
+                           {q.team_id, std::to_string(q.sms_message_id), o.outcome, provider,
+                            o.provider_message_id.empty() ? std::nullopt : std::optional<std::string>(o.provider_message_id),
+                            o.error_code.empty() ? std::nullopt : std::optional<std::string>(o.error_code),
+                            o.error_message.empty() ? std::nullopt : std::optional<std::string>(o.error_message), o.request_json,
+                            o.sandbox ? "true" : "false", std::to_string(o.retry_after_seconds) + " seconds"});
+    log_event(o.outcome == "sent" ? Level::Info : Level::Warn, "send",
+              {{"team", q.team_id}, {"text", std::to_string(q.sms_message_id)}, {"to", mask_phone(q.to_phone)}, {"provider", provider},
+               {"outcome", o.outcome}, {"sandbox", o.sandbox ? "yes" : "no"}, {"code", o.error_code}, {"state", pg::value(r, 0, 0)}});
+}
+
+}  // namespace
+
+std::string run_usage()
+{
+    return "usage: outreachd run [--config FILE] [--dsn DSN] [--once]\n"
+           "  Claims due campaign messages, sends them through the team's provider (at most once), serves\n"
+           "  /healthz, /metrics and delivery-status webhooks. SIGTERM finishes the messages in hand and exits;\n"
+           "  SIGHUP reloads the configuration (the old one stays if the new one is invalid).\n"
+           "  --once   send what is due now, then exit\n" +
+           config_help();
+}
+
+bool parse_run_args(const std::vector<std::string> &args, RunOptions &o, std::string &error)
+{
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        auto next = [&](const char *name) -> const std::string * {
+            if (i + 1 >= args.size()) {
+                error = std::string(name) + " needs a value";
+                return nullptr;
+            }
+            return &args[++i];
+        };
+        if (a == "--once") {
+            o.once = true;
+        } else if (a == "--config") {
+            const std::string *v = next("--config");
+            if (!v) return false;
+            o.config_file = *v;
+        } else if (a == "--dsn") {
+            const std::string *v = next("--dsn");
+            if (!v) return false;
+            o.dsn = *v;
+        } else {
+            error = "unknown option \"" + a + "\"";
+            return false;
+        }
+    }
+    if (o.config_file.empty())
+        if (const char *f = std::getenv("OUTREACH_CONFIG")) o.config_file = f;
+    return true;
+}
+
+int run_daemon(const RunOptions &options)
+{
+    auto loaded = load_config(options.config_file, [](const char *k) { return std::getenv(k); });
+    if (!loaded.ok()) {
+        log_event(Level::Error, "config_invalid", {{"error", loaded.error().message}});
+        return 1;
+    }
+    Config config = loaded.value();
+    set_log_level(parse_log_level(config.log_level, Level::Info));
+    const std::string dsn = options.dsn;
+    install_signals();
+    http_global_init();
+    std::unique_ptr<HttpServer> http;
+    try {
+        http = std::make_unique<HttpServer>(config, dsn);
+    } catch (const std::exception &e) {
+        log_event(Level::Error, "http_listen_failed", {{"listen", config.http_listen}, {"error", e.what()}});
+        return 1;
+    }
+    log_event(Level::Info, "started",
+              {{"worker", config.worker_name}, {"http_port", std::to_string(http->port())},
+               {"signalhouse", config.signalhouse.sandbox ? "sandbox" : config.signalhouse.base_url},
+               {"twilio", config.twilio.sandbox ? "sandbox" : config.twilio.base_url}, {"once", options.once ? "yes" : "no"}});
+
+    std::unique_ptr<pg::Connection> db;
+    std::mt19937 rng(std::random_device{}());
+    std::chrono::milliseconds backoff{250};
+    const std::chrono::milliseconds max_backoff{30000};
+    while (!g_stop) {
+        if (g_reload) {
+            g_reload = 0;
+            auto fresh = load_config(options.config_file, [](const char *k) { return std::getenv(k); });
+            if (!fresh.ok()) {
+                log_event(Level::Error, "reload_rejected", {{"error", fresh.error().message}, {"kept", "previous configuration"}});
+            } else {
+                if (!config.same_fixed_settings(fresh.value()))
+                    log_event(Level::Warn, "reload_partial", {{"note", "listen address, DSN and worker name change on restart only"}});
+                Config next = fresh.value();
+                next.http_listen = config.http_listen;
+                next.worker_name = config.worker_name;
+                config = next;
+                set_log_level(parse_log_level(config.log_level, Level::Info));
+                http->update_config(config);
+                log_event(Level::Info, "reloaded", {{"signalhouse", config.signalhouse.sandbox ? "sandbox" : "live"},
+                                                    {"twilio", config.twilio.sandbox ? "sandbox" : "live"}});
+            }
+        }
+        try {
+            if (!db) {
+                db = std::make_unique<pg::Connection>(dsn);
+                db->exec("LISTEN outreach_sends");
+                log_event(Level::Info, "connected", {{"worker", config.worker_name}});
+                backoff = std::chrono::milliseconds(250);
+            }
+            const auto reaped = db->exec("SELECT outreach.reap_stale_sends()");
+            if (pg::value(reaped, 0, 0) != "0") {
+                metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}}, std::stod(pg::value(reaped, 0, 0)));
+                log_event(Level::Warn, "reaped", {{"unknown", pg::value(reaped, 0, 0)}});
+            }
+            // claimed and committed as sending before any request goes out
+            const auto rows = db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval)",
+                                       {config.worker_name, std::to_string(config.batch), std::to_string(config.lease.count()) + " seconds"});
+            const int n = PQntuples(rows.get());
+            if (n > 0) metrics().add("outreach_claims_total", {}, n);
+            // a stop signal lets the claimed batch finish: those texts are ours to report
+            for (int i = 0; i < n; ++i) send_one(*db, config, rows, i);
+            if (n >= config.batch) continue;
+            if (options.once && n == 0) break;
+            if (!options.once) wait_for_work(*db, config.poll_interval);
+        } catch (const pg::Error &e) {
+            log_event(Level::Error, "database_error", {{"error", e.what()}, {"retry_in_ms", std::to_string(backoff.count())}});
+            db.reset();
+            // capped exponential backoff with jitter
+            std::uniform_int_distribution<long long> jitter(backoff.count() / 2, backoff.count());
+            nap(std::chrono::milliseconds(jitter(rng)));
+            backoff = std::min(backoff * 2, max_backoff);
+            if (options.once && g_stop) break;
+        }
+    }
+    log_event(Level::Info, "stopped", {{"worker", config.worker_name}});
+    return 0;
+}
+
+}  // namespace outreach::worker
