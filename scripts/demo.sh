@@ -5,7 +5,9 @@
 # the summary, the rows and values that were refused, the leads with their time zones, and the
 # duplicates that were merged, with their evidence; then scores the leads, builds a two-step
 # campaign with A/B templates, records an opt-out, previews and prepares the campaign, and prints
-# the scheduled messages in each lead's local time with what the compliance gate says right now.
+# the scheduled messages in each lead's local time with what the compliance gate says right now;
+# finally it rehearses the sending with `outreachd run` in sandbox mode and shows each text's state
+# and why any lead was held back.
 # The cluster is removed afterwards.
 # Usage: scripts/demo.sh [FILE.csv]   (default: examples/leads_messy.csv, then examples/leads_more.csv)
 set -euo pipefail
@@ -130,5 +132,30 @@ SELECT c.owner_name, c.state, c.timezone, to_char(now() AT TIME ZONE coalesce(c.
        g.allowed, g.reasons
 FROM outreach.unified_lead_cards c CROSS JOIN LATERAL outreach.can_send('demo', c.lead_id, now()) g
 WHERE c.team_id = 'demo' ORDER BY c.lead_id;
+SQL
+
+# Sending, rehearsed: with no provider credentials outreachd runs in sandbox mode (it records each
+# request it would make and touches no network). --at rehearses the sends due three hours after
+# the first scheduled one, with the gate evaluated at that moment.
+at=$(psql -X -At -c "SELECT to_char((min(scheduled_at) + interval '3 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                     FROM outreach.campaign_queue WHERE team_id = 'demo' AND step = 1")
+echo
+echo "\$ outreachd run --once --at $at    # sandbox: no credentials, no network"
+OUTREACH_HTTP_LISTEN=127.0.0.1:0 build/outreachd run --once --at "$at" 2>&1 | sed 's/^/  /'
+echo
+psql -X -q -v ON_ERROR_STOP=1 -P pager=off <<'SQL'
+\echo == Texts handed to the (sandbox) provider: state, provider, and the request it would have received ==
+SELECT c.owner_name, c.state AS st, m.provider, m.state AS "text state", m.sandbox, m.provider_message_id,
+       to_char(m.attempted_at AT TIME ZONE coalesce(c.timezone, 'America/New_York'), 'Dy HH24:MI') AS "local time",
+       m.request -> 'body' ->> 'messageBody' AS "message body"
+FROM outreach.sms_messages m JOIN outreach.unified_lead_cards c ON c.team_id = m.team_id AND c.lead_id = m.lead_id
+WHERE m.team_id = 'demo' ORDER BY m.sms_message_id;
+
+\echo == Every queued message now, and why any lead was held back ==
+SELECT q.step, q.state, count(*) FROM outreach.campaign_queue q WHERE q.team_id = 'demo' GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT c.owner_name, c.state AS st, e.step, e.kind, e.reasons,
+       to_char(e.scheduled_at AT TIME ZONE coalesce(c.timezone, 'America/New_York'), 'Dy YYYY-MM-DD HH24:MI') AS "now due (local)"
+FROM outreach.scheduled_events e JOIN outreach.unified_lead_cards c ON c.team_id = e.team_id AND c.lead_id = e.lead_id
+WHERE e.team_id = 'demo' AND e.kind <> 'scheduled' ORDER BY e.event_id;
 SQL
 log "done; the throwaway cluster is removed on exit"

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -116,11 +117,13 @@ void send_one(pg::Connection &db, const Config &config, const pg::Result &rows, 
 
 std::string run_usage()
 {
-    return "usage: outreachd run [--config FILE] [--dsn DSN] [--once]\n"
+    return "usage: outreachd run [--config FILE] [--dsn DSN] [--once [--at TIMESTAMP]]\n"
            "  Claims due campaign messages, sends them through the team's provider (at most once), serves\n"
            "  /healthz, /metrics and delivery-status webhooks. SIGTERM finishes the messages in hand and exits;\n"
            "  SIGHUP reloads the configuration (the old one stays if the new one is invalid).\n"
-           "  --once   send what is due now, then exit\n" +
+           "  --once   send what is due now, then exit\n"
+           "  --at     with --once and every provider in sandbox mode: rehearse the sends due at TIMESTAMP,\n"
+           "           with the gate (quiet hours, caps) evaluated at that moment\n" +
            config_help();
 }
 
@@ -141,6 +144,10 @@ bool parse_run_args(const std::vector<std::string> &args, RunOptions &o, std::st
             const std::string *v = next("--config");
             if (!v) return false;
             o.config_file = *v;
+        } else if (a == "--at") {
+            const std::string *v = next("--at");
+            if (!v) return false;
+            o.at = *v;
         } else if (a == "--dsn") {
             const std::string *v = next("--dsn");
             if (!v) return false;
@@ -149,6 +156,10 @@ bool parse_run_args(const std::vector<std::string> &args, RunOptions &o, std::st
             error = "unknown option \"" + a + "\"";
             return false;
         }
+    }
+    if (!o.at.empty() && !o.once) {
+        error = "--at needs --once (a rehearsal sends what is due at one moment)";
+        return false;
     }
     if (o.config_file.empty())
         if (const char *f = std::getenv("OUTREACH_CONFIG")) o.config_file = f;
@@ -164,6 +175,12 @@ int run_daemon(const RunOptions &options)
     }
     Config config = loaded.value();
     set_log_level(parse_log_level(config.log_level, Level::Info));
+    // a rehearsal at another moment must never reach a real provider
+    if (!options.at.empty() && !(config.twilio.sandbox && config.signalhouse.sandbox)) {
+        log_event(Level::Error, "at_needs_sandbox", {{"error", "--at is only allowed when every provider runs in sandbox mode"}});
+        return 2;
+    }
+    const std::optional<std::string> at = options.at.empty() ? std::nullopt : std::optional<std::string>(options.at);
     const std::string dsn = options.dsn;
     install_signals();
     http_global_init();
@@ -209,14 +226,14 @@ int run_daemon(const RunOptions &options)
                 log_event(Level::Info, "connected", {{"worker", config.worker_name}});
                 backoff = std::chrono::milliseconds(250);
             }
-            const auto reaped = db->exec("SELECT outreach.reap_stale_sends()");
+            const auto reaped = db->exec("SELECT outreach.reap_stale_sends(coalesce($1::timestamptz, now()))", {at});
             if (pg::value(reaped, 0, 0) != "0") {
                 metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}}, std::stod(pg::value(reaped, 0, 0)));
                 log_event(Level::Warn, "reaped", {{"unknown", pg::value(reaped, 0, 0)}});
             }
             // claimed and committed as sending before any request goes out
-            const auto rows = db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval)",
-                                       {config.worker_name, std::to_string(config.batch), std::to_string(config.lease.count()) + " seconds"});
+            const auto rows = db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
+                                       {config.worker_name, std::to_string(config.batch), std::to_string(config.lease.count()) + " seconds", at});
             const int n = PQntuples(rows.get());
             if (n > 0) metrics().add("outreach_claims_total", {}, n);
             // a stop signal lets the claimed batch finish: those texts are ours to report

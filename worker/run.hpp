@@ -10,6 +10,7 @@ struct RunOptions {
     std::string config_file;
     std::string dsn;
     bool once = false;  // send what is due, then exit (tests, cron, the demo)
+    std::string at;     // with --once in sandbox mode only: the moment to send as of (a rehearsal)
 };
 
 std::string run_usage();

@@ -176,7 +176,7 @@ class State:
     def append(self, entry):
         with self.lock:
             self.seq += 1
-            entry["seq"] = self.seq
+            entry = {"seq": self.seq, **entry}
             self.entries.append(entry)
             if self.log_file:
                 self.log_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
