@@ -24,11 +24,15 @@ SELECT primary_provider, backup_provider FROM outreach.messaging_settings WHERE 
 -- ---- claiming --------------------------------------------------------------------------------------
 -- Nothing is due before its time.
 SELECT count(*) FROM outreach.claim_sends('w1', 10, '2 minutes', '2026-01-13 14:59+00', 'snd');
--- Five are due, but the per-minute cap lets two go; they are committed as sending with a lease.
+-- Five are due, but the per-minute cap lets two go; they are claimed with a lease.
 SELECT w.name, c.to_phone, c.provider, c.body FROM outreach.claim_sends('w1', 10, '2 minutes', '2026-01-13 15:05+00', 'snd') c
 JOIN who w USING (lead_id) ORDER BY c.sms_message_id;
 SELECT w.name, m.state, m.worker, m.lease_until FROM outreach.sms_messages m JOIN who w USING (lead_id) WHERE m.team_id = 'snd' ORDER BY m.sms_message_id;
 SELECT w.name, q.state FROM outreach.campaign_queue q JOIN who w USING (lead_id) WHERE q.team_id = 'snd' ORDER BY w.lead_id;
+-- Each is committed as sending just before its HTTP call.
+SELECT w.name, outreach.start_send('snd', m.sms_message_id, '2026-01-13 15:05:01+00') AS started
+FROM outreach.sms_messages m JOIN who w USING (lead_id) WHERE m.team_id = 'snd' ORDER BY m.sms_message_id;
+SELECT w.name, m.state FROM outreach.sms_messages m JOIN who w USING (lead_id) WHERE m.team_id = 'snd' ORDER BY m.sms_message_id;
 -- the leads are now contacted
 SELECT w.name, l.status, l.last_contacted_at FROM outreach.leads l JOIN who w USING (lead_id) WHERE w.name IN ('Amy', 'Bo') ORDER BY w.lead_id;
 
@@ -44,16 +48,22 @@ SELECT outreach.complete_send('snd', m.sms_message_id, 'failed', 'signalhouse') 
 WHERE m.team_id = 'snd' AND w.name = 'Amy';
 -- A minute later two more go. The provider answers one with HTTP 429 (not processed): it waits and is
 -- claimed again, as a new attempt; the other's request timed out after it left: unknown.
-CREATE TEMP TABLE c2 AS SELECT * FROM outreach.claim_sends('w1', 10, '2 minutes', '2026-01-13 15:06+00', 'snd');
-SELECT w.name FROM c2 JOIN who w USING (lead_id) ORDER BY c2.sms_message_id;
+CREATE TEMP TABLE c2 AS SELECT * FROM outreach.claim_sends('w1', 10, '2 minutes', '2026-01-13 15:07+00', 'snd');
+SELECT w.name, outreach.start_send('snd', c2.sms_message_id, '2026-01-13 15:07+00') FROM c2 JOIN who w USING (lead_id) ORDER BY c2.sms_message_id;
 SELECT outreach.complete_send('snd', (SELECT min(sms_message_id) FROM c2), 'retry', 'signalhouse', NULL, '429', 'Too Many Requests', NULL, false, '5 minutes');
 SELECT outreach.complete_send('snd', (SELECT max(sms_message_id) FROM c2), 'unknown', 'signalhouse', NULL, NULL, 'timeout after 10 s');
 SELECT w.name, q.state, q.scheduled_at FROM outreach.campaign_queue q JOIN who w USING (lead_id) WHERE q.team_id = 'snd' ORDER BY w.lead_id;
--- A worker that claims and dies: its lease runs out and the reaper calls the text unknown.
-CREATE TEMP TABLE c3 AS SELECT * FROM outreach.claim_sends('w2', 1, '2 minutes', '2026-01-13 15:07+00', 'snd');
-SELECT outreach.reap_stale_sends('2026-01-13 15:08+00', 'snd') AS reaped_too_early, outreach.reap_stale_sends('2026-01-13 15:10+00', 'snd') AS reaped;
+-- A worker that claims and dies before starting: the text certainly never left, so when the lease
+-- runs out it goes back to the queue.
+CREATE TEMP TABLE c3 AS SELECT * FROM outreach.claim_sends('w2', 1, '2 minutes', '2026-01-13 15:08+00', 'snd');
+SELECT outreach.reap_stale_sends('2026-01-13 15:11+00', 'snd') AS became_unknown;
+SELECT w.name, q.state FROM outreach.campaign_queue q JOIN who w USING (lead_id) WHERE q.team_id = 'snd' AND w.name = 'Ed';
+-- One that dies during the HTTP call: its lease runs out and the reaper calls the text unknown.
+CREATE TEMP TABLE c3b AS SELECT * FROM outreach.claim_sends('w2', 1, '2 minutes', '2026-01-13 15:12+00', 'snd');
+SELECT w.name, outreach.start_send('snd', c3b.sms_message_id, '2026-01-13 15:12+00') FROM c3b JOIN who w USING (lead_id);
+SELECT outreach.reap_stale_sends('2026-01-13 15:13+00', 'snd') AS reaped_too_early, outreach.reap_stale_sends('2026-01-13 15:15+00', 'snd') AS reaped;
 -- Unknown texts are never sent again by themselves: they wait for someone to check the provider's logs.
-SELECT count(*) AS claimable FROM outreach.claim_sends('w1', 10, '2 minutes', '2026-01-13 15:10+00', 'snd') c JOIN who w USING (lead_id)
+SELECT count(*) AS claimable FROM outreach.claim_sends('w1', 10, '2 minutes', '2026-01-13 15:15+00', 'snd') c JOIN who w USING (lead_id)
 WHERE w.name IN (SELECT w2.name FROM outreach.reconcile_unknown_sends('snd') u JOIN who w2 USING (lead_id));
 SELECT w.name, u.provider, u.error_message FROM outreach.reconcile_unknown_sends('snd') u JOIN who w USING (lead_id) ORDER BY u.sms_message_id;
 SELECT outreach.resolve_unknown_send('snd', (SELECT min(sms_message_id) FROM outreach.reconcile_unknown_sends('snd')), true, 'SH-1002');
@@ -79,12 +89,25 @@ SELECT duplicate, state FROM outreach.record_webhook('snd', 'signalhouse', 'stat
 SELECT duplicate, state FROM outreach.record_webhook('snd', 'signalhouse', 'status', 'delivery-9', 'SH-1003', '{}',
     '{"messageId": "SH-1003", "status": "DELIVERED"}', '{"messageId": "SH-1003", "status": "DELIVERED"}', true);
 -- a callback that arrives before the provider's answer waits for the id, then applies
+-- (the claim just above took Cy and never started it: the reaper gives it back)
+SELECT outreach.reap_stale_sends('2026-01-13 15:20+00', 'snd') AS became_unknown;
 CREATE TEMP TABLE c4 AS SELECT * FROM outreach.claim_sends('w1', 1, '2 minutes', '2026-01-13 15:20+00', 'snd');
+SELECT outreach.start_send('snd', sms_message_id, '2026-01-13 15:20+00') FROM c4;
 SELECT duplicate, state FROM outreach.record_webhook('snd', 'twilio', 'status', 'SM0042:delivered', 'SM0042', '{}',
     'MessageSid=SM0042&MessageStatus=delivered', '{"MessageSid": "SM0042", "MessageStatus": "delivered"}', true);
 SELECT outreach.complete_send('snd', (SELECT sms_message_id FROM c4), 'sent', 'twilio', 'SM0042');
 SELECT provider, event_key, state, regexp_replace(outcome, 'text \d+', 'text N') AS outcome FROM outreach.webhook_events WHERE team_id = 'snd' ORDER BY webhook_id;
 SELECT w.name, m.provider, m.provider_message_id, m.state, m.error_code FROM outreach.sms_messages m JOIN who w USING (lead_id)
 WHERE m.team_id = 'snd' ORDER BY m.sms_message_id;
+-- A STOP between the claim and the start: nothing goes out, the text fails and its queue row is cancelled.
+INSERT INTO outreach.campaigns (team_id, campaign_id, name, min_spacing) VALUES ('snd', 2, 'Second', '0');
+INSERT INTO outreach.campaign_sequences (team_id, campaign_id, step, template_name) VALUES ('snd', 2, 1, 'hi');
+UPDATE outreach.compliance_settings SET frequency_cap = 10 WHERE team_id = 'snd';
+SELECT messages_queued FROM outreach.prepare_campaign('snd', 2, '2026-01-14 15:00+00');
+CREATE TEMP TABLE c5 AS SELECT * FROM outreach.claim_sends('w1', 1, '2 minutes', '2026-01-14 15:05+00', 'snd');
+SELECT outreach.suppress_phone('snd', (SELECT to_phone FROM c5), 'stop_keyword') > 0 AS stopped;
+SELECT outreach.start_send('snd', sms_message_id, '2026-01-14 15:05+00') AS started FROM c5;
+SELECT m.state, m.error_code, q.state AS queue_state, q.cancel_reason FROM c5 JOIN outreach.sms_messages m USING (team_id, sms_message_id)
+JOIN outreach.campaign_queue q ON q.team_id = m.team_id AND q.queue_id = m.queue_id;
 SELECT outreach.provider_status('twilio', s) FROM unnest(ARRAY['queued', 'sent', 'delivered', 'undelivered', 'failed', 'read']) s;
 RESET TIME ZONE;

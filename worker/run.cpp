@@ -77,7 +77,7 @@ const ProviderSettings &settings_of(const Config &c, const std::string &provider
 
 // Sends one claimed text and records the outcome. A request that certainly never left the
 // primary provider goes to the backup; anything that may have left is never sent again.
-void send_one(pg::Connection &db, const Config &config, const pg::Result &rows, int i)
+void send_one(pg::Connection &db, const Config &config, const pg::Result &rows, int i, const std::optional<std::string> &at)
 {
     SendRequest q;
     q.team_id = pg::value(rows, i, 0);
@@ -89,6 +89,14 @@ void send_one(pg::Connection &db, const Config &config, const pg::Result &rows, 
     q.signalhouse_sender = pg::value(rows, i, 10);
     q.twilio_from = pg::value(rows, i, 11);
     q.twilio_messaging_service_sid = pg::value(rows, i, 12);
+    // committed as sending just before the call: a crash from here on leaves it unknown, never re-sent
+    const auto started = db.exec("SELECT outreach.start_send($1, $2, coalesce($3::timestamptz, now()))",
+                                 {q.team_id, std::to_string(q.sms_message_id), at});
+    if (pg::value(started, 0, 0) != "t") {
+        log_event(Level::Info, "send_skipped", {{"team", q.team_id}, {"text", std::to_string(q.sms_message_id)},
+                                                 {"reason", "no longer claimed, or the number opted out since the claim"}});
+        return;
+    }
     std::string provider = primary;
     if (!config.public_url.empty()) q.status_callback_url = config.public_url + "/webhooks/" + provider + "/" + q.team_id;
     SendOutcome o = send_sms(provider, settings_of(config, provider), q, config.connect_timeout, config.request_timeout);
@@ -231,13 +239,14 @@ int run_daemon(const RunOptions &options)
                 metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}}, std::stod(pg::value(reaped, 0, 0)));
                 log_event(Level::Warn, "reaped", {{"unknown", pg::value(reaped, 0, 0)}});
             }
-            // claimed and committed as sending before any request goes out
+            // claimed in one transaction with the gate; each is committed as sending just before its request
             const auto rows = db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
                                        {config.worker_name, std::to_string(config.batch), std::to_string(config.lease.count()) + " seconds", at});
             const int n = PQntuples(rows.get());
             if (n > 0) metrics().add("outreach_claims_total", {}, n);
-            // a stop signal lets the claimed batch finish: those texts are ours to report
-            for (int i = 0; i < n; ++i) send_one(*db, config, rows, i);
+            // a stop signal lets the claimed batch finish; a kill leaves the unstarted ones to the reaper,
+            // which queues them again (they never left)
+            for (int i = 0; i < n; ++i) send_one(*db, config, rows, i, at);
             if (n >= config.batch) continue;
             if (options.once && n == 0) break;
             if (!options.once) wait_for_work(*db, config.poll_interval);

@@ -193,6 +193,7 @@ class State:
             self.entries = []
             self.modes = {p: ["ok", None] for p in PROVIDERS}
 
+    # Close the --log file at shutdown.
     def close(self):
         with self.lock:
             if self.log_file:
@@ -323,6 +324,7 @@ TWILIO_FIELD_CODES = {"To": 21211, "From": 21212, "FallbackFrom": 21212,
 
 
 class TwilioProvider:
+    # POST .../Messages.json with Basic auth and a form body, validated against the spec.
     name = "twilio"
 
     def __init__(self, spec, sid, token):
@@ -485,6 +487,7 @@ SHORT_CODE = re.compile(r"\d{5,6}")
 
 
 class SignalHouseProvider:
+    # POST /message/sms with Bearer auth and a JSON body (providers.md section 2).
     name = "signalhouse"
 
     def __init__(self, key):
@@ -498,6 +501,7 @@ class SignalHouseProvider:
             body["problems"] = problems
         return Reply(status, body, headers, **kw)
 
+    # Whether this request is POST /message/sms (the one modes apply to).
     def is_send(self, method, path):
         return method == "POST" and path == SH_SEND_PATH
 
@@ -571,15 +575,18 @@ class SignalHouseProvider:
                 "dncBlockedNumbers": []}
         return Reply(201, body, message_ids=[m["_id"] for m in inserted])
 
+    # Opted-out recipient: still 201, every recipient FAILED with errorCode "OUT".
     def unsubscribed(self, req):
         return self.success(req, opted_out=True)
 
+    # Outage replies for the rate_limit and error_500 modes (error shape undocumented; JSON envelope).
     def failure(self, mode):
         if mode == "rate_limit":
             return self.error(429, "Too Many Requests", "Rate limit exceeded, back off and retry",
                               {"Retry-After": "1"})
         return self.error(500, "Internal Server Error", "Internal server error")
 
+    # No provider-specific headers are known for SignalHouse.
     def extra_headers(self):
         return {}
 
@@ -630,10 +637,12 @@ class Request:
         return self.text if self.text is not None else self.raw.decode("utf-8", "replace")
 
 
+# Reads each request in full, then routes it to a control endpoint or a provider.
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"     # keep-alive like the real APIs; every reply has Content-Length
     server_version = "provider-standin/1.0"
 
+    # Every method goes through dispatch(); unsupported operations are answered (and logged) there.
     def do_GET(self):
         self.dispatch()
 
@@ -804,6 +813,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send(404, {"error": "unknown control endpoint %s %s" % (req.method, req.path)})
 
 
+# One thread per connection, so a hanging request does not block the others.
 class StandinServer(ThreadingHTTPServer):
     daemon_threads = True      # a hanging handler must not keep the process alive on SIGTERM
     block_on_close = False
@@ -813,8 +823,7 @@ class StandinServer(ThreadingHTTPServer):
 # Parse the command line.
 def parse_args(argv):
     here = os.path.dirname(os.path.abspath(__file__))
-    default_spec = os.path.normpath(os.path.join(
-        here, "..", "..", "..", "shared", "reference", "specs", "twilio_api_v2010_messages_only.json"))
+    default_spec = os.path.normpath(os.path.join(here, "specs", "twilio_api_v2010_messages_only.json"))
     ap = argparse.ArgumentParser(description="Loopback stand-ins of the Twilio and SignalHouse send APIs.")
     ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")

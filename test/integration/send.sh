@@ -8,8 +8,9 @@ set -uo pipefail
 OUTREACHD=${1:?usage: send.sh PATH/TO/outreachd}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SPEC=${OUTREACH_TWILIO_SPEC:-$ROOT/test/integration/specs/twilio_api_v2010_messages_only.json}
-[ -f "$SPEC" ] || SPEC=$ROOT/../shared/reference/specs/twilio_api_v2010_messages_only.json
 TMP=$(mktemp -d)
+# the interpreter itself, not a launcher shim: $! must be the stand-in's own pid
+PY=$(python3 -c 'import sys; print(sys.executable)')
 DB=outreach_it_send
 export PGDATABASE=$DB
 pass=0
@@ -30,7 +31,7 @@ SHKEY=signalhouse-test-key
 SHSECRET=signalhouse-test-secret
 
 # ---- the stand-in ------------------------------------------------------------------------------------
-python3 "$ROOT/test/integration/provider_standin.py" --port 0 --twilio-spec "$SPEC" --twilio-sid "$SID" --twilio-token "$TOKEN" \
+"$PY" "$ROOT/test/integration/provider_standin.py" --port 0 --twilio-spec "$SPEC" --twilio-sid "$SID" --twilio-token "$TOKEN" \
     --signalhouse-key "$SHKEY" --log "$TMP/provider.log" --hang-seconds 5 >"$TMP/standin.out" 2>"$TMP/standin.err" &
 pids+=($!)
 for _ in $(seq 50); do grep -q LISTENING "$TMP/standin.out" 2>/dev/null && break; sleep 0.1; done

@@ -3,10 +3,10 @@
 # Starts the stand-in on a free loopback port, drives each provider in each mode with curl, checks
 # replies and the request log (JSON checks via python3 -c), runs `sign_webhook.py selftest`, and
 # prints "standin: N passed, M failed" (exit 1 on any failure). Needs only bash, curl and python3.
-# The Twilio spec defaults to /work/shared/reference/specs/...; override with TWILIO_SPEC=PATH.
+# The Twilio spec defaults to the copy in specs/; override with TWILIO_SPEC=PATH.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SPEC=${TWILIO_SPEC:-$HERE/../../../shared/reference/specs/twilio_api_v2010_messages_only.json}
+SPEC=${TWILIO_SPEC:-$HERE/specs/twilio_api_v2010_messages_only.json}
 TMP=$(mktemp -d)
 PID=""
 SID=AC0123456789abcdef0123456789abcdef
@@ -20,6 +20,7 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM     # so an interrupted run still goes through cleanup
 
 pass=0
 fail=0
@@ -203,7 +204,7 @@ tw_ok
 expect "twilio close -> no response (curl exit 52)" "52 000" "$RC $STATUS"
 lexpect "log: closed request recorded with status null" 'e["mode"] == "close" and e["status"] is None and e["valid"] is True and e["body"]["Body"] == ["Hello there"]'
 ctl twilio hang 1 >/dev/null
-( tw_ok; echo "$STATUS $TIME" >"$TMP/hang_tw" ) &
+( TMP=$TMP/bg; mkdir -p "$TMP"; tw_ok; echo "$STATUS $TIME" >"$TMP/hang_tw" ) &   # own scratch files
 HANG=$!
 sleep 0.3
 lexpect "log: hanging request logged before its reply" 'e["mode"] == "hang" and e["status"] == 201'
@@ -212,7 +213,7 @@ expect "another request is served while one hangs" 201 "$STATUS"
 fast=$(python3 -c "import sys; print(float(sys.argv[1]) < 1.0)" "$TIME")
 expect "... and promptly" True "$fast"
 wait "$HANG"
-read -r hs ht <"$TMP/hang_tw"
+read -r hs ht <"$TMP/bg/hang_tw"
 expect "twilio hang -> 201 after the delay" 201 "$hs"
 expect "twilio hang lasted >= 2 s" True "$(python3 -c "import sys; print(float(sys.argv[1]) >= 1.9)" "$ht")"
 lexpect "log: counts what reached the provider (rate_limit..hang = 8 twilio entries)" \
@@ -307,5 +308,5 @@ wait "$PID"
 expect "stand-in exits 0 on SIGTERM" 0 $?
 PID=""
 
-echo "standin: $pass passed, $fail failed"
+echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

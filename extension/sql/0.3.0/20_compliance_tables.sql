@@ -209,7 +209,7 @@ CREATE TABLE outreach.sms_messages (
     provider            text,
     provider_message_id text,
     state               text NOT NULL DEFAULT 'sending'
-                        CHECK (state IN ('sending', 'sent', 'delivered', 'undelivered', 'failed', 'unknown')),
+                        CHECK (state IN ('claimed', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'unknown')),
     error_code          text,
     error_message       text,
     sandbox             boolean NOT NULL DEFAULT false,
@@ -225,9 +225,10 @@ CREATE INDEX sms_messages_recipient ON outreach.sms_messages (team_id, to_phone,
 CREATE INDEX sms_messages_campaign ON outreach.sms_messages (team_id, campaign_id, attempted_at) WHERE campaign_id IS NOT NULL;
 CREATE INDEX sms_messages_team_time ON outreach.sms_messages (team_id, attempted_at);
 COMMENT ON TABLE outreach.sms_messages IS
-    'Outbound texts, one row per attempt handed to a provider (campaign sends and operator sends alike). A row to a suppressed '
-    'number cannot be inserted, whatever inserts it. failed means the provider did not take it; unknown means it may have been '
-    'sent (never retried automatically).';
+    'Outbound texts, one row per attempt (campaign sends and operator sends alike). claimed: a worker holds it and has not '
+    'started; sending: committed just before the HTTP call; then sent, delivered, undelivered, failed (the provider did not '
+    'take it, or it never started) or unknown (it may have been sent: never retried automatically). A row to a suppressed '
+    'number cannot be inserted, whatever inserts it.';
 COMMENT ON COLUMN outreach.sms_messages.sandbox IS 'Recorded by a provider in sandbox mode (no credentials): what would have been sent; no network was touched.';
 COMMENT ON COLUMN outreach.sms_messages.request IS 'The provider request as sent (or, in sandbox mode, as it would have been), without credentials.';
 COMMENT ON COLUMN outreach.sms_messages.lease_until IS 'A sending row whose worker has not reported by then becomes unknown (never re-sent automatically).';

@@ -2,14 +2,18 @@
 --
 -- A text goes out at most once:
 --   claim_sends     in one transaction: locks due queue rows (FOR UPDATE SKIP LOCKED), asks the
---                   gate (outreach.send_blockers) again, and commits each allowed one as an
---                   sms_messages row in state sending, with a lease, before any HTTP call. Rows
---                   the gate holds back wait (outreach.defer_queued) or are cancelled.
+--                   gate (outreach.send_blockers) again, and records each allowed one as an
+--                   sms_messages row in state claimed, with a lease. Rows the gate holds back wait
+--                   (outreach.defer_queued) or are cancelled.
+--   start_send      per text, committed just before its HTTP call: claimed -> sending, unless the
+--                   number opted out since the claim. A worker that dies holding claimed texts
+--                   loses nothing: they certainly never left, and go back to the queue.
 --   complete_send   after the provider answered: sent (with its id), failed (it refused; Twilio
 --                   21610 also suppresses the number), retry (it certainly did not process the
 --                   request, e.g. HTTP 429: the queue row waits and is claimed again later), or
 --                   unknown (a timeout after the request may have left).
---   reap_stale_sends  a sending row whose lease ran out (the worker died) becomes unknown.
+--   reap_stale_sends  a claimed row whose lease ran out goes back to the queue; a sending one (the
+--                   worker died during the call) becomes unknown.
 -- unknown is never re-sent automatically: outreach.reconcile_unknown_sends lists them, and
 -- outreach.resolve_unknown_send records what the provider's logs say.
 
@@ -144,42 +148,84 @@ BEGIN
         RETURN;
     END IF;
 
-    -- committed as sending before any HTTP call
-    WITH sending AS (
-        INSERT INTO outreach.sms_messages (team_id, lead_id, campaign_id, step, queue_id, to_phone, body, encoding, segments,
-                                           provider, state, worker, lease_until, attempted_at)
-        SELECT q.team_id, q.lead_id, q.campaign_id, q.step, q.queue_id, q.phone, q.body, q.encoding, q.segments,
-               coalesce(ms.primary_provider, 'signalhouse'), 'sending', claim_sends.worker, claim_sends.at + lease, claim_sends.at
+    -- claimed: reserved for this worker (and counted by the caps) until it starts or the lease ends
+    RETURN QUERY
+    WITH claimed AS MATERIALIZED (
+        SELECT q.team_id, q.queue_id, q.lead_id, q.campaign_id, q.step, q.phone, q.body, q.encoding, q.segments, q.scheduled_at
         FROM unnest(claimed_teams, claimed_ids) AS c (team_id, queue_id)
         JOIN outreach.campaign_queue q ON q.team_id = c.team_id AND q.queue_id = c.queue_id
-        LEFT JOIN outreach.messaging_settings ms ON ms.team_id = q.team_id
-        RETURNING sms_messages.team_id, sms_messages.queue_id, sms_messages.sms_message_id, sms_messages.lead_id
+    ),
+    sending AS (
+        INSERT INTO outreach.sms_messages (team_id, lead_id, campaign_id, step, queue_id, to_phone, body, encoding, segments,
+                                           provider, state, worker, lease_until, attempted_at)
+        SELECT c.team_id, c.lead_id, c.campaign_id, c.step, c.queue_id, c.phone, c.body, c.encoding, c.segments,
+               coalesce(ms.primary_provider, 'signalhouse'), 'claimed', claim_sends.worker, claim_sends.at + lease, claim_sends.at
+        FROM claimed c
+        LEFT JOIN outreach.messaging_settings ms ON ms.team_id = c.team_id
+        ORDER BY c.scheduled_at, c.queue_id
+        RETURNING sms_messages.team_id, sms_messages.sms_message_id, sms_messages.queue_id, sms_messages.lead_id,
+                  sms_messages.campaign_id, sms_messages.to_phone, sms_messages.body, sms_messages.segments, sms_messages.provider
     ),
     queued AS (
-        UPDATE outreach.campaign_queue q SET state = 'sending', sms_message_id = s.sms_message_id, updated_at = pg_catalog.now()
+        UPDATE outreach.campaign_queue q SET state = 'claimed', sms_message_id = s.sms_message_id, updated_at = pg_catalog.now()
         FROM sending s WHERE q.team_id = s.team_id AND q.queue_id = s.queue_id
         RETURNING q.team_id, q.lead_id
+    ),
+    contacted AS (
+        UPDATE outreach.leads l
+        SET last_contacted_at = claim_sends.at, status = CASE WHEN l.status = 'new' THEN 'contacted' ELSE l.status END
+        FROM (SELECT DISTINCT team_id, lead_id FROM queued) x
+        WHERE l.team_id = x.team_id AND l.lead_id = x.lead_id
+        RETURNING 1
     )
-    UPDATE outreach.leads l
-    SET last_contacted_at = claim_sends.at, status = CASE WHEN l.status = 'new' THEN 'contacted' ELSE l.status END
-    FROM (SELECT DISTINCT team_id, lead_id FROM queued) x
-    WHERE l.team_id = x.team_id AND l.lead_id = x.lead_id;
-
-    RETURN QUERY
-    SELECT m.team_id, m.sms_message_id, m.queue_id, m.lead_id, m.campaign_id, m.to_phone, m.body, m.segments, m.provider,
+    SELECT s.team_id, s.sms_message_id, s.queue_id, s.lead_id, s.campaign_id, s.to_phone, s.body, s.segments, s.provider,
            ms.backup_provider, ms.signalhouse_sender, ms.twilio_from, ms.twilio_messaging_service_sid
-    FROM unnest(claimed_teams, claimed_ids) AS c (team_id, queue_id)
-    JOIN outreach.campaign_queue q ON q.team_id = c.team_id AND q.queue_id = c.queue_id
-    JOIN outreach.sms_messages m ON m.team_id = q.team_id AND m.sms_message_id = q.sms_message_id
-    LEFT JOIN outreach.messaging_settings ms ON ms.team_id = m.team_id
-    ORDER BY m.attempted_at, m.sms_message_id;
+    FROM sending s
+    LEFT JOIN outreach.messaging_settings ms ON ms.team_id = s.team_id
+    ORDER BY s.sms_message_id;
 END
 $fn$;
 COMMENT ON FUNCTION outreach.claim_sends(text, integer, interval, timestamptz, text) IS
     'For outreachd: claims up to batch due campaign messages of every team (FOR UPDATE SKIP LOCKED), re-checks each with the '
-    'gate in this transaction, and records the allowed ones as sms_messages in state sending with a lease; the rest wait for '
+    'gate in this transaction, and records the allowed ones as sms_messages in state claimed with a lease; the rest wait for '
     'their next allowed time or are cancelled (outreach.defer_queued). Returns what to send, with the team''s providers. '
     'only_team restricts the claim to one team (a worker per team).';
+
+-- Just before the HTTP call: claimed -> sending, committed. A number that opted out since the
+-- claim is not texted (the shared lock waits for a STOP being recorded right now).
+CREATE FUNCTION outreach.start_send(team_id text, sms_message_id bigint, at timestamptz DEFAULT pg_catalog.now())
+    RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    m outreach.sms_messages;
+BEGIN
+    SELECT * INTO m FROM outreach.sms_messages x WHERE x.team_id = start_send.team_id AND x.sms_message_id = start_send.sms_message_id FOR UPDATE;
+    IF NOT FOUND OR m.state <> 'claimed' THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(outreach.phone_lock_key(m.team_id, m.to_phone));
+    IF EXISTS (SELECT 1 FROM outreach.suppression_list s WHERE s.team_id = m.team_id AND s.phone = m.to_phone)
+       OR EXISTS (SELECT 1 FROM outreach.leads l WHERE l.team_id = m.team_id AND l.lead_id = m.lead_id AND l.status = 'do_not_contact') THEN
+        UPDATE outreach.sms_messages x SET state = 'failed', error_code = 'suppressed', error_message = 'opted out after the claim',
+            completed_at = pg_catalog.now(), lease_until = NULL
+        WHERE x.team_id = m.team_id AND x.sms_message_id = m.sms_message_id;
+        UPDATE outreach.campaign_queue q SET state = 'cancelled', cancel_reason = 'suppressed', updated_at = pg_catalog.now()
+        WHERE q.team_id = m.team_id AND q.queue_id = m.queue_id AND q.state IN ('claimed', 'queued');
+        RETURN false;
+    END IF;
+    UPDATE outreach.sms_messages x SET state = 'sending', attempted_at = start_send.at
+    WHERE x.team_id = m.team_id AND x.sms_message_id = m.sms_message_id;
+    UPDATE outreach.campaign_queue q SET state = 'sending', updated_at = pg_catalog.now()
+    WHERE q.team_id = m.team_id AND q.queue_id = m.queue_id;
+    RETURN true;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.start_send(text, bigint, timestamptz) IS
+    'For outreachd, committed just before the HTTP call: a claimed text becomes sending. False (and nothing to send) when it '
+    'is not claimed any more, or its number opted out since the claim (then it is failed and its queue row cancelled).';
 
 -- New work wakes the workers (LISTEN outreach_sends); they also poll, so a lost NOTIFY only delays.
 CREATE FUNCTION outreach.notify_sends() RETURNS trigger
@@ -273,7 +319,19 @@ CREATE FUNCTION outreach.reap_stale_sends(at timestamptz DEFAULT pg_catalog.now(
     LANGUAGE sql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $fn$
-    WITH stale AS (
+    WITH never_started AS (
+        UPDATE outreach.sms_messages m
+        SET state = 'failed', error_code = 'not_sent', lease_until = NULL, completed_at = pg_catalog.now(),
+            error_message = 'claimed by ' || coalesce(m.worker, '?') || ', which never started it: queued again'
+        WHERE m.state = 'claimed' AND m.lease_until < at AND (only_team IS NULL OR m.team_id = only_team)
+        RETURNING m.team_id, m.queue_id
+    ),
+    requeued AS (
+        UPDATE outreach.campaign_queue q SET state = 'queued', sms_message_id = NULL, updated_at = pg_catalog.now()
+        FROM never_started s WHERE q.team_id = s.team_id AND q.queue_id = s.queue_id AND q.state = 'claimed'
+        RETURNING 1
+    ),
+    stale AS (
         UPDATE outreach.sms_messages m
         SET state = 'unknown', error_message = 'the worker did not report before its lease ran out (' || coalesce(m.worker, '?') || ')',
             lease_until = NULL
@@ -285,11 +343,12 @@ AS $fn$
         FROM stale s WHERE q.team_id = s.team_id AND q.queue_id = s.queue_id
         RETURNING 1
     )
-    SELECT count(*) FROM stale
+    SELECT (SELECT count(*) FROM stale) + 0 * (SELECT count(*) FROM requeued) + 0 * (SELECT count(*) FROM queue)
 $fn$;
 COMMENT ON FUNCTION outreach.reap_stale_sends(timestamptz, text) IS
-    'For outreachd: texts left in state sending past their lease (their worker died) become unknown: they may have been sent, '
-    'so they are never sent again automatically. Returns how many.';
+    'For outreachd: texts a dead worker claimed but never started go back to the queue (they certainly never left); texts '
+    'left in state sending past their lease become unknown: they may have been sent, so they are never sent again '
+    'automatically. Returns how many became unknown.';
 
 CREATE FUNCTION outreach.reconcile_unknown_sends(team_id text)
     RETURNS TABLE (sms_message_id bigint, lead_id bigint, campaign_id bigint, step integer, to_phone text, provider text,
@@ -428,7 +487,7 @@ DECLARE
     status text;
     new_state text;
     code text;
-    rank_of constant jsonb := '{"sending": 0, "unknown": 0, "sent": 1, "delivered": 2, "undelivered": 2, "failed": 2}';
+    rank_of constant jsonb := '{"claimed": 0, "sending": 0, "unknown": 0, "sent": 1, "delivered": 2, "undelivered": 2, "failed": 2}';
 BEGIN
     SELECT * INTO w FROM outreach.webhook_events x WHERE x.team_id = apply_webhook.team_id AND x.webhook_id = apply_webhook.webhook_id FOR UPDATE;
     IF NOT FOUND OR w.state <> 'received' THEN
@@ -492,11 +551,13 @@ BEGIN
 END
 $tenant$;
 REVOKE ALL ON FUNCTION outreach.claim_sends(text, integer, interval, timestamptz, text),
+    outreach.start_send(text, bigint, timestamptz),
     outreach.complete_send(text, bigint, text, text, text, text, text, jsonb, boolean, interval),
     outreach.reap_stale_sends(timestamptz, text),
     outreach.record_webhook(text, text, text, text, text, jsonb, text, jsonb, boolean),
     outreach.apply_webhook(text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION outreach.claim_sends(text, integer, interval, timestamptz, text),
+    outreach.start_send(text, bigint, timestamptz),
     outreach.complete_send(text, bigint, text, text, text, text, text, jsonb, boolean, interval),
     outreach.reap_stale_sends(timestamptz, text),
     outreach.record_webhook(text, text, text, text, text, jsonb, text, jsonb, boolean),
