@@ -79,6 +79,9 @@ std::string config_help()
            "  OUTREACH_LOG_LEVEL              debug, info, warn or error (default info)\n"
            "  OUTREACH_TWILIO_BASE_URL, OUTREACH_TWILIO_ACCOUNT_SID, OUTREACH_TWILIO_AUTH_TOKEN\n"
            "  OUTREACH_SIGNALHOUSE_BASE_URL, OUTREACH_SIGNALHOUSE_API_KEY, OUTREACH_SIGNALHOUSE_SIGNING_SECRET\n"
+           "  OUTREACH_REALESTATEAPI_BASE_URL, OUTREACH_REALESTATEAPI_API_KEY   (SkipTrace enrichment)\n"
+           "  OUTREACH_APOLLO_BASE_URL, OUTREACH_APOLLO_API_KEY                 (people enrichment)\n"
+           "  OUTREACH_ENRICHMENT_BATCH       enrichment jobs claimed at once (default 10)\n"
            "  PGHOST, PGPORT, PGDATABASE, PGUSER, ... (libpq), or --dsn\n"
            "A provider without credentials runs in sandbox mode: it records what it would send and touches no network.\n";
 }
@@ -114,6 +117,7 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
     struct NumberSetting { const char *key; long lo, hi; std::function<void(long)> set; };
     const NumberSetting numbers[] = {
         {"OUTREACH_BATCH", 1, 10000, [&](long n) { c.batch = static_cast<int>(n); }},
+        {"OUTREACH_ENRICHMENT_BATCH", 1, 1000, [&](long n) { c.enrichment_batch = static_cast<int>(n); }},
         {"OUTREACH_POLL_MS", 10, 600000, [&](long n) { c.poll_interval = std::chrono::milliseconds(n); }},
         {"OUTREACH_LEASE_SECONDS", 5, 86400, [&](long n) { c.lease = std::chrono::seconds(n); }},
         {"OUTREACH_HTTP_TIMEOUT_MS", 100, 600000, [&](long n) { c.request_timeout = std::chrono::milliseconds(n); }},
@@ -137,7 +141,13 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
     c.signalhouse.base_url = get("OUTREACH_SIGNALHOUSE_BASE_URL").value_or("https://v2.signalhouse.io");
     c.signalhouse.api_key = get("OUTREACH_SIGNALHOUSE_API_KEY").value_or("");
     c.signalhouse.signing_secret = get("OUTREACH_SIGNALHOUSE_SIGNING_SECRET").value_or("");
-    for (ProviderSettings *p : {&c.twilio, &c.signalhouse}) {
+    c.realestateapi.base_url = get("OUTREACH_REALESTATEAPI_BASE_URL").value_or("https://api.realestateapi.com");
+    c.realestateapi.api_key = get("OUTREACH_REALESTATEAPI_API_KEY").value_or("");
+    c.apollo.base_url = get("OUTREACH_APOLLO_BASE_URL").value_or("https://api.apollo.io");
+    c.apollo.api_key = get("OUTREACH_APOLLO_API_KEY").value_or("");
+    c.realestateapi.sandbox = c.realestateapi.api_key.empty();
+    c.apollo.sandbox = c.apollo.api_key.empty();
+    for (ProviderSettings *p : {&c.twilio, &c.signalhouse, &c.realestateapi, &c.apollo}) {
         while (!p->base_url.empty() && p->base_url.back() == '/') p->base_url.pop_back();
         if (!valid_base_url(p->base_url))
             return Error{ErrorKind::invalid_argument, "provider base URLs must start with http:// or https://, not \"" + p->base_url + "\""};

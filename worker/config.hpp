@@ -36,6 +36,9 @@ struct Config {
     std::string log_level = "info";
     ProviderSettings twilio;
     ProviderSettings signalhouse;
+    ProviderSettings realestateapi;  // SkipTrace
+    ProviderSettings apollo;         // people enrichment
+    int enrichment_batch = 10;
     std::string config_file;
 
     // Settings that a SIGHUP cannot change (a restart can).

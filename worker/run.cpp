@@ -1,6 +1,7 @@
 #include "run.hpp"
 
 #include "config.hpp"
+#include "enrichment.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "pg.hpp"
@@ -121,6 +122,33 @@ void send_one(pg::Connection &db, const Config &config, const pg::Result &rows, 
                {"outcome", o.outcome}, {"sandbox", o.sandbox ? "yes" : "no"}, {"code", o.error_code}, {"state", pg::value(r, 0, 0)}});
 }
 
+// Runs the due enrichment jobs (at-least-once). Returns how many were claimed.
+int run_enrichment(pg::Connection &db, const Config &config, const std::optional<std::string> &at)
+{
+    db.exec("SELECT outreach.reap_stale_enrichment(coalesce($1::timestamptz, now()))", {at});
+    const auto jobs = db.exec("SELECT team_id, job_id, provider, kind, request::text, attempt "
+                              "FROM outreach.claim_enrichment($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
+                              {config.worker_name, std::to_string(config.enrichment_batch),
+                               std::to_string(config.lease.count()) + " seconds", at});
+    const int n = PQntuples(jobs.get());
+    for (int i = 0; i < n; ++i) {
+        const std::string team = pg::value(jobs, i, 0), job = pg::value(jobs, i, 1), provider = pg::value(jobs, i, 2);
+        const std::string kind = pg::value(jobs, i, 3);
+        const ProviderSettings &s = provider == "apollo" ? config.apollo : config.realestateapi;
+        const EnrichmentCall call = call_enrichment(kind, s, pg::value(jobs, i, 4), config.connect_timeout, config.request_timeout);
+        const auto r = db.exec("SELECT outreach.complete_enrichment($1, $2, $3, $4::jsonb, $5, $6)",
+                               {team, job, call.http_status == 0 ? std::nullopt : std::optional<std::string>(std::to_string(call.http_status)),
+                                call.response_json.empty() ? std::nullopt : std::optional<std::string>(call.response_json),
+                                call.error.empty() ? std::nullopt : std::optional<std::string>(call.error),
+                                call.retry_after_seconds > 0 ? std::optional<std::string>(std::to_string(call.retry_after_seconds)) : std::nullopt});
+        metrics().add("outreach_enrichment_total", {{"provider", provider}, {"state", call.sandbox ? "sandbox" : pg::value(r, 0, 0)}});
+        log_event(call.http_status == 200 || call.sandbox ? Level::Info : Level::Warn, "enrichment",
+                  {{"team", team}, {"job", job}, {"provider", provider}, {"http", std::to_string(call.http_status)},
+                   {"sandbox", call.sandbox ? "yes" : "no"}, {"state", pg::value(r, 0, 0)}, {"error", call.error}});
+    }
+    return n;
+}
+
 }  // namespace
 
 std::string run_usage()
@@ -184,7 +212,7 @@ int run_daemon(const RunOptions &options)
     Config config = loaded.value();
     set_log_level(parse_log_level(config.log_level, Level::Info));
     // a rehearsal at another moment must never reach a real provider
-    if (!options.at.empty() && !(config.twilio.sandbox && config.signalhouse.sandbox)) {
+    if (!options.at.empty() && !(config.twilio.sandbox && config.signalhouse.sandbox && config.realestateapi.sandbox && config.apollo.sandbox)) {
         log_event(Level::Error, "at_needs_sandbox", {{"error", "--at is only allowed when every provider runs in sandbox mode"}});
         return 2;
     }
@@ -202,7 +230,9 @@ int run_daemon(const RunOptions &options)
     log_event(Level::Info, "started",
               {{"worker", config.worker_name}, {"http_port", std::to_string(http->port())},
                {"signalhouse", config.signalhouse.sandbox ? "sandbox" : config.signalhouse.base_url},
-               {"twilio", config.twilio.sandbox ? "sandbox" : config.twilio.base_url}, {"once", options.once ? "yes" : "no"}});
+               {"twilio", config.twilio.sandbox ? "sandbox" : config.twilio.base_url},
+               {"realestateapi", config.realestateapi.sandbox ? "sandbox" : config.realestateapi.base_url},
+               {"apollo", config.apollo.sandbox ? "sandbox" : config.apollo.base_url}, {"once", options.once ? "yes" : "no"}});
 
     std::unique_ptr<pg::Connection> db;
     std::mt19937 rng(std::random_device{}());
@@ -247,8 +277,9 @@ int run_daemon(const RunOptions &options)
             // a stop signal lets the claimed batch finish; a kill leaves the unstarted ones to the reaper,
             // which queues them again (they never left)
             for (int i = 0; i < n; ++i) send_one(*db, config, rows, i, at);
-            if (n >= config.batch) continue;
-            if (options.once && n == 0) break;
+            const int jobs = run_enrichment(*db, config, at);
+            if (n >= config.batch || jobs >= config.enrichment_batch) continue;
+            if (options.once && n == 0 && jobs == 0) break;
             if (!options.once) wait_for_work(*db, config.poll_interval);
         } catch (const pg::Error &e) {
             log_event(Level::Error, "database_error", {{"error", e.what()}, {"retry_in_ms", std::to_string(backoff.count())}});

@@ -1,31 +1,42 @@
 #!/usr/bin/env python3
-"""Loopback stand-ins of the Twilio and SignalHouse send-message APIs, for outreachd's integration tests.
+"""Loopback stand-ins of the provider APIs outreachd calls, for its integration tests.
 
-One process serves both providers on 127.0.0.1:<port>:
+One process serves all four providers on 127.0.0.1:<port>:
 
-  Twilio      POST /2010-04-01/Accounts/{AccountSid}/Messages.json   (form body, HTTP Basic auth)
-  SignalHouse POST /message/sms                                      (JSON body, Bearer auth)
+  Twilio         POST /2010-04-01/Accounts/{AccountSid}/Messages.json   (form body, HTTP Basic auth)
+  SignalHouse    POST /message/sms                                      (JSON body, Bearer auth)
+  RealEstateAPI  POST /v2/SkipTrace  (alias /v2/PeopleSearch)           (JSON body, x-api-key header)
+  Apollo         POST /api/v1/people/match                              (query-string parameters, x-api-key)
 
 Every Twilio request is checked against the OpenAPI spec given by --twilio-spec (path template,
 path-parameter pattern, declared content type, field names, each field's type/pattern/enum/format,
 required fields), plus the two "one of" rules Twilio enforces in practice. SignalHouse requests are
-checked against the wire facts in providers.md section 2 (there is no spec).
+checked against the wire facts in providers.md section 2 (there is no spec); RealEstateAPI SkipTrace v2
+and Apollo People Enrichment against sections 5 and 4.
+
+The two enrichment stand-ins answer deterministically from the input so tests can predict the reply:
+the phone numbers end in D = standin_digits(first, last), four digits in 0100-0199 computed as
+100 + int(sha256("<first>|<last>" stripped and lower-cased).hexdigest(), 16) % 100. A last name of
+"nomatch" (any case) gives each provider's "no match" reply (SkipTrace: HTTP 404 with persons [];
+Apollo: 200 {"person": null}). See RealEstateApiProvider / ApolloProvider for the exact shapes.
 
 Test control (not part of either provider):
-  POST /_control  {"provider": "twilio"|"signalhouse", "mode": M, "count": N}
+  POST /_control  {"provider": "twilio"|"signalhouse"|"realestateapi"|"apollo", "mode": M, "count": N}
                   M in ok, rate_limit, error_500, unsubscribed, hang, close; the next N requests to
-                  that provider's send endpoint get mode M (count omitted/null = until changed), then
+                  that provider's send/lookup endpoint get mode M (count omitted/null = until changed), then
                   the provider reverts to ok. A new setting replaces the previous one.
   GET  /_control  current mode of each provider.
-  GET  /_log      the request log, one JSON object per line (optional ?provider=twilio|signalhouse).
-  POST /_reset    clears the in-memory log and sets both providers back to ok (the --log file is kept).
+  GET  /_log      the request log, one JSON object per line (optional ?provider=<name>).
+  POST /_reset    clears the in-memory log and sets every provider back to ok (the --log file is kept).
 
 How a mode combines with request validity:
   rate_limit, error_500, close  replace the response whatever the request (real outages don't validate);
   unsubscribed                  replaces the success response of a valid request (an invalid one
-                                still gets its 400/401);
+                                still gets its 400/401); for realestateapi and apollo it is the same as ok;
   hang                          sleeps --hang-seconds, then sends the normal response (201 if valid).
 Requests to other paths (unknown operations) are answered 404/405, logged, and consume no mode.
+The x-api-key and Authorization headers are logged as "<redacted>". An Apollo entry's "body" is its
+parsed query string (dict of lists); "message_id" is the SkipTrace requestId / the Apollo person id.
 
 Each request is read in full and logged (memory + --log file, one JSON line, flushed) BEFORE any
 response is sent, so a test can count what reached the provider even if the process is killed
@@ -41,6 +52,7 @@ import base64
 import binascii
 import copy
 import email.utils
+import hashlib
 import hmac
 import json
 import math
@@ -52,11 +64,12 @@ import sys
 import threading
 import time
 import urllib.parse
+import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODES = ("ok", "rate_limit", "error_500", "unsubscribed", "hang", "close")
-PROVIDERS = ("twilio", "signalhouse")
+PROVIDERS = ("twilio", "signalhouse", "realestateapi", "apollo")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -592,6 +605,337 @@ class SignalHouseProvider:
 
 
 # ---------------------------------------------------------------------------------------------
+# Deterministic enrichment data (RealEstateAPI and Apollo)
+# ---------------------------------------------------------------------------------------------
+
+# Names used when a lookup carries none (SkipTrace by phone/email or an LLC mailing address;
+# Apollo by email/domain only).
+PLACEHOLDER_FIRST, PLACEHOLDER_LAST = "Pat", "Owner"
+NOMATCH_LAST_NAME = "nomatch"
+
+
+# The stable hash of a person's names: sha256 of "first|last", each stripped and lower-cased.
+def name_hash(first, last):
+    key = "%s|%s" % ((first or "").strip().lower(), (last or "").strip().lower())
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+# The four digits every stand-in phone number ends in: 0100-0199, so 212-555-D is in the
+# fictional 555-01xx range. Tests can import this or recompute it.
+def standin_digits(first, last):
+    return "%04d" % (100 + int(name_hash(first, last), 16) % 100)
+
+
+# A name reduced to lower-case letters and digits, for e-mail local parts and URLs.
+def slug(text):
+    return re.sub(r"[^a-z0-9]", "", (text or "").lower())
+
+
+# A non-empty string value (after stripping), else None.
+def text_value(value):
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+# ---------------------------------------------------------------------------------------------
+# RealEstateAPI SkipTrace v2
+# ---------------------------------------------------------------------------------------------
+
+REAPI_SEND_PATHS = ("/v2/SkipTrace", "/v2/PeopleSearch")      # PeopleSearch is a documented alias
+# The request forms of providers.md section 5, in the order they are tried: (name, required fields).
+REAPI_FORMS = (
+    ("property address", ("first_name", "last_name", "address", "city", "state", "zip")),
+    ("mailing address", ("mail_address", "mail_city", "mail_state", "mail_zip")),
+    ("phone", ("phone",)),
+    ("email", ("email",)),
+)
+PLACEHOLDER_ADDRESS = {"address": "1 Example Plaza", "city": "New York", "state": "NY", "zip": "10001"}
+
+
+class RealEstateApiProvider:
+    # POST /v2/SkipTrace with an x-api-key header and a JSON body (providers.md section 5).
+    name = "realestateapi"
+
+    def __init__(self, key):
+        self.key = key
+
+    # The documented error envelope {"statusCode", "statusMessage", "error"} (401 verbatim from the
+    # docs); for a 400 the stand-in adds "problems".
+    @staticmethod
+    def error(status, status_message, message, headers=None, problems=None, **kw):
+        body = {"statusCode": status, "statusMessage": status_message, "error": message}
+        if problems:
+            body["problems"] = problems
+        return Reply(status, body, headers, **kw)
+
+    # Whether this request is the SkipTrace v2 call (the one modes apply to).
+    def is_send(self, method, path):
+        return method == "POST" and path in REAPI_SEND_PATHS
+
+    # Check the key, path, content type and that the body is one of the request forms; return
+    # (problems, error Reply or None). Order of the reply: 401, then 404, then 400.
+    def evaluate(self, req):
+        auth_problems = []
+        key = req.headers.get("x-api-key")
+        if key is None:
+            auth_problems.append("missing x-api-key header")
+        elif not hmac.compare_digest(key.strip().encode(), self.key.encode()):
+            auth_problems.append("invalid API key")
+        if auth_problems:
+            unauthorized = self.error(401, "Unauthorized", "Invalid API key", valid=False)
+        if not self.is_send(req.method, req.path):
+            problems = auth_problems + ["%s %s is not implemented by the stand-in" % (req.method, req.path)]
+            if auth_problems:
+                return problems, unauthorized
+            return problems, self.error(404, "Not Found", problems[-1], valid=False)
+        problems = self.check_body(req)
+        if auth_problems:
+            return auth_problems + problems, unauthorized
+        if problems:
+            return problems, self.error(400, "Bad Request", problems[0], problems=problems, valid=False)
+        return [], None
+
+    # The body must be a JSON object that completes one request form, with string values; the
+    # optional fields documented alongside are type-checked, others are ignored.
+    def check_body(self, req):
+        if media_type(req.headers.get("Content-Type")) != "application/json":
+            return ["Content-Type must be application/json, got %r" % req.headers.get("Content-Type")]
+        body = req.json
+        if not isinstance(body, dict):
+            return ["body is not a JSON object" if req.raw else "empty body"]
+        problems = []
+        for name, value in body.items():
+            if name == "match_requirements":
+                if not isinstance(value, dict) or not all(isinstance(v, bool) for v in value.values()):
+                    problems.append("match_requirements must be an object of booleans, e.g. {\"phones\": true}")
+            elif any(name in fields for _, fields in REAPI_FORMS) and value is not None \
+                    and not isinstance(value, str):
+                problems.append("%s must be a string, got %r" % (name, value))
+        if self.form_of(body) is None:
+            missing = ["%s (missing %s)" % (form, ", ".join(f for f in fields if not text_value(body.get(f))))
+                       for form, fields in REAPI_FORMS]
+            problems.append("body matches none of the SkipTrace request forms: " + "; ".join(missing))
+        state = text_value(body.get("mail_state"))
+        if state is not None and not re.fullmatch(r"[A-Za-z]{2}", state):
+            problems.append("mail_state must be a 2-letter state code, got %r" % state)
+        phone = text_value(body.get("phone"))
+        if phone is not None and not re.fullmatch(r"\d{10}", phone):
+            problems.append("phone must be 10 digits, got %r" % phone)
+        email_addr = text_value(body.get("email"))
+        if email_addr is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email_addr):
+            problems.append("email is not an e-mail address: %r" % email_addr)
+        return problems
+
+    # The first request form whose required fields are all non-empty strings, or None.
+    @staticmethod
+    def form_of(body):
+        for form, fields in REAPI_FORMS:
+            if all(text_value(body.get(f)) for f in fields):
+                return form
+        return None
+
+    # HTTP 200 with one person (or HTTP 404 with persons [] for last name "nomatch"); the person's
+    # names, address, phones and e-mail are derived from the input.
+    def success(self, req):
+        body = req.json
+        request_id = str(uuid.uuid4())
+        last_in = text_value(body.get("last_name"))
+        if last_in is not None and last_in.lower() == NOMATCH_LAST_NAME:
+            return Reply(404, {"requestId": request_id, "input": body, "persons": [], "statusCode": 404,
+                               "statusMessage": "Not Found",
+                               "responseMessage": "No phones found for provided person.",
+                               "match": False, "resultCount": 0}, message_ids=[request_id])
+        first = text_value(body.get("first_name")) or PLACEHOLDER_FIRST
+        last = last_in or PLACEHOLDER_LAST
+        form = self.form_of(body)
+        if form == "property address":
+            street, city, state, zipcode = (body["address"], body["city"], body["state"], body["zip"])
+        elif form == "mailing address":
+            street, city, state, zipcode = (body["mail_address"], body["mail_city"], body["mail_state"],
+                                            body["mail_zip"])
+        else:
+            street, city, state, zipcode = (PLACEHOLDER_ADDRESS[k] for k in ("address", "city", "state", "zip"))
+        street, city, state, zipcode = (v.strip() for v in (street, city, state, zipcode))
+        d = standin_digits(first, last)
+        person = {
+            "personId": name_hash(first, last)[:24],
+            "firstName": first, "lastName": last, "fullName": "%s %s" % (first, last),
+            "address": {"address": "%s, %s, %s %s" % (street, city, state, zipcode), "streetAddress": street,
+                        "city": city, "state": state, "zip": zipcode},
+            "phones": [
+                {"phone": "212555" + d, "phoneType": "W", "phoneFtcDnc": "N", "phoneLastSeen": "2026-01-01"},
+                {"phone": "212556" + d, "phoneType": "L", "phoneFtcDnc": "N"},
+                {"phone": "212557" + d, "phoneType": "W", "phoneFtcDnc": "Y"},
+            ],
+            "emails": [{"email": "%s.%s@skiptrace.example" % (slug(first) or "pat", slug(last) or "owner")}],
+        }
+        return Reply(200, {"requestId": request_id, "requestDate": now_iso(), "input": body,
+                           "persons": [person], "statusCode": 200, "statusMessage": "Success",
+                           "match": True, "resultCount": 1, "resultIndex": 0, "live": True,
+                           "requestExecutionTimeMS": "12ms"}, message_ids=[request_id])
+
+    # No opt-out concept for a lookup: the unsubscribed mode answers as ok.
+    def unsubscribed(self, req):
+        return self.success(req)
+
+    # Outage replies for the rate_limit and error_500 modes, in the documented error envelope.
+    def failure(self, mode):
+        if mode == "rate_limit":
+            return self.error(429, "Too Many Requests", "Rate limit exceeded", {"Retry-After": "1"})
+        return self.error(500, "Internal Server Error", "Internal server error")
+
+    def extra_headers(self):
+        return {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Apollo People Enrichment
+# ---------------------------------------------------------------------------------------------
+
+APOLLO_SEND_PATH = "/api/v1/people/match"
+# Parameters that identify whom to enrich (providers.md section 4); at least one is required.
+APOLLO_IDENTIFYING = ("first_name", "last_name", "name", "email", "hashed_email", "organization_name",
+                      "domain", "id", "linkedin_url")
+APOLLO_BOOLEANS = ("reveal_personal_emails", "reveal_phone_number", "run_waterfall_email", "run_waterfall_phone")
+APOLLO_NEED_WEBHOOK = ("reveal_phone_number", "run_waterfall_email", "run_waterfall_phone")
+
+
+class ApolloProvider:
+    # POST /api/v1/people/match with an x-api-key header and the parameters in the query string
+    # (providers.md section 4: they are declared "in: query"; a request body is ignored).
+    name = "apollo"
+
+    def __init__(self, key):
+        self.key = key
+
+    # Apollo's error bodies are not in providers.md; {"error", "error_code"} is the stand-in's own shape.
+    @staticmethod
+    def error(status, message, code=None, headers=None, **kw):
+        body = {"error": message}
+        if code:
+            body["error_code"] = code
+        return Reply(status, body, headers, **kw)
+
+    # The parsed query string (dict of lists, blank values kept).
+    @staticmethod
+    def params(req):
+        out = {}
+        for k, v in urllib.parse.parse_qsl(req.query, keep_blank_values=True):
+            out.setdefault(k, []).append(v)
+        return out
+
+    # What the log records as this request's body: the parsed query.
+    def logged_body(self, req):
+        return self.params(req)
+
+    # Whether this request is People Enrichment (the one modes apply to).
+    def is_send(self, method, path):
+        return method == "POST" and path == APOLLO_SEND_PATH
+
+    # Check the key, path and parameters; return (problems, error Reply or None). 401, then 404, then 422.
+    def evaluate(self, req):
+        auth_problems = []
+        key = req.headers.get("x-api-key")
+        if key is None:
+            auth_problems.append("missing x-api-key header")
+        elif not hmac.compare_digest(key.strip().encode(), self.key.encode()):
+            auth_problems.append("invalid API key")
+        if auth_problems:
+            unauthorized = self.error(401, "Invalid access credentials.", "INVALID_API_KEY_ERROR", valid=False)
+        if not self.is_send(req.method, req.path):
+            problems = auth_problems + ["%s %s is not implemented by the stand-in" % (req.method, req.path)]
+            if auth_problems:
+                return problems, unauthorized
+            return problems, self.error(404, problems[-1], valid=False)
+        problems = self.check_params(req)
+        if auth_problems:
+            return auth_problems + problems, unauthorized
+        if problems:
+            return problems, self.error(422, problems[0], valid=False)
+        return [], None
+
+    # At least one identifying parameter with a value; booleans are true/false; the phone/waterfall
+    # options need a webhook_url (providers.md section 4).
+    def check_params(self, req):
+        params = self.params(req)
+
+        def first(name):
+            values = [v for v in params.get(name, []) if v.strip()]
+            return values[0].strip() if values else None
+
+        problems = []
+        if not any(first(p) for p in APOLLO_IDENTIFYING):
+            problem = "no identifying parameter (one of %s) in the query string" % ", ".join(APOLLO_IDENTIFYING)
+            if req.raw:
+                problem += " - the request body is ignored: People Enrichment takes its parameters in the query"
+            problems.append(problem)
+        for name in APOLLO_BOOLEANS:
+            value = first(name)
+            if value is not None and value.lower() not in ("true", "false"):
+                problems.append("%s must be true or false, got %r" % (name, value))
+        for name in APOLLO_NEED_WEBHOOK:
+            if (first(name) or "").lower() == "true" and not first("webhook_url"):
+                problems.append("%s=true requires webhook_url" % name)
+        if first("webhook_url"):
+            problem = url_problem(first("webhook_url"))
+            if problem:
+                problems.append("webhook_url: %s" % problem)
+        return problems
+
+    # 200 {"person": {...}} derived from the parameters, or {"person": null} for last name "nomatch".
+    def success(self, req):
+        params = self.params(req)
+
+        def first(name):
+            values = [v for v in params.get(name, []) if v.strip()]
+            return values[0].strip() if values else None
+
+        name_parts = (first("name") or "").split()
+        given = first("first_name") or (name_parts[0] if name_parts else None) or PLACEHOLDER_FIRST
+        family = first("last_name") or (" ".join(name_parts[1:]) if len(name_parts) > 1 else None) \
+            or PLACEHOLDER_LAST
+        if family.lower() == NOMATCH_LAST_NAME:
+            return Reply(200, {"person": None})
+        domain = first("domain")
+        if domain:
+            domain = re.sub(r"^www\.", "", domain.lower().lstrip("@"))
+        org_name = first("organization_name") or "Unknown"
+        primary_domain = domain or "example.com"
+        d = standin_digits(given, family)
+        person_id = name_hash(given, family)[:24]
+        org_id = hashlib.sha256(("org|%s|%s" % (org_name.lower(), primary_domain)).encode()).hexdigest()[:24]
+        person = {
+            "id": person_id, "first_name": given, "last_name": family, "name": "%s %s" % (given, family),
+            "title": "Owner",
+            "email": first("email") or "%s@%s" % (slug(given) or "pat", primary_domain),
+            "email_status": "verified",
+            "linkedin_url": first("linkedin_url")
+            or "http://www.linkedin.com/in/%s-%s-%s" % (slug(given), slug(family), d),
+            "city": "New York", "state": "New York", "country": "United States",
+            "organization_id": org_id,
+            "organization": {"id": org_id, "name": org_name, "primary_domain": primary_domain,
+                             "industry": "construction", "estimated_num_employees": 12,
+                             "annual_revenue": 1200000},
+            "contact": {"phone_numbers": [{"raw_number": "+1 212-558-" + d, "sanitized_number": "+1212558" + d,
+                                           "type": "mobile", "position": 0, "status": "valid_number",
+                                           "dnc_status": None}]},
+        }
+        return Reply(200, {"person": person}, message_ids=[person_id])
+
+    # No opt-out concept for a lookup: the unsubscribed mode answers as ok.
+    def unsubscribed(self, req):
+        return self.success(req)
+
+    # Outage replies (the stand-in's own error shape; Apollo documents 429 + retry-after).
+    def failure(self, mode):
+        if mode == "rate_limit":
+            return self.error(429, "Rate limit exceeded, retry later.", "RATE_LIMIT_EXCEEDED", {"Retry-After": "1"})
+        return self.error(500, "Internal server error.", "INTERNAL_SERVER_ERROR")
+
+    def extra_headers(self):
+        return {}
+
+
+# ---------------------------------------------------------------------------------------------
 # HTTP server
 # ---------------------------------------------------------------------------------------------
 
@@ -722,6 +1066,10 @@ class Handler(BaseHTTPRequestHandler):
             provider = self.server.twilio
         elif req.path.startswith("/message/"):
             provider = self.server.signalhouse
+        elif req.path.startswith(("/v1/", "/v2/")):
+            provider = self.server.realestateapi
+        elif req.path.startswith("/api/"):
+            provider = self.server.apollo
         self.serve_provider(provider, req)
 
     # Handle a provider request: validate, pick the mode, log, then (maybe hang and) answer.
@@ -749,7 +1097,7 @@ class Handler(BaseHTTPRequestHandler):
             reply.problems = problems
         headers = {}
         for k, v in req.headers.items():
-            if k.lower() in ("authorization", "proxy-authorization"):
+            if k.lower() in ("authorization", "proxy-authorization", "x-api-key"):
                 v = "<redacted>"
             headers[k] = headers[k] + ", " + v if k in headers else v
         state.append({
@@ -759,7 +1107,7 @@ class Handler(BaseHTTPRequestHandler):
             "path": req.path,
             "query": req.query,
             "headers": headers,
-            "body": req.logged_body(),
+            "body": provider.logged_body(req) if hasattr(provider, "logged_body") else req.logged_body(),
             "valid": reply.valid,
             "problems": reply.problems,
             "mode": mode,
@@ -824,7 +1172,8 @@ class StandinServer(ThreadingHTTPServer):
 def parse_args(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     default_spec = os.path.normpath(os.path.join(here, "specs", "twilio_api_v2010_messages_only.json"))
-    ap = argparse.ArgumentParser(description="Loopback stand-ins of the Twilio and SignalHouse send APIs.")
+    ap = argparse.ArgumentParser(description="Loopback stand-ins of the Twilio, SignalHouse, RealEstateAPI "
+                                             "SkipTrace and Apollo People Enrichment APIs.")
     ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
     ap.add_argument("--twilio-spec", default=default_spec,
@@ -833,6 +1182,10 @@ def parse_args(argv):
                     help="the AccountSid accepted in the path and Basic auth")
     ap.add_argument("--twilio-token", default="standin-twilio-token", help="the AuthToken accepted")
     ap.add_argument("--signalhouse-key", default="standin-signalhouse-key", help="the Bearer API key accepted")
+    ap.add_argument("--realestateapi-key", default="standin-realestateapi-key",
+                    help="the RealEstateAPI x-api-key accepted (default %(default)s)")
+    ap.add_argument("--apollo-key", default="standin-apollo-key",
+                    help="the Apollo x-api-key accepted (default %(default)s)")
     ap.add_argument("--hang-seconds", type=float, default=30.0, help="delay of the hang mode (default 30)")
     ap.add_argument("--log", help="append each log entry as a JSON line to this file")
     ap.add_argument("--verbose", action="store_true", help="access log on stderr")
@@ -848,6 +1201,8 @@ def main(argv=None):
     server = StandinServer((args.host, args.port), Handler)
     server.twilio = TwilioProvider(spec, args.twilio_sid, args.twilio_token)
     server.signalhouse = SignalHouseProvider(args.signalhouse_key)
+    server.realestateapi = RealEstateApiProvider(args.realestateapi_key)
+    server.apollo = ApolloProvider(args.apollo_key)
     server.state = State(args.log)
     server.hang_seconds = args.hang_seconds
     server.verbose = args.verbose

@@ -2,7 +2,9 @@
 CREATE VIEW outreach.unified_lead_cards WITH (security_invoker = true) AS
 SELECT l.team_id, l.lead_id, l.status, l.score, l.tags, l.enrichment_status, l.last_contacted_at,
        p.persona_id, concat_ws(' ', p.first_name, p.last_name) AS owner_name, p.first_name, p.last_name,
-       t.phone, p.normalized_email AS email,
+       t.phone,
+       coalesce(p.normalized_email, (SELECT e.normalized_email FROM outreach.persona_emails e
+                                     WHERE e.team_id = l.team_id AND e.persona_id = l.persona_id ORDER BY e.email_id LIMIT 1)) AS email,
        b.business_id, b.name AS company, b.sic_code, b.naics_code, b.employee_count, b.annual_revenue,
        coalesce(b.street, a.street) AS street, coalesce(b.city, a.city) AS city, t.state, t.zip,
        outreach.timezone_for(t.state, t.zip, t.phone) AS timezone,
