@@ -139,6 +139,7 @@ SQL
 # the first scheduled one, with the gate evaluated at that moment.
 at=$(psql -X -At -c "SELECT to_char((min(scheduled_at) + interval '3 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
                      FROM outreach.campaign_queue WHERE team_id = 'demo' AND step = 1")
+psql -X -q -c "SELECT outreach.request_enrichment('demo', ARRAY(SELECT lead_id FROM outreach.leads WHERE team_id = 'demo' AND is_active AND score < 60), 'skiptrace')" >/dev/null
 echo
 echo "\$ outreachd run --once --at $at    # sandbox: no credentials, no network"
 OUTREACH_HTTP_LISTEN=127.0.0.1:0 build/outreachd run --once --at "$at" 2>&1 | sed 's/^/  /'
@@ -150,6 +151,12 @@ SELECT c.owner_name, c.state AS st, m.provider, m.state AS "text state", m.sandb
        m.request -> 'body' ->> 'messageBody' AS "message body"
 FROM outreach.sms_messages m JOIN outreach.unified_lead_cards c ON c.team_id = m.team_id AND c.lead_id = m.lead_id
 WHERE m.team_id = 'demo' ORDER BY m.sms_message_id;
+
+\echo == Enrichment jobs (SkipTrace for the weaker leads): in sandbox mode, the request each would have made ==
+SELECT c.owner_name, j.provider, j.state, r.response #>> '{would_send,url}' AS "would call", r.response #> '{would_send,body}' AS "with"
+FROM outreach.enrichment_jobs j JOIN outreach.unified_lead_cards c ON c.team_id = j.team_id AND c.lead_id = j.lead_id
+LEFT JOIN outreach.skiptrace_results r ON r.team_id = j.team_id AND r.job_id = j.job_id
+WHERE j.team_id = 'demo' ORDER BY j.job_id;
 
 \echo == Every queued message now, and why any lead was held back ==
 SELECT q.step, q.state, count(*) FROM outreach.campaign_queue q WHERE q.team_id = 'demo' GROUP BY 1, 2 ORDER BY 1, 2;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Self-test of the provider stand-in (provider_standin.py) and the webhook signer (sign_webhook.py).
+# Self-test of the provider stand-in (provider_standin.py: Twilio, SignalHouse, RealEstateAPI SkipTrace
+# v2, Apollo People Enrichment) and the webhook signer (sign_webhook.py).
 # Starts the stand-in on a free loopback port, drives each provider in each mode with curl, checks
 # replies and the request log (JSON checks via python3 -c), runs `sign_webhook.py selftest`, and
-# prints "standin: N passed, M failed" (exit 1 on any failure). Needs only bash, curl and python3.
+# prints "N passed, M failed" as its last line (exit 1 on any failure). Needs only bash, curl and python3.
 # The Twilio spec defaults to the copy in specs/; override with TWILIO_SPEC=PATH.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -13,6 +14,8 @@ SID=AC0123456789abcdef0123456789abcdef
 TOKEN=selftest-token
 KEY=selftest-sh-key
 MSG=MG0123456789abcdef0123456789abcdef
+REKEY=selftest-reapi-key
+APKEY=selftest-apollo-key
 
 # Stop the stand-in we started (by its pid) and remove the scratch directory.
 cleanup() {
@@ -41,10 +44,11 @@ call() {
     touch "$TMP/body" "$TMP/headers"
 }
 
-# jexpect NAME PYTHON-EXPR: evaluate EXPR with d = the last reply body parsed as JSON.
+# jexpect NAME PYTHON-EXPR [ARG...]: evaluate EXPR with d = the last reply body parsed as JSON
+# (any further ARGs are sys.argv[3:]).
 jexpect() {
     if python3 -c 'import json, re, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-            "$TMP/body" "$2" 2>"$TMP/pyerr"; then
+            "$TMP/body" "$2" "${@:3}" 2>"$TMP/pyerr"; then
         ok "$1"
     else
         bad "$1" "expr: $2"$'\n'"body: $(head -c 800 "$TMP/body")"$'\n'"$(cat "$TMP/pyerr")"
@@ -85,6 +89,13 @@ tw_ok() { tw --data-urlencode 'To=+15558675310' --data-urlencode 'From=+15017122
 
 # sh JSON [ARGS...]: POST a JSON body to SignalHouse /message/sms with the good key.
 sh_send() { local b=$1; shift; call -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary "$b" "$@" "$BASE/message/sms"; }
+# re_send JSON [ARGS...]: POST a JSON body to RealEstateAPI /v2/SkipTrace with the good key.
+re_send() { local b=$1; shift; call -H "x-api-key: $REKEY" -H 'Content-Type: application/json' --data-binary "$b" "$@" "$BASE/v2/SkipTrace"; }
+# ap_send QUERY [ARGS...]: POST to Apollo /api/v1/people/match?QUERY with the good key (no body unless ARGS add one).
+ap_send() { local q=$1; shift; call -X POST -H "x-api-key: $APKEY" "$@" "$BASE/api/v1/people/match?$q"; }
+# digits FIRST LAST: the 4 digits the enrichment stand-ins end phone numbers in, computed here
+# independently of the stand-in: 0100 + sha256("first|last", stripped, lower-cased) mod 100.
+digits() { python3 -c 'import hashlib, sys; k = "%s|%s" % (sys.argv[1].strip().lower(), sys.argv[2].strip().lower()); print("%04d" % (100 + int(hashlib.sha256(k.encode()).hexdigest(), 16) % 100))' "$1" "$2"; }
 SH_OK='{"senderPhoneNumber": "15551234567", "recipientPhoneNumber": ["15559876543"], "messageBody": "Hi from the test", "statusCallbackUrl": "http://127.0.0.1:9/cb"}'
 
 # --- start -------------------------------------------------------------------------------------
@@ -93,7 +104,7 @@ SH_OK='{"senderPhoneNumber": "15551234567", "recipientPhoneNumber": ["1555987654
 # $! is the stand-in itself and the SIGTERM below reaches it.
 PY=$(python3 -c 'import sys; print(sys.executable)')
 "$PY" "$HERE/provider_standin.py" --port 0 --twilio-spec "$SPEC" --twilio-sid "$SID" --twilio-token "$TOKEN" \
-    --signalhouse-key "$KEY" --hang-seconds 2 --log "$TMP/standin.log" >"$TMP/stdout" 2>"$TMP/stderr" &
+    --signalhouse-key "$KEY" --realestateapi-key "$REKEY" --apollo-key "$APKEY" --hang-seconds 2 --log "$TMP/standin.log" >"$TMP/stdout" 2>"$TMP/stderr" &
 PID=$!
 PORT=""
 for _ in $(seq 1 100); do
@@ -275,6 +286,145 @@ expect "signalhouse hang -> 201" 201 "$STATUS"
 expect "signalhouse hang lasted >= 2 s" True "$(python3 -c "import sys; print(float(sys.argv[1]) >= 1.9)" "$TIME")"
 sh_send "$SH_OK"
 expect "signalhouse hang count 1 -> next is prompt" True "$(python3 -c "import sys; print(float(sys.argv[1]) < 1.0)" "$TIME")"
+
+# --- RealEstateAPI SkipTrace v2 ------------------------------------------------------------------
+reset
+RE_OK='{"first_name": "John", "last_name": "Smith", "address": "123 Main St", "city": "Arlington", "state": "VA", "zip": "22205"}'
+D=$(digits John Smith)
+expect "digits helper gives 4 digits in 0100-0199" True "$(python3 -c 'import sys; print(100 <= int(sys.argv[1]) <= 199 and len(sys.argv[1]) == 4)' "$D")"
+re_send "$RE_OK"
+expect "realestateapi property-address skiptrace -> 200" 200 "$STATUS"
+jexpect "realestateapi 200 envelope: uuid requestId, input echoed, match, counts, Success" \
+    're.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", d["requestId"]) and d["input"] == json.loads(sys.argv[3]) and d["statusCode"] == 200 and d["statusMessage"] == "Success" and d["match"] is True and d["resultCount"] == 1 and d["resultIndex"] == 0 and d["live"] is True and d["requestExecutionTimeMS"] == "12ms" and d["requestDate"]' "$RE_OK"
+jexpect "realestateapi person: names, address, email" \
+    '(p := d["persons"][0]) and len(d["persons"]) == 1 and p["firstName"] == "John" and p["lastName"] == "Smith" and p["fullName"] == "John Smith" and p["address"] == {"address": "123 Main St, Arlington, VA 22205", "streetAddress": "123 Main St", "city": "Arlington", "state": "VA", "zip": "22205"} and p["emails"] == [{"email": "john.smith@skiptrace.example"}] and p["personId"]'
+jexpect "realestateapi phones: 212555D wireless ok, 212556D landline, 212557D wireless on DNC" \
+    'd["persons"][0]["phones"] == [{"phone": "212555'$D'", "phoneType": "W", "phoneFtcDnc": "N", "phoneLastSeen": "2026-01-01"}, {"phone": "212556'$D'", "phoneType": "L", "phoneFtcDnc": "N"}, {"phone": "212557'$D'", "phoneType": "W", "phoneFtcDnc": "Y"}]'
+REQID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requestId"])' "$TMP/body")
+lexpect "log: realestateapi entry valid, JSON body, x-api-key redacted, requestId recorded, key not logged" \
+    'e["provider"] == "realestateapi" and e["valid"] is True and e["mode"] == "ok" and e["status"] == 200 and e["body"]["last_name"] == "Smith" and e["headers"]["x-api-key"] == "<redacted>" and e["message_id"] == "'"$REQID"'" and "'"$REKEY"'" not in json.dumps(L)'
+re_send '{"first_name": "  JOHN ", "last_name": "smith", "address": "9 Elm", "city": "Reston", "state": "VA", "zip": "20190"}'
+jexpect "realestateapi phones depend only on the names (case/space-insensitive)" 'd["persons"][0]["phones"][0]["phone"] == "212555'$D'"'
+re_send '{"first_name": "Jane", "last_name": "Doe", "address": "1 A St", "city": "X", "state": "NY", "zip": "10001"}'
+jexpect "realestateapi other names -> their own digits" 'd["persons"][0]["phones"][1]["phone"] == "212556'"$(digits Jane Doe)"'"'
+re_send '{"mail_address": "PO Box 7", "mail_city": "Dallas", "mail_state": "TX", "mail_zip": "75201"}'
+jexpect "realestateapi mailing address without names (LLC) -> 200, placeholder names, mail address" \
+    'd["statusCode"] == 200 and d["persons"][0]["fullName"] == "Pat Owner" and d["persons"][0]["address"]["city"] == "Dallas" and d["persons"][0]["phones"][0]["phone"] == "212555'"$(digits Pat Owner)"'"'
+re_send '{"phone": "2125550123"}'
+expect "realestateapi phone form -> 200" 200 "$STATUS"
+re_send '{"email": "someone@example.com"}'
+expect "realestateapi email form -> 200" 200 "$STATUS"
+re_send '{"first_name": "John", "last_name": "NoMatch", "address": "123 Main St", "city": "Arlington", "state": "VA", "zip": "22205"}'
+expect "realestateapi last_name NoMatch -> 404" 404 "$STATUS"
+jexpect "realestateapi 404 body: persons [], match false, responseMessage" \
+    'd["persons"] == [] and d["match"] is False and d["resultCount"] == 0 and d["statusCode"] == 404 and d["statusMessage"] == "Not Found" and d["responseMessage"] == "No phones found for provided person." and d["input"]["last_name"] == "NoMatch" and d["requestId"]'
+lexpect "log: no-match is a valid request answered 404" 'e["valid"] is True and e["status"] == 404'
+re_send '{"first_name": "John", "last_name": "Smith", "address": "123 Main St", "city": "Arlington", "state": "VA"}'
+expect "realestateapi incomplete property address (no zip) -> 400" 400 "$STATUS"
+jexpect "realestateapi 400 envelope" 'd["statusCode"] == 400 and d["statusMessage"] == "Bad Request" and "zip" in d["error"]'
+lexpect "log: shape problem recorded invalid" 'e["valid"] is False and e["status"] == 400 and any("missing zip" in p for p in e["problems"])'
+re_send 'not json'
+expect "realestateapi invalid JSON -> 400" 400 "$STATUS"
+lexpect "log: invalid JSON recorded invalid" 'e["valid"] is False and e["body"] == "not json"'
+re_send '{"phone": "+12125550123"}'
+expect "realestateapi phone not 10 digits -> 400" 400 "$STATUS"
+call -H "x-api-key: wrong" -H 'Content-Type: application/json' --data-binary "$RE_OK" "$BASE/v2/SkipTrace"
+expect "realestateapi bad key -> 401" 401 "$STATUS"
+jexpect "realestateapi 401 body is the documented envelope" 'd == {"statusCode": 401, "statusMessage": "Unauthorized", "error": "Invalid API key"}'
+lexpect "log: bad key recorded invalid, redacted" 'e["valid"] is False and e["status"] == 401 and e["headers"]["x-api-key"] == "<redacted>"'
+call -H 'Content-Type: application/json' --data-binary "$RE_OK" "$BASE/v2/SkipTrace"
+expect "realestateapi no key -> 401" 401 "$STATUS"
+call -H "x-api-key: $REKEY" -H 'Content-Type: application/json' --data-binary "$RE_OK" "$BASE/v2/PeopleSearch"
+expect "realestateapi /v2/PeopleSearch alias -> 200" 200 "$STATUS"
+call -H "x-api-key: $REKEY" -H 'Content-Type: application/json' --data-binary "$RE_OK" "$BASE/v1/SkipTrace"
+expect "realestateapi v1 path -> 404" 404 "$STATUS"
+lexpect "log: v1 path logged under realestateapi, invalid" 'e["provider"] == "realestateapi" and e["valid"] is False and e["mode"] == "ok"'
+expect "control: realestateapi rate_limit for 1 request" 200 "$(ctl realestateapi rate_limit 1)"
+re_send "$RE_OK"
+expect "realestateapi rate_limit -> 429" 429 "$STATUS"
+expect "realestateapi 429 has Retry-After: 1" 1 "$(header Retry-After)"
+jexpect "realestateapi 429 envelope" 'd["statusCode"] == 429 and d["statusMessage"] == "Too Many Requests"'
+lexpect "log: realestateapi rate_limit recorded" 'e["provider"] == "realestateapi" and e["mode"] == "rate_limit" and e["status"] == 429 and e["valid"] is True'
+re_send "$RE_OK"
+expect "realestateapi back to ok -> 200" 200 "$STATUS"
+ctl realestateapi error_500 1 >/dev/null
+re_send "$RE_OK"
+jexpect "realestateapi error_500 -> 500 envelope" 'd["statusCode"] == 500'
+ctl realestateapi unsubscribed 1 >/dev/null
+re_send "$RE_OK"
+jexpect "realestateapi unsubscribed is treated as ok -> 200 with phones" 'd["statusCode"] == 200 and len(d["persons"][0]["phones"]) == 3'
+ctl realestateapi close 1 >/dev/null
+re_send "$RE_OK"
+expect "realestateapi close -> no response (curl exit 52)" "52 000" "$RC $STATUS"
+lexpect "log: closed realestateapi request recorded with status null" 'e["provider"] == "realestateapi" and e["mode"] == "close" and e["status"] is None and e["body"]["first_name"] == "John"'
+ctl realestateapi hang 1 >/dev/null
+re_send "$RE_OK"
+expect "realestateapi hang -> 200 after >= 2 s" "200 True" "$STATUS $(python3 -c "import sys; print(float(sys.argv[1]) >= 1.9)" "$TIME")"
+
+# --- Apollo People Enrichment --------------------------------------------------------------------
+reset
+AP_OK='first_name=Maria&last_name=Garcia&organization_name=Garcia%20Roofing&domain=garciaroofing.com'
+D=$(digits Maria Garcia)
+ap_send "$AP_OK"
+expect "apollo people/match -> 200" 200 "$STATUS"
+jexpect "apollo person: identity, title, email at the domain, location" \
+    '(p := d["person"]) and re.fullmatch(r"[0-9a-f]{24}", p["id"]) and p["first_name"] == "Maria" and p["last_name"] == "Garcia" and p["name"] == "Maria Garcia" and p["title"] == "Owner" and p["email"] == "maria@garciaroofing.com" and p["email_status"] == "verified" and p["linkedin_url"] and p["city"] and p["state"] and p["country"] == "United States"'
+jexpect "apollo organization" \
+    '(o := d["person"]["organization"]) and re.fullmatch(r"[0-9a-f]{24}", o["id"]) and o["name"] == "Garcia Roofing" and o["primary_domain"] == "garciaroofing.com" and o["industry"] == "construction" and o["estimated_num_employees"] == 12 and o["annual_revenue"] == 1200000'
+jexpect "apollo contact phone: +1 212-558-D mobile, valid, dnc_status null" \
+    '(ph := d["person"]["contact"]["phone_numbers"]) and len(ph) == 1 and ph[0]["raw_number"] == "+1 212-558-'$D'" and ph[0]["sanitized_number"] == "+1212558'$D'" and ph[0]["type"] == "mobile" and ph[0]["status"] == "valid_number" and ph[0]["dnc_status"] is None'
+APID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["person"]["id"])' "$TMP/body")
+lexpect "log: apollo entry valid, body = parsed query (dict of lists), key redacted, person id recorded" \
+    'e["provider"] == "apollo" and e["valid"] is True and e["status"] == 200 and e["body"] == {"first_name": ["Maria"], "last_name": ["Garcia"], "organization_name": ["Garcia Roofing"], "domain": ["garciaroofing.com"]} and e["headers"]["x-api-key"] == "<redacted>" and e["message_id"] == "'"$APID"'" and "'"$APKEY"'" not in json.dumps(L)'
+ap_send "$AP_OK"
+jexpect "apollo person id is deterministic" 'd["person"]["id"] == "'"$APID"'"'
+ap_send 'name=Maria%20Garcia'
+jexpect "apollo name only -> split names, same digits, example.com email, Unknown org" \
+    'd["person"]["first_name"] == "Maria" and d["person"]["last_name"] == "Garcia" and d["person"]["email"] == "maria@example.com" and d["person"]["organization"]["name"] == "Unknown" and d["person"]["contact"]["phone_numbers"][0]["sanitized_number"] == "+1212558'$D'"'
+ap_send 'first_name=Maria&last_name=nomatch&domain=garciaroofing.com'
+expect "apollo last_name nomatch -> 200" 200 "$STATUS"
+jexpect "apollo nomatch body is {\"person\": null}" 'd == {"person": None}'
+lexpect "log: apollo nomatch valid" 'e["valid"] is True and e["status"] == 200 and e["message_id"] is None'
+ap_send 'reveal_personal_emails=false'
+expect "apollo no identifying parameter -> 422" 422 "$STATUS"
+jexpect "apollo 422 body has error" 'isinstance(d["error"], str) and d["error"]'
+lexpect "log: apollo 422 recorded invalid" 'e["valid"] is False and e["status"] == 422 and e["body"] == {"reveal_personal_emails": ["false"]}'
+ap_send '' -H 'Content-Type: application/json' --data-binary '{"first_name": "Maria", "last_name": "Garcia"}'
+expect "apollo parameters in a JSON body (not the query) -> 422" 422 "$STATUS"
+lexpect "log: body-instead-of-query problem recorded" 'e["valid"] is False and any("query" in p for p in e["problems"]) and e["body"] == {}'
+ap_send "$AP_OK&reveal_phone_number=true"
+expect "apollo reveal_phone_number without webhook_url -> 422" 422 "$STATUS"
+call -X POST -H "x-api-key: wrong" "$BASE/api/v1/people/match?$AP_OK"
+expect "apollo bad key -> 401" 401 "$STATUS"
+jexpect "apollo 401 body" 'd == {"error": "Invalid access credentials.", "error_code": "INVALID_API_KEY_ERROR"}'
+lexpect "log: apollo bad key recorded invalid" 'e["provider"] == "apollo" and e["valid"] is False and e["status"] == 401'
+call -X POST "$BASE/api/v1/people/match?$AP_OK"
+expect "apollo no key -> 401" 401 "$STATUS"
+call -X POST -H "x-api-key: $APKEY" "$BASE/api/v1/people/bulk_match?$AP_OK"
+expect "apollo other endpoint -> 404" 404 "$STATUS"
+expect "control: apollo rate_limit for 1 request" 200 "$(ctl apollo rate_limit 1)"
+ap_send "$AP_OK"
+expect "apollo rate_limit -> 429" 429 "$STATUS"
+expect "apollo 429 has Retry-After: 1" 1 "$(header Retry-After)"
+jexpect "apollo 429 body has error" 'd["error"] and d["error_code"] == "RATE_LIMIT_EXCEEDED"'
+lexpect "log: apollo rate_limit recorded" 'e["provider"] == "apollo" and e["mode"] == "rate_limit" and e["status"] == 429 and e["valid"] is True'
+ap_send "$AP_OK"
+expect "apollo back to ok -> 200" 200 "$STATUS"
+ctl apollo error_500 1 >/dev/null
+ap_send "$AP_OK"
+expect "apollo error_500 -> 500" 500 "$STATUS"
+ctl apollo unsubscribed 1 >/dev/null
+ap_send "$AP_OK"
+jexpect "apollo unsubscribed is treated as ok -> person" 'd["person"]["id"] == "'"$APID"'"'
+ctl apollo close 1 >/dev/null
+ap_send "$AP_OK"
+expect "apollo close -> no response (curl exit 52)" "52 000" "$RC $STATUS"
+lexpect "log: closed apollo request recorded with status null" 'e["provider"] == "apollo" and e["mode"] == "close" and e["status"] is None and e["body"]["last_name"] == ["Garcia"]'
+curl -sS --max-time 5 "$BASE/_log?provider=apollo" >"$TMP/log"
+expect "/_log?provider=apollo filters" True \
+    "$(python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; print(len(L) > 0 and all(x["provider"] == "apollo" for x in L))' "$TMP/log")"
+call "$BASE/_control"
+jexpect "GET /_control lists all four providers" 'sorted(d) == ["apollo", "realestateapi", "signalhouse", "twilio"]'
 
 # --- control API and log -------------------------------------------------------------------------
 expect "control rejects an unknown mode" 400 "$(ctl twilio explode)"
