@@ -10,6 +10,9 @@ ALTER TABLE outreach.leads
     ADD COLUMN score integer NOT NULL DEFAULT 0,
     ADD COLUMN score_updated_at timestamptz,
     ADD COLUMN last_contacted_at timestamptz;
+-- Scores are rewritten in bulk after every load; room on each page lets those updates stay HOT
+-- (score is not indexed), so they do not touch the indexes.
+ALTER TABLE outreach.leads SET (fillfactor = 80);
 COMMENT ON COLUMN outreach.leads.status IS
     'Where the lead is in the journey: new, contacted, engaged, qualified, converted, not_interested, do_not_contact (never '
     'texted: outreach.can_send says suppressed), bad_data.';
@@ -89,17 +92,30 @@ WHERE l.is_active;
 COMMENT ON VIEW outreach.lead_targets IS
     'Active leads with the number they are texted on (E.164), their ZIP and state: the input of scheduling and of outreach.can_send.';
 
--- Every component of every given lead: earned or not, and the points it carries. Set-based: the
--- triggers pass all the leads a statement touched at once. A few leads are looked up by index; a
--- load's worth go through a temporary table with statistics, so the planner hashes instead of
--- probing a million times. One query text either way.
-CREATE FUNCTION outreach.lead_score_components(team_ids text[], lead_ids bigint[], with_detail boolean DEFAULT true)
-    RETURNS TABLE (team_id text, lead_id bigint, component text, earned boolean, points integer, detail text)
-    LANGUAGE plpgsql VOLATILE
-    SET search_path = pg_catalog, pg_temp
+-- The scoring rules, as the text of one query over the leads of a key relation (%s): the facts
+-- of each lead once, then each component as (name, earned, what it looked at). Two queries are
+-- built from it, so the rules are written once: every component with its points (explain_score),
+-- or each lead's total (the triggers). A few leads are looked up by index; a load's worth go
+-- through a temporary key table with statistics, so the planner hashes instead of probing a
+-- million times.
+CREATE FUNCTION outreach.lead_score_sql(totals boolean) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-DECLARE
-    q constant text := $q$
+SELECT r.facts || CASE WHEN totals THEN
+    -- each lead's total: the earned components' points, from the team's weights
+    '    SELECT f.team_id, f.lead_id, (SELECT coalesce(sum((wt.points ->> c.component)::integer), 0)::integer FROM (VALUES '
+    || replace(r.rules, 'DETAIL_ON', 'false') || ') AS c (component, earned, detail) WHERE c.earned)
+    FROM f
+    LEFT JOIN (SELECT w.team_id, jsonb_object_agg(w.component, w.points) AS points
+               FROM outreach.score_weights w GROUP BY w.team_id) wt ON wt.team_id = f.team_id'
+ELSE
+    -- every component with its points and what it looked at
+    '    SELECT f.team_id, f.lead_id, c.component, c.earned, coalesce(w.points, 0), c.detail
+    FROM f CROSS JOIN LATERAL (VALUES ' || replace(r.rules, 'DETAIL_ON', 'true') || ') AS c (component, earned, detail)
+    LEFT JOIN outreach.score_weights w ON w.team_id = f.team_id AND w.component = c.component'
+END
+FROM (SELECT
+$facts$
     WITH k AS (SELECT DISTINCT u.team_id, u.lead_id FROM %s u),
     kl AS MATERIALIZED (
         SELECT l.team_id, l.lead_id, l.persona_id, l.business_id, l.status, l.enrichment_status
@@ -137,38 +153,56 @@ DECLARE
         LEFT JOIN em ON em.team_id = l.team_id AND em.persona_id = l.persona_id
         LEFT JOIN src ON src.team_id = l.team_id AND src.lead_id = l.lead_id
     )
-    SELECT f.team_id, f.lead_id, c.component, c.earned, coalesce(w.points, 0), c.detail
-    FROM f
-    CROSS JOIN LATERAL (VALUES
-        ('valid_phone', f.phone IS NOT NULL, CASE WHEN $3 THEN coalesce(f.phone, 'no valid phone') END),
-        ('email', f.email IS NOT NULL, CASE WHEN $3 THEN coalesce(f.email, 'no e-mail') END),
-        ('full_name', f.first_name IS NOT NULL AND f.last_name IS NOT NULL, CASE WHEN $3 THEN coalesce(concat_ws(' ', f.first_name, f.last_name), '') || CASE WHEN f.first_name IS NULL OR f.last_name IS NULL THEN ' (incomplete)' ELSE '' END END),
-        ('business_name', f.business IS NOT NULL, CASE WHEN $3 THEN coalesce(f.business, 'no company') END),
-        ('street_address', f.street IS NOT NULL AND f.zip IS NOT NULL, CASE WHEN $3 THEN concat_ws(', ', f.street, f.zip) END),
-        ('industry', f.industry IS NOT NULL, CASE WHEN $3 THEN coalesce(f.industry, 'no SIC/NAICS code') END),
-        ('employees_5_plus', coalesce(f.employee_count >= 5, false), CASE WHEN $3 THEN coalesce(f.employee_count::text || ' employees', 'employees unknown') END),
-        ('revenue_250k', coalesce(f.annual_revenue >= 250000, false), CASE WHEN $3 THEN coalesce('$' || f.annual_revenue::text, 'revenue unknown') END),
-        ('revenue_1m', coalesce(f.annual_revenue >= 1000000, false), CASE WHEN $3 THEN coalesce('$' || f.annual_revenue::text, 'revenue unknown') END),
-        ('enriched', f.enrichment_status = 'enriched', CASE WHEN $3 THEN f.enrichment_status END),
-        ('multiple_sources', f.sources >= 2, CASE WHEN $3 THEN f.sources || CASE WHEN f.sources = 1 THEN ' imported row' ELSE ' imported rows' END END),
-        ('engaged', f.status IN ('engaged', 'qualified'), CASE WHEN $3 THEN 'status ' || f.status END)
-    ) AS c (component, earned, detail)
-    LEFT JOIN outreach.score_weights w ON w.team_id = f.team_id AND w.component = c.component
-$q$;
+$facts$ AS facts,
+-- the components: (name, earned?, the value it looked at)
+$rules$
+        ('valid_phone', f.phone IS NOT NULL, CASE WHEN DETAIL_ON THEN coalesce(f.phone, 'no valid phone') END),
+        ('email', f.email IS NOT NULL, CASE WHEN DETAIL_ON THEN coalesce(f.email, 'no e-mail') END),
+        ('full_name', f.first_name IS NOT NULL AND f.last_name IS NOT NULL, CASE WHEN DETAIL_ON THEN coalesce(concat_ws(' ', f.first_name, f.last_name), '') || CASE WHEN f.first_name IS NULL OR f.last_name IS NULL THEN ' (incomplete)' ELSE '' END END),
+        ('business_name', f.business IS NOT NULL, CASE WHEN DETAIL_ON THEN coalesce(f.business, 'no company') END),
+        ('street_address', f.street IS NOT NULL AND f.zip IS NOT NULL, CASE WHEN DETAIL_ON THEN concat_ws(', ', f.street, f.zip) END),
+        ('industry', f.industry IS NOT NULL, CASE WHEN DETAIL_ON THEN coalesce(f.industry, 'no SIC/NAICS code') END),
+        ('employees_5_plus', coalesce(f.employee_count >= 5, false), CASE WHEN DETAIL_ON THEN coalesce(f.employee_count::text || ' employees', 'employees unknown') END),
+        ('revenue_250k', coalesce(f.annual_revenue >= 250000, false), CASE WHEN DETAIL_ON THEN coalesce('$' || f.annual_revenue::text, 'revenue unknown') END),
+        ('revenue_1m', coalesce(f.annual_revenue >= 1000000, false), CASE WHEN DETAIL_ON THEN coalesce('$' || f.annual_revenue::text, 'revenue unknown') END),
+        ('enriched', f.enrichment_status = 'enriched', CASE WHEN DETAIL_ON THEN f.enrichment_status END),
+        ('multiple_sources', f.sources >= 2, CASE WHEN DETAIL_ON THEN f.sources || CASE WHEN f.sources = 1 THEN ' imported row' ELSE ' imported rows' END END),
+        ('engaged', f.status IN ('engaged', 'qualified'), CASE WHEN DETAIL_ON THEN 'status ' || f.status END)
+$rules$ AS rules) r
+$fn$;
+COMMENT ON FUNCTION outreach.lead_score_sql(boolean) IS
+    'Internal: the scoring rules as query text over a key relation (components with points, or totals).';
+
+-- Runs a scoring query over the given (team, lead) pairs: by index for a few, hashed for many.
+CREATE FUNCTION outreach.run_score_sql(sql text, team_ids text[], lead_ids bigint[]) RETURNS SETOF record
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
 BEGIN
     IF cardinality(lead_ids) <= 2000 THEN
-        RETURN QUERY EXECUTE format(q, '(SELECT * FROM unnest($1, $2) AS x (team_id, lead_id))') USING team_ids, lead_ids, with_detail;
+        RETURN QUERY EXECUTE format(sql, '(SELECT * FROM unnest($1, $2) AS x (team_id, lead_id))') USING team_ids, lead_ids;
         RETURN;
     END IF;
     PERFORM outreach.drop_temp_tables(ARRAY['_outreach_score_keys']);
     CREATE TEMP TABLE _outreach_score_keys ON COMMIT DROP AS
     SELECT x.team_id, x.lead_id FROM unnest(team_ids, lead_ids) AS x (team_id, lead_id);
     ANALYZE _outreach_score_keys;
-    RETURN QUERY EXECUTE format(q, '_outreach_score_keys') USING team_ids, lead_ids, with_detail;
+    RETURN QUERY EXECUTE format(sql, '_outreach_score_keys');
     DROP TABLE _outreach_score_keys;
 END
 $fn$;
-COMMENT ON FUNCTION outreach.lead_score_components(text[], bigint[], boolean) IS
+COMMENT ON FUNCTION outreach.run_score_sql(text, text[], bigint[]) IS 'Internal: runs outreach.lead_score_sql over (team, lead) pairs.';
+
+-- Every component of every given lead: earned or not, the points it carries, what it looked at.
+CREATE FUNCTION outreach.lead_score_components(team_ids text[], lead_ids bigint[])
+    RETURNS TABLE (team_id text, lead_id bigint, component text, earned boolean, points integer, detail text)
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT * FROM outreach.run_score_sql(outreach.lead_score_sql(false), team_ids, lead_ids)
+        AS r (team_id text, lead_id bigint, component text, earned boolean, points integer, detail text)
+$fn$;
+COMMENT ON FUNCTION outreach.lead_score_components(text[], bigint[]) IS
     'Internal: each scoring component of the given (team, lead) pairs, earned or not, with its points and the value it looked at.';
 
 -- Writes the current score of the given leads (only where it changed).
@@ -178,10 +212,8 @@ CREATE FUNCTION outreach.rescore_leads(team_ids text[], lead_ids bigint[]) RETUR
 AS $fn$
     UPDATE outreach.leads l
     SET score = s.total, score_updated_at = pg_catalog.now()
-    FROM (SELECT c.team_id, c.lead_id, sum(c.points) FILTER (WHERE c.earned)::integer AS total
-          FROM outreach.lead_score_components(team_ids, lead_ids, false) c
-          GROUP BY c.team_id, c.lead_id) s
-    WHERE l.team_id = s.team_id AND l.lead_id = s.lead_id AND l.score IS DISTINCT FROM coalesce(s.total, 0)
+    FROM outreach.run_score_sql(outreach.lead_score_sql(true), team_ids, lead_ids) AS s (team_id text, lead_id bigint, total integer)
+    WHERE l.team_id = s.team_id AND l.lead_id = s.lead_id AND l.score IS DISTINCT FROM s.total
 $fn$;
 COMMENT ON FUNCTION outreach.rescore_leads(text[], bigint[]) IS 'Internal: recomputes leads.score of the given (team, lead) pairs.';
 
@@ -290,10 +322,10 @@ $fn$;
 CREATE TRIGGER rescore_team AFTER UPDATE ON outreach.score_weights
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.score_weights_rescore();
 
-REVOKE ALL ON FUNCTION outreach.leads_rescore(), outreach.persona_rows_rescore(), outreach.business_rows_rescore(),
+REVOKE ALL ON FUNCTION outreach.run_score_sql(text, text[], bigint[]), outreach.leads_rescore(), outreach.persona_rows_rescore(), outreach.business_rows_rescore(),
     outreach.source_rows_rescore(), outreach.score_weights_rescore(), outreach.rescore_leads(text[], bigint[]),
-    outreach.lead_score_components(text[], bigint[], boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION outreach.lead_score_components(text[], bigint[], boolean) TO outreach_operator, outreach_admin;
+    outreach.lead_score_components(text[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.lead_score_components(text[], bigint[]) TO outreach_operator, outreach_admin;
 
 -- Why a lead has its score: one row per component, with the value it looked at.
 CREATE FUNCTION outreach.explain_score(team_id text, lead_id bigint)
