@@ -533,23 +533,9 @@ COMMENT ON FUNCTION outreach.apply_webhook(text, bigint) IS
     'stays received until outreach.complete_send records the id.';
 
 -- ---- access ----------------------------------------------------------------------------------------
-DO $tenant$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['messaging_settings', 'webhook_events'] LOOP
-        EXECUTE format('ALTER TABLE outreach.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY team_isolation ON outreach.%I '
-                       'USING (team_id = pg_catalog.current_setting(''outreach.team_id'', true)) '
-                       'WITH CHECK (team_id = pg_catalog.current_setting(''outreach.team_id'', true))', t);
-        PERFORM pg_catalog.pg_extension_config_dump(format('outreach.%I', t)::regclass, '');
-        EXECUTE format('GRANT SELECT ON outreach.%I TO outreach_operator', t);
-    END LOOP;
-    PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('outreach.webhook_events', 'webhook_id')::regclass, '');
-    GRANT SELECT, INSERT, UPDATE, DELETE ON outreach.messaging_settings TO outreach_admin;
-    GRANT SELECT ON outreach.webhook_events TO outreach_admin;
-END
-$tenant$;
+SELECT outreach.secure_tenant_tables(ARRAY['messaging_settings', 'webhook_events']);
+GRANT SELECT, INSERT, UPDATE, DELETE ON outreach.messaging_settings TO outreach_admin;
+GRANT SELECT ON outreach.webhook_events TO outreach_admin;
 REVOKE ALL ON FUNCTION outreach.claim_sends(text, integer, interval, timestamptz, text),
     outreach.start_send(text, bigint, timestamptz),
     outreach.complete_send(text, bigint, text, text, text, text, text, jsonb, boolean, interval),

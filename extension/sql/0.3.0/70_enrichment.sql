@@ -275,24 +275,9 @@ $fn$;
 COMMENT ON FUNCTION outreach.reap_stale_enrichment(timestamptz) IS
     'For outreachd: running enrichment jobs whose worker died are queued again (at-least-once), or dead after max_attempts.';
 
-DO $tenant$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['enrichment_jobs', 'skiptrace_results', 'enrichment_results'] LOOP
-        EXECUTE format('ALTER TABLE outreach.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY team_isolation ON outreach.%I '
-                       'USING (team_id = pg_catalog.current_setting(''outreach.team_id'', true)) '
-                       'WITH CHECK (team_id = pg_catalog.current_setting(''outreach.team_id'', true))', t);
-        PERFORM pg_catalog.pg_extension_config_dump(format('outreach.%I', t)::regclass, '');
-        EXECUTE format('GRANT SELECT ON outreach.%I TO outreach_operator, outreach_admin', t);
-    END LOOP;
-    PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('outreach.enrichment_jobs', 'job_id')::regclass, '');
-    PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('outreach.skiptrace_results', 'result_id')::regclass, '');
-    PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('outreach.enrichment_results', 'result_id')::regclass, '');
-    GRANT INSERT, UPDATE ON outreach.enrichment_jobs TO outreach_admin;
-END
-$tenant$;
+SELECT outreach.secure_tenant_tables(ARRAY['enrichment_jobs', 'skiptrace_results', 'enrichment_results']);
+GRANT SELECT ON outreach.enrichment_jobs, outreach.skiptrace_results, outreach.enrichment_results TO outreach_admin;
+GRANT INSERT, UPDATE ON outreach.enrichment_jobs TO outreach_admin;
 REVOKE ALL ON FUNCTION outreach.claim_enrichment(text, integer, interval, timestamptz),
     outreach.complete_enrichment(text, bigint, integer, jsonb, text, integer), outreach.reap_stale_enrichment(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION outreach.claim_enrichment(text, integer, interval, timestamptz),

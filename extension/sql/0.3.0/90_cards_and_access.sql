@@ -29,19 +29,9 @@ DO $tenant$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['score_weights', 'consent_log', 'suppression_list', 'quiet_hour_rules', 'state_bans',
-                             'compliance_settings', 'sender_limits', 'sms_messages', 'templates', 'campaigns',
-                             'campaign_sequences', 'campaign_queue', 'scheduled_events'] LOOP
-        EXECUTE format('ALTER TABLE outreach.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY team_isolation ON outreach.%I '
-                       'USING (team_id = pg_catalog.current_setting(''outreach.team_id'', true)) '
-                       'WITH CHECK (team_id = pg_catalog.current_setting(''outreach.team_id'', true))', t);
-        PERFORM pg_catalog.pg_extension_config_dump(format('outreach.%I', t)::regclass, '');
-        EXECUTE format('GRANT SELECT ON outreach.%I TO outreach_operator', t);
-        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence(format('outreach.%I', t), a.attname)::regclass, '')
-        FROM pg_catalog.pg_attribute a
-        WHERE a.attrelid = format('outreach.%I', t)::regclass AND a.attidentity <> '' AND NOT a.attisdropped;
-    END LOOP;
+    PERFORM outreach.secure_tenant_tables(ARRAY['score_weights', 'consent_log', 'suppression_list', 'quiet_hour_rules', 'state_bans',
+                                                 'compliance_settings', 'sender_limits', 'sms_messages', 'templates', 'campaigns',
+                                                 'campaign_sequences', 'campaign_queue', 'scheduled_events']);
     -- the admin configures everything but the derived and append-only tables
     FOREACH t IN ARRAY ARRAY['score_weights', 'quiet_hour_rules', 'state_bans', 'compliance_settings', 'sender_limits',
                              'sms_messages', 'templates', 'campaigns', 'campaign_sequences', 'campaign_queue', 'scheduled_events'] LOOP
