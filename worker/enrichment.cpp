@@ -9,15 +9,6 @@ namespace {
 
 using json = nlohmann::json;
 
-int retry_after_of(const HttpResponse &r)
-{
-    auto it = r.headers.find("retry-after");
-    if (it == r.headers.end()) return 0;
-    char *end = nullptr;
-    const long n = std::strtol(it->second.c_str(), &end, 10);
-    return end == it->second.c_str() || n < 0 ? 0 : static_cast<int>(std::min(n, 3600L));
-}
-
 }  // namespace
 
 std::string apollo_query(const std::string &input_json)
@@ -65,7 +56,7 @@ EnrichmentCall call_enrichment(const std::string &kind, const ProviderSettings &
         return call;
     }
     call.http_status = static_cast<int>(r.status);
-    call.retry_after_seconds = retry_after_of(r);
+    call.retry_after_seconds = retry_after_seconds(r, 0);
     const json body = json::parse(r.body, nullptr, false);
     call.response_json = body.is_discarded() ? json{{"raw", r.body.substr(0, 100000)}}.dump() : body.dump();
     if (r.status >= 400) call.error = "HTTP " + std::to_string(r.status);

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <memory>
 
@@ -38,6 +39,16 @@ struct ListDeleter {
 };
 
 }  // namespace
+
+int retry_after_seconds(const HttpResponse &r, int fallback)
+{
+    auto it = r.headers.find("retry-after");
+    if (it == r.headers.end()) return fallback;
+    char *end = nullptr;
+    const long n = std::strtol(it->second.c_str(), &end, 10);
+    if (end == it->second.c_str() || n < 1) return fallback;
+    return static_cast<int>(std::min(n, 3600L));
+}
 
 void http_global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 

@@ -32,6 +32,10 @@ struct HttpResponse {
 // Performs the request. Never throws for network problems: they are described in the response.
 HttpResponse http_perform(const HttpRequest &request);
 
+// Seconds from a Retry-After header (the seconds form), clamped to [1, 3600]; `fallback` when
+// there is none or it cannot be read.
+int retry_after_seconds(const HttpResponse &response, int fallback);
+
 // Process-wide libcurl setup; call once before any thread starts.
 void http_global_init();
 

@@ -3,22 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 
 namespace outreach::worker {
 namespace {
 
 using json = nlohmann::json;
-
-// Seconds from a Retry-After header (seconds form only), clamped to [1, 3600]; `fallback` else.
-int retry_after(const HttpResponse &r, int fallback)
-{
-    auto it = r.headers.find("retry-after");
-    if (it == r.headers.end()) return fallback;
-    char *end = nullptr;
-    const long n = std::strtol(it->second.c_str(), &end, 10);
-    if (end == it->second.c_str() || n < 1) return fallback;
-    return static_cast<int>(std::min(n, 3600L));
-}
 
 // What a failed transfer means: it never left (retry, or try the backup), or it may have (unknown).
 SendOutcome transport_outcome(const HttpResponse &r)
@@ -45,7 +35,7 @@ SendOutcome server_error_outcome(const HttpResponse &r)
     o.error_message = r.body.substr(0, 500);
     if (r.status == 503) {
         o.outcome = "retry";
-        o.retry_after_seconds = retry_after(r, 60);
+        o.retry_after_seconds = retry_after_seconds(r, 60);
     } else {
         o.outcome = "unknown";
     }
@@ -58,6 +48,29 @@ std::string digits_of(const std::string &e164)
     for (char c : e164)
         if (c >= '0' && c <= '9') out.push_back(c);
     return out;
+}
+
+// The answers both providers give when they did not take the message: 429 (not processed, retry
+// after Retry-After), 5xx (server_error_outcome) and 401/403 (our credentials are wrong: nothing
+// was sent, keep the message queued). nullopt for any other status.
+std::optional<SendOutcome> not_taken_outcome(const HttpResponse &r, const char *credentials_message)
+{
+    if (r.status >= 500) return server_error_outcome(r);
+    SendOutcome o;
+    if (r.status == 429) {
+        o.outcome = "retry";
+        o.error_code = "429";
+        o.retry_after_seconds = retry_after_seconds(r, 60);
+        return o;
+    }
+    if (r.status == 401 || r.status == 403) {
+        o.outcome = "retry";
+        o.error_code = "http_" + std::to_string(r.status);
+        o.error_message = credentials_message;
+        o.retry_after_seconds = 300;
+        return o;
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -126,20 +139,9 @@ SendOutcome read_twilio_response(const HttpResponse &r)
         }
         return o;
     }
-    if (r.status == 429) {
-        o.outcome = "retry";
-        o.error_code = body.is_object() && body.contains("code") ? body["code"].dump() : "429";
-        o.retry_after_seconds = retry_after(r, 60);
-        return o;
-    }
-    if (r.status >= 500) return server_error_outcome(r);
-    if (r.status == 401 || r.status == 403) {
-        // our credentials are wrong: nothing was sent; keep the message queued
-        o.outcome = "retry";
-        o.error_code = "http_" + std::to_string(r.status);
-        o.error_message = "Twilio refused the credentials";
-        o.retry_after_seconds = 300;
-        return o;
+    if (auto refused = not_taken_outcome(r, "Twilio refused the credentials")) {
+        if (refused->error_code == "429" && body.is_object() && body.contains("code")) refused->error_code = body["code"].dump();
+        return *refused;
     }
     o.outcome = "failed";
     o.error_code = body.is_object() && body.contains("code") ? body["code"].dump() : "http_" + std::to_string(r.status);
@@ -176,20 +178,7 @@ SendOutcome read_signalhouse_response(const HttpResponse &r)
         }
         return o;
     }
-    if (r.status == 429) {
-        o.outcome = "retry";
-        o.error_code = "429";
-        o.retry_after_seconds = retry_after(r, 60);
-        return o;
-    }
-    if (r.status >= 500) return server_error_outcome(r);
-    if (r.status == 401 || r.status == 403) {
-        o.outcome = "retry";
-        o.error_code = "http_" + std::to_string(r.status);
-        o.error_message = "SignalHouse refused the API key";
-        o.retry_after_seconds = 300;
-        return o;
-    }
+    if (auto refused = not_taken_outcome(r, "SignalHouse refused the API key")) return *refused;
     o.outcome = "failed";
     o.error_code = "http_" + std::to_string(r.status);
     o.error_message = body.is_object() ? body.value("message", r.body.substr(0, 500)) : r.body.substr(0, 500);
