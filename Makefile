@@ -7,7 +7,7 @@
 # the upgrade script from the previous release is that version's directory alone. So a fresh
 # install is, by construction, the released install plus each upgrade (sql/upgrade.sql checks the
 # catalogs agree). Released directories are never edited.
-RELEASES     = 0.1.0 0.2.0 0.3.0
+RELEASES     = 0.1.0 0.2.0 0.3.0 0.4.0
 EXTVERSION   = $(lastword $(RELEASES))
 PG_CONFIG   ?= pg_config
 
@@ -18,7 +18,8 @@ OBJS         = $(patsubst %.cpp,%.o,$(sort $(wildcard extension/core/*.cpp) $(wi
                $(GENERATED:.cpp=.o)
 DATA         = extension/pg_outreach.control
 DATA_built   = $(foreach v,$(RELEASES),extension/pg_outreach--$(v).sql) \
-               extension/pg_outreach--0.1.0--0.2.0.sql extension/pg_outreach--0.2.0--0.3.0.sql
+               extension/pg_outreach--0.1.0--0.2.0.sql extension/pg_outreach--0.2.0--0.3.0.sql \
+               extension/pg_outreach--0.3.0--0.4.0.sql
 EXTRA_CLEAN  = $(GENERATED) extension/pg_outreach--*.sql
 
 # pg_regress: one file per capability under sql/ with its expected output under expected/.
@@ -52,7 +53,10 @@ extension/pg_outreach--0.1.0.sql: $(call release_sources,0.1.0) extension/sql/RE
 extension/pg_outreach--0.2.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0) extension/sql/RELEASED
 	cat $(call release_sources,0.1.0) $(call release_sources,0.2.0) > $@
 	@$(call check_released,0.2.0)
-extension/pg_outreach--0.3.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0) $(call release_sources,0.3.0)
+extension/pg_outreach--0.3.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0) $(call release_sources,0.3.0) extension/sql/RELEASED
+	cat $(call release_sources,0.1.0) $(call release_sources,0.2.0) $(call release_sources,0.3.0) > $@
+	@$(call check_released,0.3.0)
+extension/pg_outreach--0.4.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0,$(call release_sources,$(v)))
 	cat $^ > $@
 extension/pg_outreach--0.1.0--0.2.0.sql: $(call release_sources,0.2.0)
 	printf '%s\n' '-- pg_outreach 0.1.0 -> 0.2.0, built from extension/sql/0.2.0/ (see the Makefile).' \
@@ -61,6 +65,10 @@ extension/pg_outreach--0.1.0--0.2.0.sql: $(call release_sources,0.2.0)
 extension/pg_outreach--0.2.0--0.3.0.sql: $(call release_sources,0.3.0)
 	printf '%s\n' '-- pg_outreach 0.2.0 -> 0.3.0, built from extension/sql/0.3.0/ (see the Makefile).' \
 	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.3.0''" to load this file. \quit' > $@
+	cat $^ >> $@
+extension/pg_outreach--0.3.0--0.4.0.sql: $(call release_sources,0.4.0)
+	printf '%s\n' '-- pg_outreach 0.3.0 -> 0.4.0, built from extension/sql/0.4.0/ (see the Makefile).' \
+	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.4.0''" to load this file. \quit' > $@
 	cat $^ >> $@
 
 # The shipped reference CSVs, embedded in the library.
