@@ -9,6 +9,13 @@ namespace {
 
 using json = nlohmann::json;
 
+// A string member of a JSON object, or "" when the input is not an object or the member is not a string.
+std::string string_member(const json &in, const char *key)
+{
+    if (!in.is_object() || !in.contains(key) || !in[key].is_string()) return {};
+    return in[key].get<std::string>();
+}
+
 }  // namespace
 
 std::string apollo_query(const std::string &input_json)
@@ -22,34 +29,59 @@ std::string apollo_query(const std::string &input_json)
     return q;
 }
 
-EnrichmentCall call_enrichment(const std::string &kind, const ProviderSettings &s, const std::string &input_json,
-                               std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout)
+std::string apollo_organization_query(const std::string &input_json)
+{
+    return "?domain=" + form_encode(string_member(json::parse(input_json, nullptr, false), "domain"));
+}
+
+std::optional<HttpRequest> enrichment_request(const std::string &kind, const ProviderSettings &s, const std::string &input_json)
 {
     HttpRequest http;
-    http.connect_timeout = connect_timeout;
-    http.timeout = timeout;
-    http.headers = {"Content-Type: application/json", "Accept: application/json", "x-api-key: " + s.api_key};
     if (kind == "skiptrace") {
         http.url = s.base_url + "/v2/SkipTrace";
+        http.headers = {"Content-Type: application/json", "Accept: application/json", "x-api-key: " + s.api_key};
         // only the fields SkipTrace knows
         const json in = json::parse(input_json, nullptr, false);
         json body = json::object();
         for (const char *key : {"first_name", "last_name", "address", "city", "state", "zip"})
             if (in.is_object() && in.contains(key) && in[key].is_string()) body[key] = in[key];
         http.body = body.dump();
-    } else {
+    } else if (kind == "person") {
         http.url = s.base_url + "/api/v1/people/match" + apollo_query(input_json);
+        http.headers = {"Content-Type: application/json", "Accept: application/json", "x-api-key: " + s.api_key};
         http.body = "{}";
+    } else if (kind == "organization") {
+        // a lookup by domain: GET, the domain in the query string, no body (providers.md §4)
+        http.method = "GET";
+        http.url = s.base_url + "/api/v1/organizations/enrich" + apollo_organization_query(input_json);
+        http.headers = {"Accept: application/json", "x-api-key: " + s.api_key};
+    } else {
+        return std::nullopt;
     }
+    return http;
+}
+
+EnrichmentCall call_enrichment(const std::string &kind, const ProviderSettings &s, const std::string &input_json,
+                               std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout)
+{
     EnrichmentCall call;
+    std::optional<HttpRequest> http = enrichment_request(kind, s, input_json);
+    if (!http) {
+        // a newer schema than this daemon: no answer, so the job waits (and retries) for one that knows it
+        call.error = "outreachd does not know enrichment kind \"" + kind + "\"";
+        return call;
+    }
+    http->connect_timeout = connect_timeout;
+    http->timeout = timeout;
     if (s.sandbox) {
         call.sandbox = true;
         call.http_status = 204;
-        call.response_json = json{{"sandbox", true}, {"would_send", {{"method", "POST"}, {"url", http.url},
-                                                                     {"body", json::parse(http.body, nullptr, false)}}}}.dump();
+        json would_send = {{"method", http->method}, {"url", http->url}};
+        if (http->method == "POST") would_send["body"] = json::parse(http->body, nullptr, false);
+        call.response_json = json{{"sandbox", true}, {"would_send", would_send}}.dump();
         return call;
     }
-    const HttpResponse r = http_perform(http);
+    const HttpResponse r = http_perform(*http);
     if (r.transport_error) {
         call.http_status = 0;
         call.error = r.error;

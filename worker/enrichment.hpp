@@ -6,24 +6,37 @@
 #include "config.hpp"
 #include "http_client.hpp"
 
+#include <optional>
 #include <string>
 
 namespace outreach::worker {
 
 struct EnrichmentCall {
-    int http_status = 0;            // 0: no answer (transport error)
+    int http_status = 0;            // 0: no answer (transport error, or a kind this daemon does not know)
     std::string response_json;      // the body as JSON (a non-JSON body is wrapped as {"raw": ...})
     std::string error;
     int retry_after_seconds = 0;    // from Retry-After, 0 if none
     bool sandbox = false;
 };
 
-// The request of a job: kind "skiptrace" (RealEstateAPI) or "person" (Apollo), input = the job's
-// request JSON. In sandbox mode (no key) nothing is sent; the result says what would have been.
+// The HTTP request of a job, without timeouts: kind "skiptrace" (RealEstateAPI POST /v2/SkipTrace),
+// "person" (Apollo POST /api/v1/people/match) or "organization" (Apollo GET
+// /api/v1/organizations/enrich); input = the job's request JSON. std::nullopt for another kind.
+std::optional<HttpRequest> enrichment_request(const std::string &kind, const ProviderSettings &settings,
+                                              const std::string &input_json);
+
+// Performs a job's request. In sandbox mode (no key) nothing is sent; the result (HTTP 204) says
+// what would have been.
 EnrichmentCall call_enrichment(const std::string &kind, const ProviderSettings &settings, const std::string &input_json,
                                std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout);
 
-// The Apollo query string for an input (parameters are declared `in: query`, providers.md §4).
+// The Apollo People Enrichment query string for an input (parameters are declared `in: query`,
+// providers.md §4).
 std::string apollo_query(const std::string &input_json);
+
+// The Apollo Organization Enrichment query string: "?domain=" and the input's domain, URL-encoded
+// (providers.md §4: GET /organizations/enrich?domain=apollo.io). An input without a domain gives
+// an empty value, which Apollo refuses: the job fails instead of guessing.
+std::string apollo_organization_query(const std::string &input_json);
 
 }  // namespace outreach::worker

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Integration tests of the enrichment side of `outreachd run`: SkipTrace (RealEstateAPI v2) and
-# Apollo People Enrichment through the real daemon against the loopback stand-ins, with the answers
-# resolved in SQL. Needs the cluster of scripts/test.sh and the path of outreachd as $1.
+# Integration tests of the enrichment side of `outreachd run`: SkipTrace (RealEstateAPI v2), Apollo
+# People Enrichment and Apollo Organization Enrichment through the real daemon against the loopback
+# stand-ins, with the answers resolved in SQL. Needs the cluster of scripts/test.sh and the path of
+# outreachd as $1.
 set -uo pipefail
 OUTREACHD=${1:?usage: enrich.sh PATH/TO/outreachd}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,6 +32,10 @@ SP=$(awk '/LISTENING/ {print $2}' "$TMP/standin.out")
 STANDIN=http://127.0.0.1:$SP
 control() { curl -s -X POST -H 'Content-Type: application/json' -d "$1" "$STANDIN/_control" >/dev/null; }
 requests() { "$PY" -c 'import sys, json; print(sum(1 for l in open(sys.argv[1]) if l.strip() and json.loads(l)["provider"] == sys.argv[2]))' "$TMP/provider.log" "$1" 2>/dev/null || echo 0; }
+# org_requests: how many Apollo Organization Enrichment requests (GET) reached the stand-in.
+org_requests() { "$PY" -c 'import sys, json; print(sum(1 for l in open(sys.argv[1]) if l.strip() and json.loads(l)["path"] == "/api/v1/organizations/enrich"))' "$TMP/provider.log" 2>/dev/null || echo 0; }
+# odigits DOMAIN: the 4 digits the stand-in's organization phone ends in (provider_standin.py).
+odigits() { "$PY" -c 'import hashlib, sys; print("%04d" % (100 + int(hashlib.sha256(("org|" + sys.argv[1].strip().lower()).encode()).hexdigest(), 16) % 100))' "$1"; }
 digits() { "$PY" -c 'import hashlib, sys; print("%04d" % (100 + int(hashlib.sha256((sys.argv[1].strip().lower() + "|" + sys.argv[2].strip().lower()).encode()).hexdigest(), 16) % 100))' "$1" "$2"; }
 run() { env OUTREACH_HTTP_LISTEN=127.0.0.1:0 OUTREACH_CONNECT_TIMEOUT_MS=1000 OUTREACH_HTTP_TIMEOUT_MS=2000 "$@" "$OUTREACHD" run --once >>"$TMP/daemon.log" 2>&1; }
 live() { run OUTREACH_REALESTATEAPI_BASE_URL="$STANDIN" OUTREACH_REALESTATEAPI_API_KEY="$RKEY" OUTREACH_APOLLO_BASE_URL="$STANDIN" OUTREACH_APOLLO_API_KEY="$AKEY" "$@"; }
@@ -92,6 +97,60 @@ q "UPDATE outreach.enrichment_jobs SET next_attempt_at = now() WHERE team_id = '
 run OUTREACH_APOLLO_BASE_URL="$STANDIN" OUTREACH_APOLLO_API_KEY=wrong-key
 expect "a refused key fails without retrying" "failed:HTTP 401" "$(job_state Zed person)"
 expect "no key reached our log" 0 "$(grep -c -e "$RKEY" -e "$AKEY" "$TMP/daemon.log")"
+
+# 5. Organization Enrichment: one job per company, by the domain of the person's company e-mail.
+q "SELECT rows_imported FROM outreach.import_csv('enr', convert_to('companyName,ownerFirstName,ownerLastName,email,street,city,state,zip
+Dale Roofing,Dee,Dale,dee@daleroofing.com,,,,
+Dale Roofing,Dan,Dale,dan@daleroofing.com,,,,
+Elm Dental,Eve,Elm,eve.elm@gmail.com,5 Main St,New York,NY,10001
+Nomatch Co,Ned,Null,ned@nomatch-co.com,9 Main St,New York,NY,10001
+Ito Imports,Ivy,Ito,ivy@itoimports.com,7 Main St,New York,NY,10001', 'UTF8'))" >/dev/null
+org_job() { q "SELECT state || coalesce(':' || last_error, '') FROM outreach.enrichment_jobs WHERE team_id = 'enr' AND kind = 'organization' AND business_id = (SELECT business_id FROM outreach.leads WHERE lead_id = $(lead "$1")) ORDER BY job_id DESC LIMIT 1"; }
+biz() { q "SELECT $2 FROM outreach.businesses WHERE team_id = 'enr' AND business_id = (SELECT business_id FROM outreach.leads WHERE lead_id = $(lead "$1"))"; }
+# sandbox first: the GET it would have sent is recorded, nothing reaches Apollo
+q "SELECT outreach.request_enrichment('enr', ARRAY[$(lead Dee)], 'organization')" >/dev/null
+before=$(org_requests)
+run OUTREACH_APOLLO_BASE_URL="$STANDIN"
+expect "sandbox organization lookup touched no network" "$before" "$(org_requests)"
+expect "the sandbox job records the GET it would have sent" "GET|$STANDIN/api/v1/organizations/enrich?domain=daleroofing.com" \
+    "$(q "SELECT r.response #>> '{would_send,method}' || '|' || (r.response #>> '{would_send,url}') FROM outreach.enrichment_results r JOIN outreach.enrichment_jobs j USING (team_id, job_id) WHERE j.team_id = 'enr' AND j.kind = 'organization'")"
+expect "Dee, Dan (one company) and Ned are queued; Eve's gmail address names no company" 3 \
+    "$(q "SELECT outreach.request_enrichment('enr', ARRAY[$(lead Dee), $(lead Dan), $(lead Eve), $(lead Ned)], 'organization')" 2>"$TMP/notice")"
+expect "... and the NOTICE says why" 1 "$(grep -c 'not queued for organization enrichment (no company domain: only free-mail addresses: 1)' "$TMP/notice")"
+expect "one job for the company of Dee and Dan" 1 "$(q "SELECT count(*) FROM outreach.enrichment_jobs WHERE team_id = 'enr' AND kind = 'organization' AND state = 'queued' AND lead_id IN ($(lead Dee), $(lead Dan))")"
+expect "Eve (free mail) is not queued, and why is recorded" "skipped:no company domain: only free-mail addresses (gmail.com)" "$(job_state Eve organization)"
+live
+expect "two organization lookups reached Apollo (Dale Roofing, Nomatch Co)" $((before + 2)) "$(org_requests)"
+expect "each was a valid GET with the bare domain in the query" "True" \
+    "$("$PY" -c 'import sys, json; L = [e for e in map(json.loads, open(sys.argv[1])) if e["path"] == "/api/v1/organizations/enrich"]; print(all(e["valid"] and e["method"] == "GET" for e in L) and sorted(e["body"]["domain"][0] for e in L) == ["daleroofing.com", "nomatch-co.com"])' "$TMP/provider.log")"
+E=$(odigits daleroofing.com)
+expect "Dale Roofing is done" "done" "$(org_job Dee)"
+expect "Dale Roofing has Apollo's number, employees, revenue and industry" "+1212559$E|25|2500000|construction" \
+    "$(biz Dee "normalized_phone || '|' || employee_count || '|' || annual_revenue || '|' || industry")"
+expect "... and its address, which it had none of" "350 5th Ave|NY|10118" "$(biz Dee "street || '|' || normalized_state || '|' || normalized_zip")"
+expect "the company number joined Dee like an imported one" 1 \
+    "$(q "SELECT count(*) FROM outreach.persona_phones WHERE team_id = 'enr' AND normalized_phone = '+1212559$E' AND persona_id = (SELECT persona_id FROM outreach.leads WHERE lead_id = $(lead Dee))")"
+expect "... through an import that created no one" "1|0|0" \
+    "$(q "SELECT rows_imported || '|' || personas_created || '|' || leads_created FROM outreach.data_sources WHERE team_id = 'enr' AND name LIKE 'organization job %'")"
+expect "Dan's lead shows the company's size too" "25" "$(q "SELECT employee_count FROM outreach.unified_lead_cards WHERE lead_id = $(lead Dan)")"
+expect "an unknown domain ({}) is done, nothing found; the business is unchanged" "done:no match|" "$(org_job Ned)|$(biz Ned "employee_count")"
+expect "organization jobs leave the lead's enrichment status alone" "not_enriched" "$(q "SELECT enrichment_status FROM outreach.leads WHERE lead_id = $(lead Dee)")"
+# 429, then success on a later run
+q "SELECT outreach.request_enrichment('enr', ARRAY[$(lead Ivy)], 'organization')" >/dev/null
+control '{"provider": "apollo", "mode": "rate_limit", "count": 1}'
+live
+expect "a rate-limited organization lookup is queued again" "queued:HTTP 429" "$(org_job Ivy)"
+expect "not before Retry-After and the backoff" t \
+    "$(q "SELECT next_attempt_at - now() > interval '3 seconds' FROM outreach.enrichment_jobs WHERE team_id = 'enr' AND kind = 'organization' AND state = 'queued'")"
+q "UPDATE outreach.enrichment_jobs SET next_attempt_at = now() WHERE team_id = 'enr' AND state = 'queued'" >/dev/null
+live
+expect "the retry is done; Apollo's address (ZIP 10118) is not Ito Imports' (10001), so it is not used" \
+    "done:address not used: it is not the business's (another place or country)" "$(org_job Ivy)"
+expect "Ito Imports gets its number and size, keeps its address" "+1212559$(odigits itoimports.com)|25|10001" \
+    "$(biz Ivy "normalized_phone || '|' || employee_count || '|' || normalized_zip")"
+expect "both answers to Ito Imports are kept raw" "429,200" \
+    "$(q "SELECT string_agg(r.http_status::text, ',' ORDER BY r.result_id) FROM outreach.enrichment_results r JOIN outreach.enrichment_jobs j USING (team_id, job_id) WHERE j.team_id = 'enr' AND j.kind = 'organization' AND j.lead_id = $(lead Ivy)")"
+expect "still no key in our log" 0 "$(grep -c -e "$RKEY" -e "$AKEY" "$TMP/daemon.log")"
 
 echo
 echo "$pass passed, $fail failed"

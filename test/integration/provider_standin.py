@@ -7,18 +7,26 @@ One process serves all four providers on 127.0.0.1:<port>:
   SignalHouse    POST /message/sms                                      (JSON body, Bearer auth)
   RealEstateAPI  POST /v2/SkipTrace  (alias /v2/PeopleSearch)           (JSON body, x-api-key header)
   Apollo         POST /api/v1/people/match                              (query-string parameters, x-api-key)
+                 GET  /api/v1/organizations/enrich?domain=D             (Organization Enrichment, x-api-key)
 
 Every Twilio request is checked against the OpenAPI spec given by --twilio-spec (path template,
 path-parameter pattern, declared content type, field names, each field's type/pattern/enum/format,
 required fields), plus the two "one of" rules Twilio enforces in practice. SignalHouse requests are
 checked against the wire facts in providers.md section 2 (there is no spec); RealEstateAPI SkipTrace v2
-and Apollo People Enrichment against sections 5 and 4.
+and Apollo People and Organization Enrichment against sections 5 and 4.
 
 The two enrichment stand-ins answer deterministically from the input so tests can predict the reply:
 the phone numbers end in D = standin_digits(first, last), four digits in 0100-0199 computed as
 100 + int(sha256("<first>|<last>" stripped and lower-cased).hexdigest(), 16) % 100. A last name of
 "nomatch" (any case) gives each provider's "no match" reply (SkipTrace: HTTP 404 with persons [];
 Apollo: 200 {"person": null}). See RealEstateApiProvider / ApolloProvider for the exact shapes.
+Apollo Organization Enrichment answers from the domain alone: a domain whose first label starts with
+"nomatch" (nomatch.com, nomatch-roofing.com) is one Apollo does not know (200 {}); any other gets
+200 {"organization": {...}} in the documented shape, with the phone +1 212-559-E where E =
+standin_domain_digits(domain) = 100 + int(sha256("org|<domain>" lower-cased).hexdigest(), 16) % 100,
+and fixed firmographics (APOLLO_ORGANIZATION_FIXED: 25 employees, $2.5M revenue, construction, an
+address at 350 5th Ave, New York, NY 10118). A domain that is not bare (www., @, a scheme, a path,
+upper case is fine) or is missing gets 422.
 
 Test control (not part of either provider):
   POST /_control  {"provider": "twilio"|"signalhouse"|"realestateapi"|"apollo", "mode": M, "count": N}
@@ -36,7 +44,8 @@ How a mode combines with request validity:
   hang                          sleeps --hang-seconds, then sends the normal response (201 if valid).
 Requests to other paths (unknown operations) are answered 404/405, logged, and consume no mode.
 The x-api-key and Authorization headers are logged as "<redacted>". An Apollo entry's "body" is its
-parsed query string (dict of lists); "message_id" is the SkipTrace requestId / the Apollo person id.
+parsed query string (dict of lists); "message_id" is the SkipTrace requestId / the Apollo person or
+organization id. Both Apollo endpoints take the apollo modes (one count for the two).
 
 Each request is read in full and logged (memory + --log file, one JSON line, flushed) BEFORE any
 response is sent, so a test can count what reached the provider even if the process is killed
@@ -626,6 +635,16 @@ def standin_digits(first, last):
     return "%04d" % (100 + int(name_hash(first, last), 16) % 100)
 
 
+# The stable hash of an organization's domain: sha256 of "org|domain", lower-cased.
+def domain_hash(domain):
+    return hashlib.sha256(("org|%s" % domain.strip().lower()).encode("utf-8")).hexdigest()
+
+
+# The four digits (0100-0199) an organization's stand-in phone number ends in, from its domain.
+def standin_domain_digits(domain):
+    return "%04d" % (100 + int(domain_hash(domain), 16) % 100)
+
+
 # A name reduced to lower-case letters and digits, for e-mail local parts and URLs.
 def slug(text):
     return re.sub(r"[^a-z0-9]", "", (text or "").lower())
@@ -792,6 +811,17 @@ class RealEstateApiProvider:
 # ---------------------------------------------------------------------------------------------
 
 APOLLO_SEND_PATH = "/api/v1/people/match"
+APOLLO_ORG_PATH = "/api/v1/organizations/enrich"
+# A bare host name, as Apollo wants the domain ("do not include www., the @ symbol, or similar").
+APOLLO_DOMAIN = re.compile(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+NOMATCH_DOMAIN_PREFIX = "nomatch"
+# What every known stand-in organization has besides its id, name, domain and phone.
+APOLLO_ORGANIZATION_FIXED = {
+    "industry": "construction", "estimated_num_employees": 25, "annual_revenue": 2500000,
+    "annual_revenue_printed": "2.5M", "founded_year": 2009,
+    "raw_address": "350 5th Ave, New York, New York 10118, United States", "street_address": "350 5th Ave",
+    "city": "New York", "state": "New York", "postal_code": "10118", "country": "United States",
+}
 # Parameters that identify whom to enrich (providers.md section 4); at least one is required.
 APOLLO_IDENTIFYING = ("first_name", "last_name", "name", "email", "hashed_email", "organization_name",
                       "domain", "id", "linkedin_url")
@@ -801,7 +831,8 @@ APOLLO_NEED_WEBHOOK = ("reveal_phone_number", "run_waterfall_email", "run_waterf
 
 class ApolloProvider:
     # POST /api/v1/people/match with an x-api-key header and the parameters in the query string
-    # (providers.md section 4: they are declared "in: query"; a request body is ignored).
+    # (providers.md section 4: they are declared "in: query"; a request body is ignored), and
+    # GET /api/v1/organizations/enrich?domain=... (Organization Enrichment, same section).
     name = "apollo"
 
     def __init__(self, key):
@@ -827,9 +858,9 @@ class ApolloProvider:
     def logged_body(self, req):
         return self.params(req)
 
-    # Whether this request is People Enrichment (the one modes apply to).
+    # Whether this request is People or Organization Enrichment (the ones modes apply to).
     def is_send(self, method, path):
-        return method == "POST" and path == APOLLO_SEND_PATH
+        return (method, path) in (("POST", APOLLO_SEND_PATH), ("GET", APOLLO_ORG_PATH))
 
     # Check the key, path and parameters; return (problems, error Reply or None). 401, then 404, then 422.
     def evaluate(self, req):
@@ -846,12 +877,26 @@ class ApolloProvider:
             if auth_problems:
                 return problems, unauthorized
             return problems, self.error(404, problems[-1], valid=False)
-        problems = self.check_params(req)
+        problems = self.check_org_params(req) if req.path == APOLLO_ORG_PATH else self.check_params(req)
         if auth_problems:
             return auth_problems + problems, unauthorized
         if problems:
             return problems, self.error(422, problems[0], valid=False)
         return [], None
+
+    # Organization Enrichment takes exactly one domain, bare: no www., @, scheme or path.
+    def check_org_params(self, req):
+        domains = [v.strip() for v in self.params(req).get("domain", []) if v.strip()]
+        if not domains:
+            return ["no domain parameter in the query string"]
+        if len(domains) > 1:
+            return ["domain given %d times" % len(domains)]
+        domain = domains[0].lower()
+        if domain.startswith("www."):
+            return ["domain must not include www.: %r" % domains[0]]
+        if not APOLLO_DOMAIN.fullmatch(domain):
+            return ["domain is not a bare domain name (no scheme, @, path or port): %r" % domains[0]]
+        return []
 
     # At least one identifying parameter with a value; booleans are true/false; the phone/waterfall
     # options need a webhook_url (providers.md section 4).
@@ -881,8 +926,29 @@ class ApolloProvider:
                 problems.append("webhook_url: %s" % problem)
         return problems
 
-    # 200 {"person": {...}} derived from the parameters, or {"person": null} for last name "nomatch".
+    # 200 {"organization": {...}} derived from the domain, or {} for a domain starting "nomatch".
+    def organization(self, req):
+        domain = next(v.strip() for v in self.params(req)["domain"] if v.strip()).lower()   # as check_org_params
+        if domain.split(".", 1)[0].startswith(NOMATCH_DOMAIN_PREFIX):
+            return Reply(200, {})
+        e = standin_domain_digits(domain)
+        org_id = domain_hash(domain)[:24]
+        label = domain.split(".", 1)[0]
+        org = {
+            "id": org_id, "name": " ".join(w.capitalize() for w in label.split("-")),
+            "website_url": "http://www.%s" % domain, "linkedin_url": "http://www.linkedin.com/company/%s" % label,
+            "primary_domain": domain,
+            "phone": "+1 212-559-" + e, "sanitized_phone": "+1212559" + e,
+            "primary_phone": {"number": "+1 212-559-" + e, "source": "Account", "sanitized_number": "+1212559" + e},
+            **copy.deepcopy(APOLLO_ORGANIZATION_FIXED),
+        }
+        return Reply(200, {"organization": org}, message_ids=[org_id])
+
+    # 200 {"person": {...}} derived from the parameters, or {"person": null} for last name "nomatch";
+    # Organization Enrichment is answered by organization().
     def success(self, req):
+        if req.path == APOLLO_ORG_PATH:
+            return self.organization(req)
         params = self.params(req)
 
         def first(name):
@@ -1173,7 +1239,7 @@ def parse_args(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     default_spec = os.path.normpath(os.path.join(here, "specs", "twilio_api_v2010_messages_only.json"))
     ap = argparse.ArgumentParser(description="Loopback stand-ins of the Twilio, SignalHouse, RealEstateAPI "
-                                             "SkipTrace and Apollo People Enrichment APIs.")
+                                             "SkipTrace and Apollo People and Organization Enrichment APIs.")
     ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
     ap.add_argument("--twilio-spec", default=default_spec,

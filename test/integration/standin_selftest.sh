@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Self-test of the provider stand-in (provider_standin.py: Twilio, SignalHouse, RealEstateAPI SkipTrace
-# v2, Apollo People Enrichment) and the webhook signer (sign_webhook.py).
+# v2, Apollo People and Organization Enrichment) and the webhook signer (sign_webhook.py).
 # Starts the stand-in on a free loopback port, drives each provider in each mode with curl, checks
 # replies and the request log (JSON checks via python3 -c), runs `sign_webhook.py selftest`, and
 # prints "N passed, M failed" as its last line (exit 1 on any failure). Needs only bash, curl and python3.
@@ -93,9 +93,14 @@ sh_send() { local b=$1; shift; call -H "Authorization: Bearer $KEY" -H 'Content-
 re_send() { local b=$1; shift; call -H "x-api-key: $REKEY" -H 'Content-Type: application/json' --data-binary "$b" "$@" "$BASE/v2/SkipTrace"; }
 # ap_send QUERY [ARGS...]: POST to Apollo /api/v1/people/match?QUERY with the good key (no body unless ARGS add one).
 ap_send() { local q=$1; shift; call -X POST -H "x-api-key: $APKEY" "$@" "$BASE/api/v1/people/match?$q"; }
+# ap_org QUERY [ARGS...]: GET Apollo /api/v1/organizations/enrich?QUERY with the good key.
+ap_org() { local q=$1; shift; call -H "x-api-key: $APKEY" "$@" "$BASE/api/v1/organizations/enrich?$q"; }
 # digits FIRST LAST: the 4 digits the enrichment stand-ins end phone numbers in, computed here
 # independently of the stand-in: 0100 + sha256("first|last", stripped, lower-cased) mod 100.
 digits() { python3 -c 'import hashlib, sys; k = "%s|%s" % (sys.argv[1].strip().lower(), sys.argv[2].strip().lower()); print("%04d" % (100 + int(hashlib.sha256(k.encode()).hexdigest(), 16) % 100))' "$1" "$2"; }
+# odigits DOMAIN: the 4 digits a stand-in organization's phone ends in, computed here independently:
+# 0100 + sha256("org|domain", lower-cased) mod 100.
+odigits() { python3 -c 'import hashlib, sys; print("%04d" % (100 + int(hashlib.sha256(("org|" + sys.argv[1].strip().lower()).encode()).hexdigest(), 16) % 100))' "$1"; }
 SH_OK='{"senderPhoneNumber": "15551234567", "recipientPhoneNumber": ["15559876543"], "messageBody": "Hi from the test", "statusCallbackUrl": "http://127.0.0.1:9/cb"}'
 
 # --- start -------------------------------------------------------------------------------------
@@ -420,6 +425,79 @@ ctl apollo close 1 >/dev/null
 ap_send "$AP_OK"
 expect "apollo close -> no response (curl exit 52)" "52 000" "$RC $STATUS"
 lexpect "log: closed apollo request recorded with status null" 'e["provider"] == "apollo" and e["mode"] == "close" and e["status"] is None and e["body"]["last_name"] == ["Garcia"]'
+
+# --- Apollo Organization Enrichment --------------------------------------------------------------
+reset
+E=$(odigits garciaroofing.com)
+ap_org 'domain=garciaroofing.com'
+expect "apollo organizations/enrich -> 200" 200 "$STATUS"
+jexpect "apollo organization: id, name, website, domain" \
+    '(o := d["organization"]) and list(d) == ["organization"] and re.fullmatch(r"[0-9a-f]{24}", o["id"]) and o["name"] == "Garciaroofing" and o["website_url"] == "http://www.garciaroofing.com" and o["primary_domain"] == "garciaroofing.com"'
+jexpect "apollo organization phone: +1 212-559-E as phone, sanitized_phone and primary_phone" \
+    '(o := d["organization"]) and o["phone"] == "+1 212-559-'$E'" and o["sanitized_phone"] == "+1212559'$E'" and o["primary_phone"] == {"number": "+1 212-559-'$E'", "source": "Account", "sanitized_number": "+1212559'$E'"}'
+jexpect "apollo organization firmographics and address" \
+    '(o := d["organization"]) and o["industry"] == "construction" and o["estimated_num_employees"] == 25 and o["annual_revenue"] == 2500000 and o["founded_year"] == 2009 and o["street_address"] == "350 5th Ave" and o["city"] == "New York" and o["state"] == "New York" and o["postal_code"] == "10118" and o["country"] == "United States" and o["raw_address"]'
+ORGID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["organization"]["id"])' "$TMP/body")
+lexpect "log: apollo organization entry is a valid GET, body = parsed query, key redacted, organization id recorded" \
+    'e["provider"] == "apollo" and e["method"] == "GET" and e["path"] == "/api/v1/organizations/enrich" and e["valid"] is True and e["status"] == 200 and e["body"] == {"domain": ["garciaroofing.com"]} and e["headers"]["x-api-key"] == "<redacted>" and e["message_id"] == "'"$ORGID"'" and "'"$APKEY"'" not in json.dumps(L)'
+ap_org 'domain=GarciaRoofing.com'
+jexpect "apollo organization depends only on the domain (case-insensitive)" 'd["organization"]["id"] == "'"$ORGID"'" and d["organization"]["sanitized_phone"] == "+1212559'$E'"'
+ap_org 'domain=dale-roofing.co.uk'
+jexpect "apollo other domain -> its own id, digits and name" \
+    'd["organization"]["id"] != "'"$ORGID"'" and d["organization"]["sanitized_phone"] == "+1212559'"$(odigits dale-roofing.co.uk)"'" and d["organization"]["name"] == "Dale Roofing"'
+ap_org 'domain=nomatch-roofing.com'
+expect "apollo unknown domain (nomatch...) -> 200" 200 "$STATUS"
+jexpect "apollo unknown domain body is {}" 'd == {}'
+lexpect "log: unknown domain is a valid request with no organization id" 'e["valid"] is True and e["status"] == 200 and e["message_id"] is None'
+ap_org 'domain=www.garciaroofing.com'
+expect "apollo domain with www. -> 422" 422 "$STATUS"
+jexpect "apollo 422 names the www. problem" '"www." in d["error"]'
+lexpect "log: www. domain recorded invalid" 'e["valid"] is False and e["status"] == 422 and e["body"] == {"domain": ["www.garciaroofing.com"]}'
+ap_org 'domain=https%3A%2F%2Fgarciaroofing.com%2Fabout'
+expect "apollo domain with a scheme and path -> 422" 422 "$STATUS"
+ap_org 'domain=maria%40garciaroofing.com'
+expect "apollo e-mail address as domain -> 422" 422 "$STATUS"
+ap_org 'name=Garcia%20Roofing'
+expect "apollo organization without domain -> 422" 422 "$STATUS"
+ap_org 'domain=garciaroofing.com&domain=apollo.io'
+expect "apollo two domains -> 422" 422 "$STATUS"
+call -H "x-api-key: wrong" "$BASE/api/v1/organizations/enrich?domain=garciaroofing.com"
+expect "apollo organization bad key -> 401" 401 "$STATUS"
+jexpect "apollo organization 401 body" 'd == {"error": "Invalid access credentials.", "error_code": "INVALID_API_KEY_ERROR"}'
+call "$BASE/api/v1/organizations/enrich?domain=garciaroofing.com"
+expect "apollo organization no key -> 401" 401 "$STATUS"
+lexpect "log: apollo organization without key recorded invalid" 'e["valid"] is False and e["status"] == 401 and e["method"] == "GET"'
+call -X POST -H "x-api-key: $APKEY" "$BASE/api/v1/organizations/enrich?domain=garciaroofing.com"
+expect "apollo organizations/enrich by POST -> 404" 404 "$STATUS"
+expect "control: apollo rate_limit for 1 request" 200 "$(ctl apollo rate_limit 1)"
+ap_org 'domain=garciaroofing.com'
+expect "apollo organization rate_limit -> 429" 429 "$STATUS"
+expect "apollo organization 429 has Retry-After: 1" 1 "$(header Retry-After)"
+lexpect "log: apollo organization rate_limit recorded" 'e["method"] == "GET" and e["mode"] == "rate_limit" and e["status"] == 429 and e["valid"] is True'
+ap_org 'domain=garciaroofing.com'
+expect "apollo organization back to ok -> 200" 200 "$STATUS"
+ctl apollo rate_limit 2 >/dev/null
+ap_send "$AP_OK"; s1=$STATUS
+ap_org 'domain=garciaroofing.com'; s2=$STATUS
+ap_org 'domain=garciaroofing.com'; s3=$STATUS
+expect "one apollo mode count covers both endpoints (people 429, organization 429, then 200)" "429 429 200" "$s1 $s2 $s3"
+ctl apollo error_500 1 >/dev/null
+ap_org 'domain=garciaroofing.com'
+expect "apollo organization error_500 -> 500" 500 "$STATUS"
+ctl apollo unsubscribed 1 >/dev/null
+ap_org 'domain=garciaroofing.com'
+jexpect "apollo organization unsubscribed is treated as ok" 'd["organization"]["id"] == "'"$ORGID"'"'
+ctl apollo close 1 >/dev/null
+ap_org 'domain=garciaroofing.com'
+expect "apollo organization close -> no response (curl exit 52)" "52 000" "$RC $STATUS"
+lexpect "log: closed organization request recorded with status null" 'e["method"] == "GET" and e["mode"] == "close" and e["status"] is None and e["body"] == {"domain": ["garciaroofing.com"]}'
+ctl apollo hang 1 >/dev/null
+ap_org 'domain=garciaroofing.com'
+expect "apollo organization hang -> 200 after >= 2 s" "200 True" "$STATUS $(python3 -c "import sys; print(float(sys.argv[1]) >= 1.9)" "$TIME")"
+ap_org 'domain=garciaroofing.com'
+expect "apollo organization hang count 1 -> next is prompt" True "$(python3 -c "import sys; print(float(sys.argv[1]) < 1.0)" "$TIME")"
+lexpect "log: every organization request reached the log (GET entries)" \
+    'sum(1 for x in L if x["path"] == "/api/v1/organizations/enrich" and x["method"] == "GET") == 20'
 curl -sS --max-time 5 "$BASE/_log?provider=apollo" >"$TMP/log"
 expect "/_log?provider=apollo filters" True \
     "$(python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; print(len(L) > 0 and all(x["provider"] == "apollo" for x in L))' "$TMP/log")"
