@@ -73,6 +73,8 @@ std::string config_help()
            "  OUTREACH_PUBLIC_URL             base URL providers use to reach the webhooks (status callbacks)\n"
            "  OUTREACH_WORKER_NAME            this worker's name in claims (default host:pid)\n"
            "  OUTREACH_BATCH                  messages claimed at once (default 100)\n"
+           "  OUTREACH_SEND_CONCURRENCY       texts started, sent and recorded together, as one window (default 16);\n"
+           "                                  a crash leaves at most one window of texts unknown\n"
            "  OUTREACH_POLL_MS                polling fallback when no NOTIFY arrives (default 1000)\n"
            "  OUTREACH_LEASE_SECONDS          how long a claimed send may take before it is unknown (default 120)\n"
            "  OUTREACH_HTTP_TIMEOUT_MS        provider request timeout (default 15000)\n"
@@ -80,7 +82,7 @@ std::string config_help()
            "  OUTREACH_TWILIO_BASE_URL, OUTREACH_TWILIO_ACCOUNT_SID, OUTREACH_TWILIO_AUTH_TOKEN\n"
            "  OUTREACH_SIGNALHOUSE_BASE_URL, OUTREACH_SIGNALHOUSE_API_KEY, OUTREACH_SIGNALHOUSE_SIGNING_SECRET\n"
            "  OUTREACH_REALESTATEAPI_BASE_URL, OUTREACH_REALESTATEAPI_API_KEY   (SkipTrace enrichment)\n"
-           "  OUTREACH_APOLLO_BASE_URL, OUTREACH_APOLLO_API_KEY                 (people enrichment)\n"
+           "  OUTREACH_APOLLO_BASE_URL, OUTREACH_APOLLO_API_KEY                 (people and organization enrichment)\n"
            "  OUTREACH_ENRICHMENT_BATCH       enrichment jobs claimed at once (default 10)\n"
            "  PGHOST, PGPORT, PGDATABASE, PGUSER, ... (libpq), or --dsn\n"
            "A provider without credentials runs in sandbox mode: it records what it would send and touches no network.\n";
@@ -117,6 +119,7 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
     struct NumberSetting { const char *key; long lo, hi; std::function<void(long)> set; };
     const NumberSetting numbers[] = {
         {"OUTREACH_BATCH", 1, 10000, [&](long n) { c.batch = static_cast<int>(n); }},
+        {"OUTREACH_SEND_CONCURRENCY", 1, 256, [&](long n) { c.send_concurrency = static_cast<int>(n); }},
         {"OUTREACH_ENRICHMENT_BATCH", 1, 1000, [&](long n) { c.enrichment_batch = static_cast<int>(n); }},
         {"OUTREACH_POLL_MS", 10, 600000, [&](long n) { c.poll_interval = std::chrono::milliseconds(n); }},
         {"OUTREACH_LEASE_SECONDS", 5, 86400, [&](long n) { c.lease = std::chrono::seconds(n); }},

@@ -29,6 +29,7 @@ struct Config {
     std::string public_url;                // how providers reach our webhooks (StatusCallback); empty = none
     std::string worker_name;
     int batch = 100;
+    int send_concurrency = 16;             // texts per window: started together, sent at once, recorded together
     std::chrono::milliseconds poll_interval{1000};
     std::chrono::seconds lease{120};
     std::chrono::milliseconds connect_timeout{5000};
@@ -37,7 +38,7 @@ struct Config {
     ProviderSettings twilio;
     ProviderSettings signalhouse;
     ProviderSettings realestateapi;  // SkipTrace
-    ProviderSettings apollo;         // people enrichment
+    ProviderSettings apollo;         // people and organization enrichment
     int enrichment_batch = 10;
     std::string config_file;
 

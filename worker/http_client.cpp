@@ -52,27 +52,35 @@ int retry_after_seconds(const HttpResponse &r, int fallback)
 
 void http_global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-HttpResponse http_perform(const HttpRequest &request)
-{
-    HttpResponse response;
-    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-    if (!curl) {
-        response.transport_error = true;
-        response.error = "libcurl could not start a request";
-        return response;
-    }
+namespace {
+
+// One transfer: the easy handle with its options, headers and the response it fills.
+struct Transfer {
+    std::unique_ptr<CURL, CurlDeleter> curl;
     std::unique_ptr<curl_slist, ListDeleter> headers;
-    for (const std::string &h : request.headers) headers.reset(curl_slist_append(headers.release(), h.c_str()));
+    HttpResponse response;
+};
+
+// Sets up `t` for `request`. False when libcurl could not make a handle.
+bool prepare(Transfer &t, const HttpRequest &request)
+{
+    t.curl.reset(curl_easy_init());
+    if (!t.curl) {
+        t.response.transport_error = true;
+        t.response.error = "libcurl could not start a request";
+        return false;
+    }
+    for (const std::string &h : request.headers) t.headers.reset(curl_slist_append(t.headers.release(), h.c_str()));
     // no "Expect: 100-continue" round trip
-    headers.reset(curl_slist_append(headers.release(), "Expect:"));
-    CURL *c = curl.get();
+    t.headers.reset(curl_slist_append(t.headers.release(), "Expect:"));
+    CURL *c = t.curl.get();
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     if (request.method == "POST") {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, t.headers.get());
     if (!request.basic_user.empty()) {
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
         curl_easy_setopt(c, CURLOPT_USERNAME, request.basic_user.c_str());
@@ -83,22 +91,106 @@ HttpResponse http_perform(const HttpRequest &request)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t.response.body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
-    const CURLcode rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
-    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &response.seconds);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t.response.headers);
+    return true;
+}
+
+// Reads the status and timing of a finished transfer, and for a failed one whether the request
+// may have reached the other side: only once the connection was up and the transfer began.
+void finish(Transfer &t, CURLcode rc)
+{
+    CURL *c = t.curl.get();
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.response.status);
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &t.response.seconds);
     if (rc != CURLE_OK) {
-        response.transport_error = true;
-        response.error = curl_easy_strerror(rc);
-        // the request could only have left once the connection was up and the transfer began
+        t.response.transport_error = true;
+        t.response.error = curl_easy_strerror(rc);
         curl_off_t pretransfer = 0;
         curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-        response.request_may_have_left = pretransfer > 0 && rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST &&
-                                         rc != CURLE_COULDNT_RESOLVE_PROXY && rc != CURLE_SSL_CONNECT_ERROR;
+        t.response.request_may_have_left = pretransfer > 0 && rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST &&
+                                           rc != CURLE_COULDNT_RESOLVE_PROXY && rc != CURLE_SSL_CONNECT_ERROR;
     }
-    return response;
+}
+
+}  // namespace
+
+HttpResponse http_perform(const HttpRequest &request)
+{
+    Transfer t;
+    if (!prepare(t, request)) return t.response;
+    finish(t, curl_easy_perform(t.curl.get()));
+    return t.response;
+}
+
+struct HttpPool::Impl {
+    CURLM *multi = nullptr;
+    ~Impl()
+    {
+        if (multi) curl_multi_cleanup(multi);
+    }
+};
+
+HttpPool::HttpPool(int max_connections) : impl_(std::make_unique<Impl>())
+{
+    impl_->multi = curl_multi_init();
+    if (impl_->multi) {
+        // the multi handle keeps finished transfers' connections open for the next window
+        curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(std::max(4, max_connections * 2)));
+        curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(std::max(1, max_connections)));
+    }
+}
+
+HttpPool::~HttpPool() = default;
+
+std::vector<HttpResponse> HttpPool::perform_all(const std::vector<HttpRequest> &requests)
+{
+    std::vector<Transfer> transfers(requests.size());
+    std::vector<HttpResponse> out(requests.size());
+    if (!impl_->multi) {
+        for (std::size_t i = 0; i < requests.size(); ++i) out[i] = http_perform(requests[i]);
+        return out;
+    }
+    CURLM *m = impl_->multi;
+    int added = 0;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        if (!prepare(transfers[i], requests[i])) continue;
+        curl_easy_setopt(transfers[i].curl.get(), CURLOPT_PRIVATE, static_cast<void *>(&transfers[i]));
+        if (curl_multi_add_handle(m, transfers[i].curl.get()) != CURLM_OK) {
+            transfers[i].response.transport_error = true;
+            transfers[i].response.error = "libcurl could not add the request";
+            transfers[i].curl.reset();
+            continue;
+        }
+        ++added;
+    }
+    // every transfer carries its own timeouts, so this loop ends when the slowest one does
+    int running = added;
+    while (running > 0) {
+        if (curl_multi_perform(m, &running) != CURLM_OK) break;
+        int left = 0;
+        while (CURLMsg *msg = curl_multi_info_read(m, &left)) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            void *p = nullptr;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
+            finish(*static_cast<Transfer *>(p), msg->data.result);
+            curl_multi_remove_handle(m, msg->easy_handle);
+        }
+        if (running > 0) curl_multi_poll(m, nullptr, 0, 100, nullptr);
+    }
+    // a transfer the loop could not finish (libcurl failed) is described as such
+    for (std::size_t i = 0; i < transfers.size(); ++i) {
+        Transfer &t = transfers[i];
+        if (t.curl && t.response.status == 0 && !t.response.transport_error) {
+            curl_multi_remove_handle(m, t.curl.get());
+            t.response.transport_error = true;
+            t.response.request_may_have_left = true;
+            t.response.error = "the transfer did not finish";
+        }
+        out[i] = std::move(t.response);
+    }
+    return out;
 }
 
 }  // namespace outreach::worker

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,24 @@ struct HttpResponse {
 
 // Performs the request. Never throws for network problems: they are described in the response.
 HttpResponse http_perform(const HttpRequest &request);
+
+// Several requests at once over kept-alive connections (libcurl multi). One pool per thread; the
+// connections it keeps open are reused by the next call.
+class HttpPool {
+public:
+    explicit HttpPool(int max_connections);
+    ~HttpPool();
+    HttpPool(const HttpPool &) = delete;
+    HttpPool &operator=(const HttpPool &) = delete;
+
+    // Performs every request, concurrently; the responses in the requests' order. Never throws
+    // for network problems: each response describes its own.
+    std::vector<HttpResponse> perform_all(const std::vector<HttpRequest> &requests);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 // Seconds from a Retry-After header (the seconds form), clamped to [1, 3600]; `fallback` when
 // there is none or it cannot be read.

@@ -44,6 +44,30 @@ Result Connection::exec(const std::string &sql, const std::vector<std::optional<
     return r;
 }
 
+void Connection::send(const std::string &sql, const std::vector<std::optional<std::string>> &params)
+{
+    std::vector<const char *> values;
+    values.reserve(params.size());
+    for (const auto &p : params)
+        values.push_back(p ? p->c_str() : nullptr);
+    if (!PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0))
+        fail(nullptr, "statement");
+}
+
+Result Connection::receive()
+{
+    // one statement was sent: its result, then NULL; an error result is kept and raised once drained
+    Result first;
+    while (PGresult *next = PQgetResult(conn_.get())) {
+        if (!first) first.reset(next);
+        else PQclear(next);
+    }
+    const ExecStatusType st = first ? PQresultStatus(first.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail(first.get(), "statement");
+    return first;
+}
+
 void Connection::copy_begin(const std::string &sql)
 {
     Result r(PQexec(conn_.get(), sql.c_str()));

@@ -40,6 +40,12 @@ public:
     // succeeds. Returns the result (tuples or command status).
     Result exec(const std::string &sql, const std::vector<std::optional<std::string>> &params = {});
 
+    // The same in two halves, so that the server works while the caller does something else:
+    // send() returns at once; receive() waits for the result (throws Error like exec). No other
+    // statement may be sent in between.
+    void send(const std::string &sql, const std::vector<std::optional<std::string>> &params = {});
+    Result receive();
+
     // COPY ... FROM STDIN: start, send data, finish (finish throws the server's error, if any).
     void copy_begin(const std::string &sql);
     void copy_send(std::string_view data);

@@ -185,10 +185,14 @@ SendOutcome read_signalhouse_response(const HttpResponse &r)
     return o;
 }
 
-SendOutcome send_sms(const std::string &provider, const ProviderSettings &s, const SendRequest &q,
-                     std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout)
+PreparedSend prepare_send(const std::string &provider, const ProviderSettings &s, const SendRequest &q,
+                          std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout)
 {
-    HttpRequest http;
+    PreparedSend p;
+    p.provider = provider;
+    p.sandbox = s.sandbox;
+    p.sms_message_id = q.sms_message_id;
+    HttpRequest &http = p.http;
     http.connect_timeout = connect_timeout;
     http.timeout = timeout;
     json recorded;
@@ -206,19 +210,36 @@ SendOutcome send_sms(const std::string &provider, const ProviderSettings &s, con
         http.body = signalhouse_json_body(q);
         recorded = {{"method", "POST"}, {"url", http.url}, {"content_type", "application/json"}, {"body", json::parse(http.body)}};
     }
+    p.request_json = recorded.dump();
+    return p;
+}
+
+SendOutcome sandbox_outcome(const PreparedSend &p)
+{
     SendOutcome o;
-    if (s.sandbox) {
-        o.outcome = "sent";
-        o.sandbox = true;
-        o.provider_message_id = "sandbox-" + provider + "-" + std::to_string(q.sms_message_id);
-    } else {
-        const HttpResponse r = http_perform(http);
-        o = provider == "twilio" ? read_twilio_response(r) : read_signalhouse_response(r);
-        o.seconds = r.seconds;
-    }
-    o.provider = provider;
-    o.request_json = recorded.dump();
+    o.outcome = "sent";
+    o.sandbox = true;
+    o.provider_message_id = "sandbox-" + p.provider + "-" + std::to_string(p.sms_message_id);
+    o.provider = p.provider;
+    o.request_json = p.request_json;
     return o;
+}
+
+SendOutcome read_send_response(const PreparedSend &p, const HttpResponse &r)
+{
+    SendOutcome o = p.provider == "twilio" ? read_twilio_response(r) : read_signalhouse_response(r);
+    o.seconds = r.seconds;
+    o.provider = p.provider;
+    o.request_json = p.request_json;
+    return o;
+}
+
+SendOutcome send_sms(const std::string &provider, const ProviderSettings &s, const SendRequest &q,
+                     std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout)
+{
+    const PreparedSend p = prepare_send(provider, s, q, connect_timeout, timeout);
+    if (p.sandbox) return sandbox_outcome(p);
+    return read_send_response(p, http_perform(p.http));
 }
 
 }  // namespace outreach::worker

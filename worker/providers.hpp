@@ -37,7 +37,24 @@ struct SendOutcome {
     double seconds = 0;
 };
 
-// Sends through "twilio" or "signalhouse" with these settings.
+// A text's request to one provider, built but not performed: outreachd performs a window of them
+// at once (HttpPool). A sandbox provider's request is only recorded.
+struct PreparedSend {
+    std::string provider;
+    long long sms_message_id = 0;
+    HttpRequest http;
+    std::string request_json;  // what goes (or would go) out, without credentials
+    bool sandbox = false;
+};
+
+PreparedSend prepare_send(const std::string &provider, const ProviderSettings &settings, const SendRequest &request,
+                          std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout);
+// What a sandbox provider answers: sent, with a made-up id, nothing touched.
+SendOutcome sandbox_outcome(const PreparedSend &prepared);
+// The provider's answer (or the transport failure) as an outcome.
+SendOutcome read_send_response(const PreparedSend &prepared, const HttpResponse &response);
+
+// Sends through "twilio" or "signalhouse" with these settings (prepare, perform, read).
 SendOutcome send_sms(const std::string &provider, const ProviderSettings &settings, const SendRequest &request,
                      std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout);
 

@@ -8,12 +8,15 @@
 #include "providers.hpp"
 #include "webhooks.hpp"
 
+#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <signal.h>
 
 #include <chrono>
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -76,50 +79,193 @@ const ProviderSettings &settings_of(const Config &c, const std::string &provider
     return provider == "twilio" ? c.twilio : c.signalhouse;
 }
 
-// Sends one claimed text and records the outcome. A request that certainly never left the
-// primary provider goes to the backup; anything that may have left is never sent again.
-void send_one(pg::Connection &db, const Config &config, const pg::Result &rows, int i, const std::optional<std::string> &at)
+// A claimed text as claim_sends returned it (row i).
+struct Claimed {
+    SendRequest request;
+    std::string primary, backup;
+};
+
+Claimed claimed_row(const pg::Result &rows, int i)
 {
-    SendRequest q;
-    q.team_id = pg::value(rows, i, 0);
-    q.sms_message_id = std::stoll(pg::value(rows, i, 1));
-    q.to_phone = pg::value(rows, i, 5);
-    q.body = pg::value(rows, i, 6);
-    const std::string primary = pg::value(rows, i, 8);
-    const std::string backup = pg::value(rows, i, 9);
-    q.signalhouse_sender = pg::value(rows, i, 10);
-    q.twilio_from = pg::value(rows, i, 11);
-    q.twilio_messaging_service_sid = pg::value(rows, i, 12);
-    // committed as sending just before the call: a crash from here on leaves it unknown, never re-sent
-    const auto started = db.exec("SELECT outreach.start_send($1, $2, coalesce($3::timestamptz, now()))",
-                                 {q.team_id, std::to_string(q.sms_message_id), at});
-    if (pg::value(started, 0, 0) != "t") {
-        log_event(Level::Info, "send_skipped", {{"team", q.team_id}, {"text", std::to_string(q.sms_message_id)},
-                                                 {"reason", "no longer claimed, or the number opted out since the claim"}});
-        return;
+    Claimed c;
+    c.request.team_id = pg::value(rows, i, 0);
+    c.request.sms_message_id = std::stoll(pg::value(rows, i, 1));
+    c.request.to_phone = pg::value(rows, i, 5);
+    c.request.body = pg::value(rows, i, 6);
+    c.primary = pg::value(rows, i, 8);
+    c.backup = pg::value(rows, i, 9);
+    c.request.signalhouse_sender = pg::value(rows, i, 10);
+    c.request.twilio_from = pg::value(rows, i, 11);
+    c.request.twilio_messaging_service_sid = pg::value(rows, i, 12);
+    return c;
+}
+
+// Performs the prepared requests of one round at once; sandbox providers answer without network.
+std::vector<SendOutcome> perform_round(HttpPool &pool, const std::vector<PreparedSend> &round)
+{
+    std::vector<SendOutcome> outcomes(round.size());
+    std::vector<HttpRequest> live;
+    std::vector<std::size_t> live_at;
+    for (std::size_t i = 0; i < round.size(); ++i) {
+        if (round[i].sandbox) {
+            outcomes[i] = sandbox_outcome(round[i]);
+        } else {
+            live.push_back(round[i].http);
+            live_at.push_back(i);
+        }
     }
-    std::string provider = primary;
-    if (!config.public_url.empty()) q.status_callback_url = config.public_url + "/webhooks/" + provider + "/" + q.team_id;
-    SendOutcome o = send_sms(provider, settings_of(config, provider), q, config.connect_timeout, config.request_timeout);
-    if (o.never_left && !backup.empty() && backup != primary) {
-        log_event(Level::Warn, "provider_unreachable", {{"provider", primary}, {"error", o.error_message}, {"fallback", backup}});
-        provider = backup;
-        if (!config.public_url.empty()) q.status_callback_url = config.public_url + "/webhooks/" + provider + "/" + q.team_id;
-        o = send_sms(provider, settings_of(config, provider), q, config.connect_timeout, config.request_timeout);
+    if (!live.empty()) {
+        const std::vector<HttpResponse> answers = pool.perform_all(live);
+        for (std::size_t k = 0; k < live.size(); ++k) outcomes[live_at[k]] = read_send_response(round[live_at[k]], answers[k]);
     }
-    metrics().add("outreach_sends_total", {{"provider", provider}, {"outcome", o.sandbox ? "sandbox" : o.outcome}});
-    metrics().add("outreach_provider_request_seconds_sum", {{"provider", provider}}, o.seconds);
-    metrics().add("outreach_provider_request_seconds_count", {{"provider", provider}});
-    if (o.outcome == "retry") metrics().add("outreach_retries_total", {{"provider", provider}});
-    const auto r = db.exec("SELECT outreach.complete_send($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::interval)",
-                           {q.team_id, std::to_string(q.sms_message_id), o.outcome, provider,
-                            o.provider_message_id.empty() ? std::nullopt : std::optional<std::string>(o.provider_message_id),
-                            o.error_code.empty() ? std::nullopt : std::optional<std::string>(o.error_code),
-                            o.error_message.empty() ? std::nullopt : std::optional<std::string>(o.error_message), o.request_json,
-                            o.sandbox ? "true" : "false", std::to_string(o.retry_after_seconds) + " seconds"});
-    log_event(o.outcome == "sent" ? Level::Info : Level::Warn, "send",
-              {{"team", q.team_id}, {"text", std::to_string(q.sms_message_id)}, {"to", mask_phone(q.to_phone)}, {"provider", provider},
-               {"outcome", o.outcome}, {"sandbox", o.sandbox ? "yes" : "no"}, {"code", o.error_code}, {"state", pg::value(r, 0, 0)}});
+    return outcomes;
+}
+
+std::string status_callback(const Config &config, const std::string &provider, const std::string &team)
+{
+    return config.public_url.empty() ? std::string() : config.public_url + "/webhooks/" + provider + "/" + team;
+}
+
+// A window of texts whose providers answered, waiting to be recorded.
+struct Answered {
+    std::string team;
+    std::vector<Claimed> texts;
+    std::vector<SendOutcome> outcomes;
+};
+
+// Commits a window's claimed texts as sending (outreach.start_sends) and returns those that may go:
+// a text whose number opted out since the claim is not started. From here a crash leaves a text
+// unknown, never re-sent.
+std::vector<Claimed> start_window(pg::Connection &db, const std::vector<Claimed> &window, const std::optional<std::string> &at)
+{
+    const std::string &team = window.front().request.team_id;
+    std::string ids = "{";
+    for (std::size_t i = 0; i < window.size(); ++i) ids += (i ? "," : "") + std::to_string(window[i].request.sms_message_id);
+    ids += "}";
+    const auto started = db.exec("SELECT sms_message_id, started FROM outreach.start_sends($1, $2::bigint[], coalesce($3::timestamptz, now()))",
+                                 {team, ids, at});
+    std::vector<Claimed> going;
+    for (int r = 0; r < PQntuples(started.get()); ++r) {
+        const Claimed &c = window[static_cast<std::size_t>(r)];
+        if (pg::value(started, r, 1) == "t") {
+            going.push_back(c);
+        } else {
+            log_event(Level::Info, "send_skipped", {{"team", team}, {"text", std::to_string(c.request.sms_message_id)},
+                                                     {"reason", "no longer claimed, or the number opted out since the claim"}});
+        }
+    }
+    return going;
+}
+
+// Sends a started window's requests at once; a request that certainly never reached the primary
+// provider goes to the backup, again all at once.
+std::vector<SendOutcome> perform_window(HttpPool &pool, const Config &config, const std::vector<Claimed> &going)
+{
+    std::vector<PreparedSend> round;
+    for (const Claimed &c : going) {
+        SendRequest q = c.request;
+        q.status_callback_url = status_callback(config, c.primary, q.team_id);
+        round.push_back(prepare_send(c.primary, settings_of(config, c.primary), q, config.connect_timeout, config.request_timeout));
+    }
+    std::vector<SendOutcome> outcomes = perform_round(pool, round);
+    std::vector<PreparedSend> backup_round;
+    std::vector<std::size_t> backup_of;
+    for (std::size_t i = 0; i < going.size(); ++i) {
+        const Claimed &c = going[i];
+        if (!outcomes[i].never_left || c.backup.empty() || c.backup == c.primary) continue;
+        // A backup without credentials would only pretend: the text would be recorded as sent in
+        // sandbox mode and never reach anyone. It stays queued for the primary instead.
+        if (settings_of(config, c.backup).sandbox && !settings_of(config, c.primary).sandbox) {
+            log_event(Level::Warn, "provider_unreachable",
+                      {{"provider", c.primary}, {"error", outcomes[i].error_message}, {"fallback", "none: " + c.backup + " runs in sandbox mode"}});
+            continue;
+        }
+        log_event(Level::Warn, "provider_unreachable", {{"provider", c.primary}, {"error", outcomes[i].error_message}, {"fallback", c.backup}});
+        SendRequest q = c.request;
+        q.status_callback_url = status_callback(config, c.backup, q.team_id);
+        backup_round.push_back(prepare_send(c.backup, settings_of(config, c.backup), q, config.connect_timeout, config.request_timeout));
+        backup_of.push_back(i);
+    }
+    if (!backup_round.empty()) {
+        std::vector<SendOutcome> second = perform_round(pool, backup_round);
+        for (std::size_t k = 0; k < second.size(); ++k) outcomes[backup_of[k]] = std::move(second[k]);
+    }
+    for (const SendOutcome &o : outcomes) {
+        metrics().add("outreach_sends_total", {{"provider", o.provider}, {"outcome", o.sandbox ? "sandbox" : o.outcome}});
+        if (!o.sandbox) {
+            metrics().add("outreach_provider_request_seconds_sum", {{"provider", o.provider}}, o.seconds);
+            metrics().add("outreach_provider_request_seconds_count", {{"provider", o.provider}});
+        }
+        if (o.outcome == "retry") metrics().add("outreach_retries_total", {{"provider", o.provider}});
+    }
+    return outcomes;
+}
+
+// The outcomes of a window as outreach.complete_sends reads them.
+std::string outcomes_json(const Answered &a)
+{
+    nlohmann::json report = nlohmann::json::array();
+    for (std::size_t i = 0; i < a.texts.size(); ++i) {
+        const SendOutcome &o = a.outcomes[i];
+        nlohmann::json item = {{"sms_message_id", a.texts[i].request.sms_message_id}, {"outcome", o.outcome}, {"provider", o.provider},
+                               {"sandbox", o.sandbox}, {"retry_after_seconds", o.retry_after_seconds}};
+        if (!o.provider_message_id.empty()) item["provider_message_id"] = o.provider_message_id;
+        if (!o.error_code.empty()) item["error_code"] = o.error_code;
+        if (!o.error_message.empty()) item["error_message"] = o.error_message;
+        if (!o.request_json.empty()) item["request"] = nlohmann::json::parse(o.request_json, nullptr, false);
+        report.push_back(std::move(item));
+    }
+    return report.dump();
+}
+
+const char *const k_complete_sql = "SELECT sms_message_id, state FROM outreach.complete_sends($1, $2::jsonb)";
+
+// Logs each text of a recorded window with the state complete_sends left it in.
+void log_recorded(const Answered &a, const pg::Result &done)
+{
+    std::map<long long, std::string> state_of;
+    for (int r = 0; r < PQntuples(done.get()); ++r) state_of[std::stoll(pg::value(done, r, 0))] = pg::value(done, r, 1);
+    for (std::size_t i = 0; i < a.texts.size(); ++i) {
+        const SendOutcome &o = a.outcomes[i];
+        const SendRequest &q = a.texts[i].request;
+        log_event(o.outcome == "sent" ? Level::Info : Level::Warn, "send",
+                  {{"team", a.team}, {"text", std::to_string(q.sms_message_id)}, {"to", mask_phone(q.to_phone)}, {"provider", o.provider},
+                   {"outcome", o.outcome}, {"sandbox", o.sandbox ? "yes" : "no"}, {"code", o.error_code},
+                   {"state", state_of[q.sms_message_id]}});
+    }
+}
+
+// Sends a claimed batch window by window (each window one team's texts, in claim order). The
+// windows overlap: while one window's requests are out, the server records the previous window's
+// outcomes (outreach.complete_sends, sent before the requests and read after them). So at any
+// moment at most two windows are in state sending, and a crash leaves at most those unknown.
+void send_batch(pg::Connection &db, HttpPool &pool, const Config &config, const pg::Result &rows, const std::optional<std::string> &at)
+{
+    const int n = PQntuples(rows.get());
+    std::map<std::string, std::vector<Claimed>> by_team;
+    std::vector<std::string> teams;  // in order of first appearance
+    for (int i = 0; i < n; ++i) {
+        Claimed c = claimed_row(rows, i);
+        auto [it, fresh] = by_team.try_emplace(c.request.team_id);
+        if (fresh) teams.push_back(c.request.team_id);
+        it->second.push_back(std::move(c));
+    }
+    const std::size_t width = static_cast<std::size_t>(std::max(1, config.send_concurrency));
+    Answered answered;  // the previous window, not recorded yet (when it has texts)
+    for (const std::string &team : teams) {
+        const std::vector<Claimed> &texts = by_team[team];
+        for (std::size_t from = 0; from < texts.size(); from += width) {
+            const std::vector<Claimed> window(texts.begin() + static_cast<long>(from),
+                                              texts.begin() + static_cast<long>(std::min(texts.size(), from + width)));
+            Answered now{team, start_window(db, window, at), {}};
+            const bool overlap = !answered.texts.empty();
+            if (overlap) db.send(k_complete_sql, {answered.team, outcomes_json(answered)});
+            now.outcomes = perform_window(pool, config, now.texts);
+            if (overlap) log_recorded(answered, db.receive());
+            answered = std::move(now);
+        }
+    }
+    if (!answered.texts.empty()) log_recorded(answered, db.exec(k_complete_sql, {answered.team, outcomes_json(answered)}));
 }
 
 // Runs the due enrichment jobs (at-least-once). Returns how many were claimed.
@@ -235,6 +381,7 @@ int run_daemon(const RunOptions &options)
                {"apollo", config.apollo.sandbox ? "sandbox" : config.apollo.base_url}, {"once", options.once ? "yes" : "no"}});
 
     std::unique_ptr<pg::Connection> db;
+    HttpPool pool(config.send_concurrency);
     std::mt19937 rng(std::random_device{}());
     std::chrono::milliseconds backoff{250};
     const std::chrono::milliseconds max_backoff{30000};
@@ -276,7 +423,7 @@ int run_daemon(const RunOptions &options)
             if (n > 0) metrics().add("outreach_claims_total", {}, n);
             // a stop signal lets the claimed batch finish; a kill leaves the unstarted ones to the reaper,
             // which queues them again (they never left)
-            for (int i = 0; i < n; ++i) send_one(*db, config, rows, i, at);
+            if (n > 0) send_batch(*db, pool, config, rows, at);
             const int jobs = run_enrichment(*db, config, at);
             if (n >= config.batch || jobs >= config.enrichment_batch) continue;
             if (options.once && n == 0 && jobs == 0) break;

@@ -1230,6 +1230,7 @@ class Handler(BaseHTTPRequestHandler):
 # One thread per connection, so a hanging request does not block the others.
 class StandinServer(ThreadingHTTPServer):
     daemon_threads = True      # a hanging handler must not keep the process alive on SIGTERM
+    request_queue_size = 256   # outreachd opens a window of connections at once; the default backlog of 5 drops SYNs
     block_on_close = False
     allow_reuse_address = True
 

@@ -140,6 +140,14 @@ live OUTREACH_SIGNALHOUSE_BASE_URL="http://127.0.0.1:$(free_port)"
 expect "the backup provider (Twilio) sent it" "twilio:sent" \
     "$(q "SELECT provider || ':' || state FROM outreach.sms_messages WHERE campaign_id = 6")"
 
+# 6b. ... but a backup without credentials would only pretend (sandbox): the text waits for the primary.
+expect "campaign 60 queued" 1 "$(campaign 60 Di)"
+run_once OUTREACH_SIGNALHOUSE_BASE_URL="http://127.0.0.1:$(free_port)" OUTREACH_SIGNALHOUSE_API_KEY="$SHKEY" \
+    OUTREACH_TWILIO_BASE_URL="$STANDIN" OUTREACH_CONNECT_TIMEOUT_MS=1000 OUTREACH_HTTP_TIMEOUT_MS=2000
+expect "no sandbox backup for a live primary: nothing recorded as sent" "failed:unreachable" "$(state_of 60 Di)"
+expect "the message waits in the queue" "queued" "$(q "SELECT state FROM outreach.campaign_queue WHERE campaign_id = 60")"
+expect "the log says why there was no fallback" 1 "$(grep -c 'fallback="none: twilio runs in sandbox mode"' "$TMP/daemon.log")"
+
 # 7. A provider that hangs past the timeout: unknown, not retried.
 expect "campaign 7 queued" 1 "$(campaign 7 Bo)"
 control '{"provider": "signalhouse", "mode": "hang", "count": 1}'

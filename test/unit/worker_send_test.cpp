@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 
 using namespace outreach::worker;
@@ -186,6 +187,60 @@ TEST(RunConfig, EnvironmentOverFileAndClearErrors)
     env["OUTREACH_HTTP_LISTEN"] = "no-port";
     EXPECT_FALSE(load_config("", getenv).ok());
     EXPECT_FALSE(load_config("/nonexistent/outreachd.conf", getenv).ok());
+}
+
+TEST(RunConfig, SendConcurrencyIsAWindowOfOneTo256)
+{
+    std::map<std::string, std::string> env;
+    auto getenv = [&](const char *k) -> const char * {
+        auto it = env.find(k);
+        return it == env.end() ? nullptr : it->second.c_str();
+    };
+    ASSERT_TRUE(load_config("", getenv).ok());
+    EXPECT_EQ(load_config("", getenv).value().send_concurrency, 16);
+    env["OUTREACH_SEND_CONCURRENCY"] = "64";
+    EXPECT_EQ(load_config("", getenv).value().send_concurrency, 64);
+    for (const char *bad : {"0", "257", "-1", "many"}) {
+        env["OUTREACH_SEND_CONCURRENCY"] = bad;
+        auto c = load_config("", getenv);
+        ASSERT_FALSE(c.ok()) << bad;
+        EXPECT_NE(c.error().message.find("OUTREACH_SEND_CONCURRENCY"), std::string::npos);
+    }
+}
+
+// The request goes out with its credentials; what is recorded of it never holds them.
+TEST(ProviderPrepared, CredentialsGoOutButAreNeverRecorded)
+{
+    ProviderSettings sh;
+    sh.base_url = "https://v2.signalhouse.io";
+    sh.api_key = "sh-secret-key";
+    sh.sandbox = false;
+    const PreparedSend p = prepare_send("signalhouse", sh, sample(), std::chrono::milliseconds(100), std::chrono::milliseconds(200));
+    EXPECT_FALSE(p.sandbox);
+    EXPECT_EQ(p.http.url, "https://v2.signalhouse.io/message/sms");
+    EXPECT_NE(std::find(p.http.headers.begin(), p.http.headers.end(), "Authorization: Bearer sh-secret-key"), p.http.headers.end());
+    EXPECT_EQ(p.http.timeout.count(), 200);
+    EXPECT_EQ(p.request_json.find("sh-secret-key"), std::string::npos);
+
+    ProviderSettings tw;
+    tw.base_url = "https://api.twilio.com";
+    tw.account_sid = "AC0123456789abcdef0123456789abcdef";
+    tw.auth_token = "tw-secret-token";
+    tw.sandbox = false;
+    const PreparedSend t = prepare_send("twilio", tw, sample(), std::chrono::milliseconds(100), std::chrono::milliseconds(200));
+    EXPECT_EQ(t.http.url, "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json");
+    EXPECT_EQ(t.http.basic_password, "tw-secret-token");
+    EXPECT_EQ(t.request_json.find("tw-secret-token"), std::string::npos);
+
+    // the answer is read against the request it answers
+    HttpResponse r;
+    r.status = 201;
+    r.body = R"({"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"})";
+    const SendOutcome o = read_send_response(t, r);
+    EXPECT_EQ(o.outcome, "sent");
+    EXPECT_EQ(o.provider, "twilio");
+    EXPECT_EQ(o.provider_message_id, "SM0123456789abcdef0123456789abcdef");
+    EXPECT_EQ(o.request_json, t.request_json);
 }
 
 TEST(RunLog, PhonesAreMasked)
