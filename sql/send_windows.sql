@@ -34,7 +34,7 @@ SELECT * FROM outreach.cap_usage('win', 1, 'acme', '2026-01-13 15:05:30+00');
 -- Cal says STOP between the claim and the start: his text is not started.
 SELECT outreach.suppress_phone('win', '(212) 555-0143', 'stop_keyword') > 0 AS recorded;
 SELECT w.name, s.started
-FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id ORDER BY sms_message_id) FROM c1), '2026-01-13 15:05:01+00') s
+FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id ORDER BY sms_message_id) FROM c1)) s
 JOIN c1 USING (sms_message_id) JOIN who w USING (lead_id) ORDER BY s.sms_message_id;
 SELECT w.name, m.state, m.error_code, q.state AS queue_state
 FROM outreach.sms_messages m JOIN outreach.campaign_queue q ON q.team_id = m.team_id AND q.queue_id = m.queue_id
@@ -43,7 +43,7 @@ JOIN who w ON w.lead_id = m.lead_id WHERE m.team_id = 'win' ORDER BY m.sms_messa
 SELECT * FROM outreach.cap_usage('win', 1, 'acme', '2026-01-13 15:05:30+00');
 -- Starting again changes nothing: only claimed texts start.
 SELECT count(*) FILTER (WHERE started) AS started_again
-FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id) FROM c1), '2026-01-13 15:05:02+00');
+FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id) FROM c1));
 
 -- The providers answered: Ann's went out; the request for Ben's timed out after it left.
 SELECT w.name, d.state
@@ -92,7 +92,7 @@ WHERE q.team_id = 'win' AND q.state = 'queued' ORDER BY q.campaign_id, w.lead_id
 CREATE TEMP TABLE window2 AS
 SELECT c.sms_message_id, c.campaign_id, w.name FROM (SELECT * FROM c2 UNION ALL SELECT * FROM c3) c JOIN who w USING (lead_id);
 SELECT count(*) FILTER (WHERE started) AS started
-FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id ORDER BY sms_message_id) FROM window2), '2026-01-13 15:07:01+00');
+FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id ORDER BY sms_message_id) FROM window2));
 SELECT duplicate, state FROM outreach.record_webhook('win', 'signalhouse', 'status', 'delivery-w1', 'SH-D1', '{}',
     '{"messageId": "SH-D1", "status": "DELIVERED"}', '{"messageId": "SH-D1", "status": "DELIVERED"}', true);
 SELECT x.campaign_id, x.name, d.state

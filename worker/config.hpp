@@ -28,8 +28,8 @@ struct Config {
     std::string http_listen = "127.0.0.1:8080";
     std::string public_url;                // how providers reach our webhooks (StatusCallback); empty = none
     std::string worker_name;
-    int batch = 100;
-    int send_concurrency = 16;             // texts per window: started together, sent at once, recorded together
+    int batch = 500;
+    int send_concurrency = 64;             // texts per window: started together, sent at once, recorded together
     std::chrono::milliseconds poll_interval{1000};
     std::chrono::seconds lease{120};
     std::chrono::milliseconds connect_timeout{5000};

@@ -136,14 +136,13 @@ struct Answered {
 // Commits a window's claimed texts as sending (outreach.start_sends) and returns those that may go:
 // a text whose number opted out since the claim is not started. From here a crash leaves a text
 // unknown, never re-sent.
-std::vector<Claimed> start_window(pg::Connection &db, const std::vector<Claimed> &window, const std::optional<std::string> &at)
+std::vector<Claimed> start_window(pg::Connection &db, const std::vector<Claimed> &window)
 {
     const std::string &team = window.front().request.team_id;
     std::string ids = "{";
     for (std::size_t i = 0; i < window.size(); ++i) ids += (i ? "," : "") + std::to_string(window[i].request.sms_message_id);
     ids += "}";
-    const auto started = db.exec("SELECT sms_message_id, started FROM outreach.start_sends($1, $2::bigint[], coalesce($3::timestamptz, now()))",
-                                 {team, ids, at});
+    const auto started = db.exec("SELECT sms_message_id, started FROM outreach.start_sends($1, $2::bigint[])", {team, ids});
     std::vector<Claimed> going;
     for (int r = 0; r < PQntuples(started.get()); ++r) {
         const Claimed &c = window[static_cast<std::size_t>(r)];
@@ -235,11 +234,67 @@ void log_recorded(const Answered &a, const pg::Result &done)
     }
 }
 
-// Sends a claimed batch window by window (each window one team's texts, in claim order). The
-// windows overlap: while one window's requests are out, the server records the previous window's
-// outcomes (outreach.complete_sends, sent before the requests and read after them). So at any
-// moment at most two windows are in state sending, and a crash leaves at most those unknown.
-void send_batch(pg::Connection &db, HttpPool &pool, const Config &config, const pg::Result &rows, const std::optional<std::string> &at)
+// Whether a failed statement may simply be run again: a deadlock or serialization failure rolled
+// it back whole. Recording outcomes is idempotent (a repeat changes nothing), so it is retried
+// rather than left for the reaper, which could only call the texts unknown.
+bool retryable(const pg::Error &e) { return e.sqlstate() == "40P01" || e.sqlstate() == "40001"; }
+
+// Records a window's outcomes, trying again after a deadlock (a delivery callback of one of its
+// texts being stored at the same moment).
+void record_window(pg::Connection &db, const Answered &a)
+{
+    for (int attempt = 1;; ++attempt) {
+        try {
+            log_recorded(a, db.exec(k_complete_sql, {a.team, outcomes_json(a)}));
+            return;
+        } catch (const pg::Error &e) {
+            if (!retryable(e) || attempt == 3) throw;
+            log_event(Level::Warn, "record_retry", {{"team", a.team}, {"error", e.what()}, {"attempt", std::to_string(attempt)}});
+        }
+    }
+}
+
+// Records windows' outcomes on a connection of its own, one window behind the sender: while the
+// server records window k here, the sender's connection starts window k+1 (or claims the next
+// batch) and its requests go out. So at any moment at most two windows are in state sending, and a
+// crash leaves at most those unknown.
+class Recorder {
+public:
+    explicit Recorder(const std::string &dsn) : conn_(dsn) {}
+
+    // Hands `a` over to be recorded, after waiting for the window handed over before it.
+    void submit(Answered a)
+    {
+        finish();
+        if (a.texts.empty()) return;
+        conn_.send(k_complete_sql, {a.team, outcomes_json(a)});
+        pending_ = std::move(a);
+        busy_ = true;
+    }
+
+    // Waits until every window handed over is recorded.
+    void finish()
+    {
+        if (!busy_) return;
+        busy_ = false;
+        try {
+            log_recorded(pending_, conn_.receive());
+        } catch (const pg::Error &e) {
+            if (!retryable(e)) throw;
+            record_window(conn_, pending_);
+        }
+        pending_ = Answered{};
+    }
+
+private:
+    pg::Connection conn_;
+    Answered pending_;
+    bool busy_ = false;
+};
+
+// Sends a claimed batch window by window, each window one team's texts in claim order: started
+// (committed as sending), sent at once, then handed to the recorder.
+void send_batch(pg::Connection &db, Recorder &recorder, HttpPool &pool, const Config &config, const pg::Result &rows)
 {
     const int n = PQntuples(rows.get());
     std::map<std::string, std::vector<Claimed>> by_team;
@@ -251,21 +306,16 @@ void send_batch(pg::Connection &db, HttpPool &pool, const Config &config, const 
         it->second.push_back(std::move(c));
     }
     const std::size_t width = static_cast<std::size_t>(std::max(1, config.send_concurrency));
-    Answered answered;  // the previous window, not recorded yet (when it has texts)
     for (const std::string &team : teams) {
         const std::vector<Claimed> &texts = by_team[team];
         for (std::size_t from = 0; from < texts.size(); from += width) {
             const std::vector<Claimed> window(texts.begin() + static_cast<long>(from),
                                               texts.begin() + static_cast<long>(std::min(texts.size(), from + width)));
-            Answered now{team, start_window(db, window, at), {}};
-            const bool overlap = !answered.texts.empty();
-            if (overlap) db.send(k_complete_sql, {answered.team, outcomes_json(answered)});
+            Answered now{team, start_window(db, window), {}};
             now.outcomes = perform_window(pool, config, now.texts);
-            if (overlap) log_recorded(answered, db.receive());
-            answered = std::move(now);
+            recorder.submit(std::move(now));
         }
     }
-    if (!answered.texts.empty()) log_recorded(answered, db.exec(k_complete_sql, {answered.team, outcomes_json(answered)}));
 }
 
 // Runs the due enrichment jobs (at-least-once). Returns how many were claimed.
@@ -381,6 +431,7 @@ int run_daemon(const RunOptions &options)
                {"apollo", config.apollo.sandbox ? "sandbox" : config.apollo.base_url}, {"once", options.once ? "yes" : "no"}});
 
     std::unique_ptr<pg::Connection> db;
+    std::unique_ptr<Recorder> recorder;  // the outcomes of sent windows, recorded on a second connection
     HttpPool pool(config.send_concurrency);
     std::mt19937 rng(std::random_device{}());
     std::chrono::milliseconds backoff{250};
@@ -408,6 +459,7 @@ int run_daemon(const RunOptions &options)
             if (!db) {
                 db = std::make_unique<pg::Connection>(dsn);
                 db->exec("LISTEN outreach_sends");
+                recorder = std::make_unique<Recorder>(dsn);
                 log_event(Level::Info, "connected", {{"worker", config.worker_name}});
                 backoff = std::chrono::milliseconds(250);
             }
@@ -423,19 +475,29 @@ int run_daemon(const RunOptions &options)
             if (n > 0) metrics().add("outreach_claims_total", {}, n);
             // a stop signal lets the claimed batch finish; a kill leaves the unstarted ones to the reaper,
             // which queues them again (they never left)
-            if (n > 0) send_batch(*db, pool, config, rows, at);
+            if (n > 0) send_batch(*db, *recorder, pool, config, rows);
             const int jobs = run_enrichment(*db, config, at);
             if (n >= config.batch || jobs >= config.enrichment_batch) continue;
+            recorder->finish();  // nothing more is due right now: record the last window before waiting
             if (options.once && n == 0 && jobs == 0) break;
             if (!options.once) wait_for_work(*db, config.poll_interval);
         } catch (const pg::Error &e) {
             log_event(Level::Error, "database_error", {{"error", e.what()}, {"retry_in_ms", std::to_string(backoff.count())}});
+            recorder.reset();
             db.reset();
             // capped exponential backoff with jitter
             std::uniform_int_distribution<long long> jitter(backoff.count() / 2, backoff.count());
             nap(std::chrono::milliseconds(jitter(rng)));
             backoff = std::min(backoff * 2, max_backoff);
             if (options.once && g_stop) break;
+        }
+    }
+    // a stop signal lets the last window's outcomes be recorded
+    if (recorder) {
+        try {
+            recorder->finish();
+        } catch (const pg::Error &e) {
+            log_event(Level::Error, "database_error", {{"error", e.what()}, {"note", "the last window's texts become unknown"}});
         }
     }
     log_event(Level::Info, "stopped", {{"worker", config.worker_name}});

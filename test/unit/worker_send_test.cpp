@@ -197,9 +197,9 @@ TEST(RunConfig, SendConcurrencyIsAWindowOfOneTo256)
         return it == env.end() ? nullptr : it->second.c_str();
     };
     ASSERT_TRUE(load_config("", getenv).ok());
-    EXPECT_EQ(load_config("", getenv).value().send_concurrency, 16);
-    env["OUTREACH_SEND_CONCURRENCY"] = "64";
     EXPECT_EQ(load_config("", getenv).value().send_concurrency, 64);
+    env["OUTREACH_SEND_CONCURRENCY"] = "8";
+    EXPECT_EQ(load_config("", getenv).value().send_concurrency, 8);
     for (const char *bad : {"0", "257", "-1", "many"}) {
         env["OUTREACH_SEND_CONCURRENCY"] = bad;
         auto c = load_config("", getenv);

@@ -23,9 +23,11 @@ DROP INDEX outreach.sms_messages_team_time;
 DROP INDEX outreach.sms_messages_campaign;
 CREATE INDEX sms_messages_campaign_lead ON outreach.sms_messages (team_id, campaign_id, lead_id, step) WHERE campaign_id IS NOT NULL;
 -- The reaper looks for texts whose lease ran out, claimed or sending: one partial index for both
--- (0.3.0 had one for sending only, and read every text to find stale claims).
+-- (0.3.0 had one for sending only, and read every text to find stale claims). A text holds a lease
+-- exactly while it is claimed or sending; the predicate names the lease, not the states, so that
+-- finding a window's texts by id and state is never answered by reading every text in flight.
 DROP INDEX outreach.sms_messages_sending;
-CREATE INDEX sms_messages_leased ON outreach.sms_messages (lease_until) WHERE state IN ('claimed', 'sending');
+CREATE INDEX sms_messages_leased ON outreach.sms_messages (lease_until) WHERE lease_until IS NOT NULL;
 
 -- ---- counters for the throughput and daily caps ---------------------------------------------------
 CREATE TABLE outreach.send_counters (
@@ -81,8 +83,11 @@ REVOKE ALL ON FUNCTION outreach.count_sends(text[], bigint[], timestamptz[], int
 COMMENT ON FUNCTION outreach.count_sends(text[], bigint[], timestamptz[], integer[], integer[]) IS
     'Internal: adds texts to (sign 1) or takes them from (sign -1) outreach.send_counters.';
 
--- Every statement on sms_messages moves the counters by what it changed: a text counts while it
--- is not failed, in the second and Pacific day of its attempted_at.
+-- The counters follow sms_messages, whatever writes it: a text counts while it is not failed, in the
+-- second and Pacific day of its attempted_at. Inserts (a claim's batch) and deletes are counted per
+-- statement. An update moves the counters only when it changes what a text counts for (it fails,
+-- or comes back from failed, or its time, size or campaign changes), so the row trigger's WHEN
+-- keeps the common updates (claimed -> sending -> sent) free of any counting.
 CREATE FUNCTION outreach.sms_messages_count() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -92,22 +97,6 @@ BEGIN
         PERFORM outreach.count_sends(array_agg(n.team_id), array_agg(n.campaign_id), array_agg(n.attempted_at), array_agg(n.segments),
                                      array_fill(1, ARRAY[count(*)::integer]))
         FROM new_rows n WHERE n.state <> 'failed'
-        HAVING count(*) > 0;
-    ELSIF TG_OP = 'UPDATE' THEN
-        -- only rows whose contribution changed (state to or from failed, another second, ...)
-        PERFORM outreach.count_sends(array_agg(x.team_id), array_agg(x.campaign_id), array_agg(x.attempted_at), array_agg(x.segments),
-                                     array_agg(x.sign))
-        FROM (SELECT n.team_id, n.campaign_id, n.attempted_at, n.segments, 1 AS sign
-              FROM new_rows n JOIN old_rows o ON o.team_id = n.team_id AND o.sms_message_id = n.sms_message_id
-              WHERE n.state <> 'failed'
-                AND (o.state = 'failed' OR date_trunc('second', o.attempted_at) <> date_trunc('second', n.attempted_at)
-                     OR o.segments <> n.segments OR o.campaign_id IS DISTINCT FROM n.campaign_id)
-              UNION ALL
-              SELECT o.team_id, o.campaign_id, o.attempted_at, o.segments, -1
-              FROM old_rows o JOIN new_rows n ON n.team_id = o.team_id AND n.sms_message_id = o.sms_message_id
-              WHERE o.state <> 'failed'
-                AND (n.state = 'failed' OR date_trunc('second', o.attempted_at) <> date_trunc('second', n.attempted_at)
-                     OR o.segments <> n.segments OR o.campaign_id IS DISTINCT FROM n.campaign_id)) x
         HAVING count(*) > 0;
     ELSE
         PERFORM outreach.count_sends(array_agg(o.team_id), array_agg(o.campaign_id), array_agg(o.attempted_at), array_agg(o.segments),
@@ -119,13 +108,34 @@ BEGIN
 END
 $fn$;
 REVOKE ALL ON FUNCTION outreach.sms_messages_count() FROM PUBLIC;
-COMMENT ON FUNCTION outreach.sms_messages_count() IS 'Internal trigger: keeps outreach.send_counters in step with sms_messages.';
+COMMENT ON FUNCTION outreach.sms_messages_count() IS 'Internal trigger: counts inserted and deleted texts in outreach.send_counters.';
+
+CREATE FUNCTION outreach.sms_messages_count_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    -- the old contribution out, the new one in (the brand's day row is locked first either way)
+    PERFORM outreach.count_sends(ARRAY[x.team_id], ARRAY[x.campaign_id], ARRAY[x.attempted_at], ARRAY[x.segments], ARRAY[x.sign])
+    FROM (VALUES (OLD.team_id, OLD.campaign_id, OLD.attempted_at, OLD.segments, -1, OLD.state),
+                 (NEW.team_id, NEW.campaign_id, NEW.attempted_at, NEW.segments, 1, NEW.state)) AS x (team_id, campaign_id, attempted_at, segments, sign, state)
+    WHERE x.state <> 'failed';
+    RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION outreach.sms_messages_count_change() FROM PUBLIC;
+COMMENT ON FUNCTION outreach.sms_messages_count_change() IS
+    'Internal trigger: moves a text''s count in outreach.send_counters when an update changes what it counts for.';
 CREATE TRIGGER count_inserted AFTER INSERT ON outreach.sms_messages
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.sms_messages_count();
-CREATE TRIGGER count_updated AFTER UPDATE ON outreach.sms_messages
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.sms_messages_count();
 CREATE TRIGGER count_deleted AFTER DELETE ON outreach.sms_messages
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.sms_messages_count();
+CREATE TRIGGER count_changed AFTER UPDATE ON outreach.sms_messages
+    FOR EACH ROW
+    WHEN ((OLD.state = 'failed') IS DISTINCT FROM (NEW.state = 'failed') OR OLD.attempted_at IS DISTINCT FROM NEW.attempted_at
+          OR OLD.segments IS DISTINCT FROM NEW.segments OR OLD.campaign_id IS DISTINCT FROM NEW.campaign_id
+          OR OLD.team_id IS DISTINCT FROM NEW.team_id)
+    EXECUTE FUNCTION outreach.sms_messages_count_change();
 
 -- What the texts of before this release count today (the per-second counters matter for a minute,
 -- the daily ones for a day: two days back is plenty).
@@ -376,7 +386,7 @@ $fn$;
 -- Just before their HTTP calls: the window's claimed texts become sending, committed, except those
 -- whose number opted out since the claim (failed, their queue rows cancelled). The shared
 -- per-number locks wait for a STOP being recorded right now, then the check sees it.
-CREATE FUNCTION outreach.start_sends(team_id text, sms_message_ids bigint[], at timestamptz DEFAULT pg_catalog.now())
+CREATE FUNCTION outreach.start_sends(team_id text, sms_message_ids bigint[])
     RETURNS TABLE (sms_message_id bigint, started boolean)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -385,44 +395,55 @@ AS $fn$
 #variable_conflict use_column
 DECLARE
     t text := start_sends.team_id;
-    mine bigint[];
+    keys bigint[];
+    stop_ids bigint[];
+    go_ids bigint[];
     going bigint[];
 BEGIN
     IF sms_message_ids IS NULL OR cardinality(sms_message_ids) = 0 THEN
         RETURN;
     END IF;
-    -- the texts of the list that are still claimed, locked in id order
-    SELECT array_agg(x.sms_message_id ORDER BY x.sms_message_id) INTO mine
-    FROM (SELECT m.sms_message_id FROM outreach.sms_messages m
-          WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (sms_message_ids) AND m.state = 'claimed'
-          ORDER BY m.sms_message_id FOR UPDATE) x;
-    IF mine IS NOT NULL THEN
-        PERFORM pg_catalog.pg_advisory_xact_lock_shared(k.key)
-        FROM (SELECT DISTINCT outreach.phone_lock_key(m.team_id, m.to_phone) AS key
-              FROM outreach.sms_messages m WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (mine) ORDER BY 1) k;
-        -- opted out (or marked do-not-contact) since the claim: not texted
-        WITH stopped AS (
-            UPDATE outreach.sms_messages m
-            SET state = 'failed', error_code = 'suppressed', error_message = 'opted out after the claim',
-                completed_at = pg_catalog.now(), lease_until = NULL
-            WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (mine)
-              AND (EXISTS (SELECT 1 FROM outreach.suppression_list s WHERE s.team_id = t AND s.phone = m.to_phone)
-                   OR EXISTS (SELECT 1 FROM outreach.leads l WHERE l.team_id = t AND l.lead_id = m.lead_id AND l.status = 'do_not_contact'))
-            RETURNING m.queue_id
-        )
-        UPDATE outreach.campaign_queue q SET state = 'cancelled', cancel_reason = 'suppressed', updated_at = pg_catalog.now()
-        FROM stopped s WHERE q.team_id = t AND q.queue_id = s.queue_id AND q.state IN ('claimed', 'queued');
-        WITH go AS (
-            UPDATE outreach.sms_messages m SET state = 'sending', attempted_at = start_sends.at
-            WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (mine) AND m.state = 'claimed'
-            RETURNING m.sms_message_id, m.queue_id
-        ),
-        queue AS (
-            UPDATE outreach.campaign_queue q SET state = 'sending', updated_at = pg_catalog.now()
-            FROM go WHERE q.team_id = t AND q.queue_id = go.queue_id
-            RETURNING 1
-        )
-        SELECT array_agg(go.sms_message_id) INTO going FROM go;
+    -- the numbers of the texts still claimed: their shared locks, in key order, wait for a STOP
+    -- being recorded right now
+    SELECT array_agg(DISTINCT outreach.phone_lock_key(m.team_id, m.to_phone)) INTO keys
+    FROM outreach.sms_messages m
+    WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (sms_message_ids) AND m.state = 'claimed';
+    IF keys IS NOT NULL THEN
+        PERFORM pg_catalog.pg_advisory_xact_lock_shared(k) FROM unnest(keys) AS k;
+        -- then, with a snapshot that sees any such STOP: which numbers opted out (or whose lead
+        -- became do-not-contact) since the claim
+        SELECT array_agg(x.sms_message_id) FILTER (WHERE x.stopped), array_agg(x.sms_message_id) FILTER (WHERE NOT x.stopped)
+        INTO stop_ids, go_ids
+        FROM (SELECT m.sms_message_id,
+                     EXISTS (SELECT 1 FROM outreach.suppression_list s WHERE s.team_id = t AND s.phone = m.to_phone)
+                     OR EXISTS (SELECT 1 FROM outreach.leads l WHERE l.team_id = t AND l.lead_id = m.lead_id AND l.status = 'do_not_contact')
+                     AS stopped
+              FROM outreach.sms_messages m
+              WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (sms_message_ids) AND m.state = 'claimed') x;
+        IF stop_ids IS NOT NULL THEN
+            WITH stopped AS (
+                UPDATE outreach.sms_messages m
+                SET state = 'failed', error_code = 'suppressed', error_message = 'opted out after the claim',
+                    completed_at = pg_catalog.now(), lease_until = NULL
+                WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (stop_ids) AND m.state = 'claimed'
+                RETURNING m.queue_id
+            )
+            UPDATE outreach.campaign_queue q SET state = 'cancelled', cancel_reason = 'suppressed', updated_at = pg_catalog.now()
+            FROM stopped s WHERE q.team_id = t AND q.queue_id = s.queue_id AND q.state IN ('claimed', 'queued');
+        END IF;
+        IF go_ids IS NOT NULL THEN
+            WITH go AS (
+                UPDATE outreach.sms_messages m SET state = 'sending'
+                WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (go_ids) AND m.state = 'claimed'
+                RETURNING m.sms_message_id, m.queue_id
+            ),
+            queue AS (
+                UPDATE outreach.campaign_queue q SET state = 'sending', updated_at = pg_catalog.now()
+                FROM go WHERE q.team_id = t AND q.queue_id = go.queue_id
+                RETURNING 1
+            )
+            SELECT array_agg(go.sms_message_id) INTO going FROM go;
+        END IF;
     END IF;
     RETURN QUERY
     SELECT u.id, u.id = ANY (coalesce(going, '{}'))
@@ -430,10 +451,26 @@ BEGIN
     ORDER BY u.ord;
 END
 $fn$;
-COMMENT ON FUNCTION outreach.start_sends(text, bigint[], timestamptz) IS
+COMMENT ON FUNCTION outreach.start_sends(text, bigint[]) IS
     'For outreachd, committed just before a window of HTTP calls: each claimed text of the list becomes sending (started = '
     'true). A text no longer claimed, or whose number opted out since the claim (then failed, its queue row cancelled), is '
     'not started: it must not be sent.';
+
+-- A single text is a window of one. Its attempted_at stays the claim's moment, as for every text
+-- (`at` is kept so that 0.3.0 callers keep working; it no longer moves the text's time).
+CREATE OR REPLACE FUNCTION outreach.start_send(team_id text, sms_message_id bigint, at timestamptz DEFAULT pg_catalog.now())
+    RETURNS boolean
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT coalesce((SELECT s.started FROM outreach.start_sends(start_send.team_id, ARRAY[start_send.sms_message_id]) s), false)
+$fn$;
+COMMENT ON FUNCTION outreach.start_send(text, bigint, timestamptz) IS
+    'outreach.start_sends for one text: true when the claimed text became sending; false (and nothing to send) when it is not '
+    'claimed any more, or its number opted out since the claim (then it is failed and its queue row cancelled).';
+COMMENT ON COLUMN outreach.sms_messages.attempted_at IS
+    'When the text was claimed for sending, and so reserved against the caps: the moment the frequency cap and the '
+    'throughput and daily caps count.';
 
 -- The outcomes outreachd reports, as rows.
 CREATE FUNCTION outreach.send_outcomes(outcomes jsonb)
@@ -459,8 +496,12 @@ AS $fn$
 #variable_conflict use_column
 DECLARE
     t text := complete_sends.team_id;
-    bad record;
+    bad_id bigint;
+    bad_outcome text;
+    any_bad boolean;
+    total integer;
     plain bigint[];
+    message_refs text[];
     fast bigint[];
     fast_states text[];
     r record;
@@ -469,33 +510,36 @@ BEGIN
         RAISE EXCEPTION 'complete_sends needs a JSON array of outcomes, not %', coalesce(left(outcomes::text, 100), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT o.sms_message_id, o.outcome INTO bad
-    FROM (SELECT o.*, count(*) OVER (PARTITION BY o.sms_message_id) AS n FROM outreach.send_outcomes(outcomes) o) o
-    WHERE o.sms_message_id IS NULL OR o.outcome IS NULL OR o.outcome NOT IN ('sent', 'failed', 'retry', 'unknown') OR o.n > 1
-    LIMIT 1;
-    IF FOUND THEN
+    -- one reading of the report: is it sound, and which outcomes are plain
+    SELECT bool_or(o.bad), (array_agg(o.sms_message_id ORDER BY o.ord) FILTER (WHERE o.bad))[1],
+           (array_agg(o.outcome ORDER BY o.ord) FILTER (WHERE o.bad))[1], count(*),
+           array_agg(o.sms_message_id) FILTER (WHERE o.plain),
+           array_agg(o.provider_message_id) FILTER (WHERE o.plain AND o.provider_message_id IS NOT NULL)
+    INTO any_bad, bad_id, bad_outcome, total, plain, message_refs
+    FROM (SELECT x.sms_message_id, x.outcome, x.provider_message_id, x.ord,
+                 x.sms_message_id IS NULL OR x.outcome IS NULL OR x.outcome NOT IN ('sent', 'failed', 'retry', 'unknown')
+                 OR count(*) OVER (PARTITION BY x.sms_message_id) > 1 AS bad,
+                 x.outcome IN ('sent', 'unknown') OR (x.outcome = 'failed' AND coalesce(x.error_code, '') NOT IN ('21610', 'OUT')) AS plain
+          FROM (SELECT o.*, row_number() OVER () AS ord FROM outreach.send_outcomes(outcomes) o) x) o;
+    IF any_bad THEN
         RAISE EXCEPTION 'complete_sends: outcome % for text % (each text once; outcome sent, failed, retry or unknown)',
-                        coalesce(quote_literal(bad.outcome), 'NULL'), coalesce(bad.sms_message_id::text, 'NULL')
+                        coalesce(quote_literal(bad_outcome), 'NULL'), coalesce(bad_id::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT array_agg(o.sms_message_id) INTO plain
-    FROM outreach.send_outcomes(outcomes) o
-    WHERE o.outcome IN ('sent', 'unknown') OR (o.outcome = 'failed' AND coalesce(o.error_code, '') NOT IN ('21610', 'OUT'));
+    IF total = 0 THEN
+        RETURN;
+    END IF;
 
-    -- the plain outcomes of texts in state sending, locked in id order, written at once
-    SELECT array_agg(x.sms_message_id ORDER BY x.sms_message_id) INTO fast
-    FROM (SELECT m.sms_message_id FROM outreach.sms_messages m
-          WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (coalesce(plain, '{}')) AND m.state = 'sending'
-          ORDER BY m.sms_message_id FOR UPDATE) x;
-    IF fast IS NOT NULL THEN
+    -- the plain outcomes of texts in state sending, written at once
+    IF plain IS NOT NULL THEN
         WITH done AS (
             UPDATE outreach.sms_messages m
             SET state = o.outcome, provider = coalesce(o.provider, m.provider),
                 provider_message_id = coalesce(o.provider_message_id, m.provider_message_id),
                 error_code = o.error_code, error_message = o.error_message, request = coalesce(o.request, m.request),
                 sandbox = coalesce(o.sandbox, false), completed_at = pg_catalog.now(), lease_until = NULL
-            FROM outreach.send_outcomes(outcomes) o
-            WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (fast) AND o.sms_message_id = m.sms_message_id
+            FROM (SELECT * FROM outreach.send_outcomes(outcomes) x WHERE x.sms_message_id = ANY (plain)) o
+            WHERE m.team_id = (SELECT t) AND m.sms_message_id = o.sms_message_id AND m.state = 'sending'
             RETURNING m.sms_message_id, m.queue_id, m.state
         ),
         queue AS (
@@ -503,31 +547,34 @@ BEGIN
             FROM done WHERE q.team_id = t AND q.queue_id = done.queue_id
             RETURNING 1
         )
-        SELECT array_agg(done.sms_message_id ORDER BY done.sms_message_id), array_agg(done.state ORDER BY done.sms_message_id)
-        INTO fast, fast_states FROM done;
+        SELECT array_agg(done.sms_message_id), array_agg(done.state) INTO fast, fast_states FROM done;
         -- delivery callbacks that arrived before the provider's id was known apply now
-        PERFORM outreach.apply_webhook(w.team_id, w.webhook_id)
-        FROM outreach.webhook_events w
-        WHERE w.team_id = t AND w.state = 'received'
-          AND w.message_ref = ANY (ARRAY(SELECT o.provider_message_id FROM outreach.send_outcomes(outcomes) o
-                                         WHERE o.sms_message_id = ANY (fast) AND o.provider_message_id IS NOT NULL));
+        IF message_refs IS NOT NULL THEN
+            PERFORM outreach.apply_webhook(w.team_id, w.webhook_id)
+            FROM outreach.webhook_events w
+            WHERE w.team_id = t AND w.state = 'received' AND w.message_ref = ANY (message_refs);
+        END IF;
         RETURN QUERY SELECT u.id, u.st FROM unnest(fast, fast_states) AS u (id, st);
     END IF;
-    -- the rest, one by one (a repeat returns the text's state and changes nothing)
-    FOR r IN SELECT * FROM outreach.send_outcomes(outcomes) o WHERE NOT (o.sms_message_id = ANY (coalesce(fast, '{}')))
-             ORDER BY o.sms_message_id LOOP
-        sms_message_id := r.sms_message_id;
-        state := outreach.complete_send(t, r.sms_message_id, r.outcome, r.provider, r.provider_message_id, r.error_code,
-                                        r.error_message, r.request, coalesce(r.sandbox, false),
-                                        make_interval(secs => coalesce(r.retry_after_seconds, 60)));
-        RETURN NEXT;
-    END LOOP;
+    -- the rest one by one: retries, opt-outs, late news about texts the reaper called unknown, and
+    -- repeats (which return the text's state and change nothing)
+    IF coalesce(cardinality(fast), 0) < total THEN
+        FOR r IN SELECT * FROM outreach.send_outcomes(outcomes) o WHERE NOT (o.sms_message_id = ANY (coalesce(fast, '{}')))
+                 ORDER BY o.sms_message_id LOOP
+            sms_message_id := r.sms_message_id;
+            state := outreach.complete_send(t, r.sms_message_id, r.outcome, r.provider, r.provider_message_id, r.error_code,
+                                            r.error_message, r.request, coalesce(r.sandbox, false),
+                                            make_interval(secs => coalesce(r.retry_after_seconds, 60)));
+            RETURN NEXT;
+        END LOOP;
+    END IF;
 END
 $fn$;
 COMMENT ON FUNCTION outreach.complete_sends(text, jsonb) IS
     'For outreachd: the outcomes of a window of texts, as a JSON array of {sms_message_id, outcome (sent, failed, retry, '
     'unknown), provider, provider_message_id, error_code, error_message, request, sandbox, retry_after_seconds}; each means '
-    'what it means to outreach.complete_send. Returns each text''s resulting state.';
+    'what it means to outreach.complete_send. Returns the state each outcome left its text in (a delivery callback that was '
+    'waiting for the text may have moved it on since).';
 
 -- ---- the reaper also forgets per-second counters older than a day ----------------------------------
 CREATE OR REPLACE FUNCTION outreach.reap_stale_sends(at timestamptz DEFAULT pg_catalog.now(), only_team text DEFAULT NULL) RETURNS bigint
@@ -569,8 +616,8 @@ $fn$;
 
 -- ---- access ----------------------------------------------------------------------------------------
 SELECT outreach.secure_tenant_tables(ARRAY['send_counters']);
-REVOKE ALL ON FUNCTION outreach.start_sends(text, bigint[], timestamptz), outreach.complete_sends(text, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION outreach.start_sends(text, bigint[], timestamptz), outreach.complete_sends(text, jsonb) TO outreach_worker;
+REVOKE ALL ON FUNCTION outreach.start_sends(text, bigint[]), outreach.complete_sends(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.start_sends(text, bigint[]), outreach.complete_sends(text, jsonb) TO outreach_worker;
 
 -- ---- the suppression backstop, once per statement ----------------------------------------------------
 -- 0.3.0 checked every inserted text in a row trigger: three statements a text. A claim inserts its
