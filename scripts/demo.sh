@@ -140,6 +140,9 @@ SQL
 at=$(psql -X -At -c "SELECT to_char((min(scheduled_at) + interval '3 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
                      FROM outreach.campaign_queue WHERE team_id = 'demo' AND step = 1")
 psql -X -q -c "SELECT outreach.request_enrichment('demo', ARRAY(SELECT lead_id FROM outreach.leads WHERE team_id = 'demo' AND is_active AND score < 60), 'skiptrace')" >/dev/null
+# Apollo Organization Enrichment for every company, found by the domain of a work e-mail (the NOTICE
+# counts the leads that have none: no company, or only free mail)
+psql -X -q -c "SELECT outreach.request_enrichment('demo', ARRAY(SELECT lead_id FROM outreach.leads WHERE team_id = 'demo' AND is_active), 'organization')" >/dev/null
 echo
 echo "\$ outreachd run --once --at $at    # sandbox: no credentials, no network"
 OUTREACH_HTTP_LISTEN=127.0.0.1:0 build/outreachd run --once --at "$at" 2>&1 | sed 's/^/  /'
@@ -157,6 +160,12 @@ SELECT c.owner_name, j.provider, j.state, r.response #>> '{would_send,url}' AS "
 FROM outreach.enrichment_jobs j JOIN outreach.unified_lead_cards c ON c.team_id = j.team_id AND c.lead_id = j.lead_id
 LEFT JOIN outreach.skiptrace_results r ON r.team_id = j.team_id AND r.job_id = j.job_id
 WHERE j.team_id = 'demo' ORDER BY j.job_id;
+
+\echo == Organization enrichment (Apollo, by company domain): the call each company would get, and why some leads have none ==
+SELECT c.owner_name, c.company, j.state, coalesce(r.response #>> '{would_send,url}', j.last_error) AS "would call / why not"
+FROM outreach.enrichment_jobs j JOIN outreach.unified_lead_cards c ON c.team_id = j.team_id AND c.lead_id = j.lead_id
+LEFT JOIN outreach.enrichment_results r ON r.team_id = j.team_id AND r.job_id = j.job_id
+WHERE j.team_id = 'demo' AND j.kind = 'organization' ORDER BY j.state, j.job_id;
 
 \echo == Every queued message now, and why any lead was held back ==
 SELECT q.step, q.state, count(*) FROM outreach.campaign_queue q WHERE q.team_id = 'demo' GROUP BY 1, 2 ORDER BY 1, 2;
