@@ -34,7 +34,7 @@ SELECT * FROM outreach.cap_usage('win', 1, 'acme', '2026-01-13 15:05:30+00');
 -- Cal says STOP between the claim and the start: his text is not started.
 SELECT outreach.suppress_phone('win', '(212) 555-0143', 'stop_keyword') > 0 AS recorded;
 SELECT w.name, s.started
-FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id ORDER BY sms_message_id) FROM c1)) s
+FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id ORDER BY sms_message_id) FROM c1), '2026-01-13 15:05:01+00') s
 JOIN c1 USING (sms_message_id) JOIN who w USING (lead_id) ORDER BY s.sms_message_id;
 SELECT w.name, m.state, m.error_code, q.state AS queue_state
 FROM outreach.sms_messages m JOIN outreach.campaign_queue q ON q.team_id = m.team_id AND q.queue_id = m.queue_id
@@ -43,7 +43,7 @@ JOIN who w ON w.lead_id = m.lead_id WHERE m.team_id = 'win' ORDER BY m.sms_messa
 SELECT * FROM outreach.cap_usage('win', 1, 'acme', '2026-01-13 15:05:30+00');
 -- Starting again changes nothing: only claimed texts start.
 SELECT count(*) FILTER (WHERE started) AS started_again
-FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id) FROM c1));
+FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id) FROM c1), '2026-01-13 15:05:02+00');
 
 -- The providers answered: Ann's went out; the request for Ben's timed out after it left.
 SELECT w.name, d.state
@@ -92,7 +92,7 @@ WHERE q.team_id = 'win' AND q.state = 'queued' ORDER BY q.campaign_id, w.lead_id
 CREATE TEMP TABLE window2 AS
 SELECT c.sms_message_id, c.campaign_id, w.name FROM (SELECT * FROM c2 UNION ALL SELECT * FROM c3) c JOIN who w USING (lead_id);
 SELECT count(*) FILTER (WHERE started) AS started
-FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id ORDER BY sms_message_id) FROM window2));
+FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id ORDER BY sms_message_id) FROM window2), '2026-01-13 15:07:01+00');
 SELECT duplicate, state FROM outreach.record_webhook('win', 'signalhouse', 'status', 'delivery-w1', 'SH-D1', '{}',
     '{"messageId": "SH-D1", "status": "DELIVERED"}', '{"messageId": "SH-D1", "status": "DELIVERED"}', true);
 SELECT x.campaign_id, x.name, d.state
@@ -117,6 +117,22 @@ SELECT (SELECT sum(texts) FROM outreach.send_counters WHERE team_id = 'win' AND 
        (SELECT count(*) FROM outreach.sms_messages WHERE team_id = 'win' AND state <> 'failed') AS texts_not_failed,
        (SELECT sum(segments) FROM outreach.send_counters WHERE team_id = 'win' AND kind = 'brand_day') AS counted_segments,
        (SELECT sum(segments) FROM outreach.sms_messages WHERE team_id = 'win' AND state <> 'failed') AS segments_not_failed;
+
+-- Fay's text comes round again; while its request is out she texts STOP, and the provider answers
+-- 429 (not processed). It is not tried again: it fails as suppressed. An outcome for a text that
+-- does not exist is refused on its own; the window's other outcomes are kept.
+CREATE TEMP TABLE c4 AS SELECT * FROM outreach.claim_sends('w1', 1, '2 minutes', '2026-01-13 15:13+00', 'win');
+SELECT w.name, s.started FROM outreach.start_sends('win', (SELECT array_agg(sms_message_id) FROM c4), '2026-01-13 15:13:01+00') s
+JOIN c4 USING (sms_message_id) JOIN who w USING (lead_id);
+SELECT outreach.suppress_phone('win', '+12125550146', 'stop_keyword') > 0 AS recorded;
+SELECT d.sms_message_id = (SELECT sms_message_id FROM c4) AS fays_text, d.state
+FROM outreach.complete_sends('win', jsonb_build_array(
+    jsonb_build_object('sms_message_id', (SELECT sms_message_id FROM c4), 'outcome', 'retry', 'provider', 'signalhouse', 'error_code', '429'),
+    jsonb_build_object('sms_message_id', 987654321, 'outcome', 'sent'))) d
+ORDER BY d.sms_message_id;
+SELECT m.state, m.error_code, m.error_message, q.state AS queue_state
+FROM c4 JOIN outreach.sms_messages m ON m.team_id = 'win' AND m.sms_message_id = c4.sms_message_id
+JOIN outreach.campaign_queue q ON q.team_id = 'win' AND q.queue_id = m.queue_id;
 
 -- ---- bookkeeping ------------------------------------------------------------------------------------------
 -- Texting a lead changes when it was contacted, not its score; replying with interest does.

@@ -59,7 +59,19 @@ struct Transfer {
     std::unique_ptr<CURL, CurlDeleter> curl;
     std::unique_ptr<curl_slist, ListDeleter> headers;
     HttpResponse response;
+    int sends = 0;  // how many times libcurl was about to send the request
 };
+
+// Called by libcurl once a connection is ready and just before the request goes out on it. When a
+// kept-alive connection turns out dead before any answer, libcurl would send the same request
+// again on a new connection; but the first may have been processed (a provider that closed after
+// taking it), so a text would go out twice. The second attempt is refused: the transfer fails,
+// and since it was about to be sent once, it is reported as having possibly left.
+int on_before_send(void *user, char *, char *, int, int)
+{
+    auto *t = static_cast<Transfer *>(user);
+    return ++t->sends > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
 
 // Sets up `t` for `request`. False when libcurl could not make a handle.
 bool prepare(Transfer &t, const HttpRequest &request)
@@ -94,11 +106,14 @@ bool prepare(Transfer &t, const HttpRequest &request)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &t.response.body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &t.response.headers);
+    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_before_send);
+    curl_easy_setopt(c, CURLOPT_PREREQDATA, static_cast<void *>(&t));
     return true;
 }
 
 // Reads the status and timing of a finished transfer, and for a failed one whether the request
-// may have reached the other side: only once the connection was up and the transfer began.
+// may have reached the other side: exactly when libcurl got as far as sending it (a connection
+// that never came up, a name that did not resolve or a TLS handshake that failed sent nothing).
 void finish(Transfer &t, CURLcode rc)
 {
     CURL *c = t.curl.get();
@@ -106,11 +121,9 @@ void finish(Transfer &t, CURLcode rc)
     curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &t.response.seconds);
     if (rc != CURLE_OK) {
         t.response.transport_error = true;
-        t.response.error = curl_easy_strerror(rc);
-        curl_off_t pretransfer = 0;
-        curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-        t.response.request_may_have_left = pretransfer > 0 && rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST &&
-                                           rc != CURLE_COULDNT_RESOLVE_PROXY && rc != CURLE_SSL_CONNECT_ERROR;
+        t.response.error = t.sends > 1 ? "the connection died before an answer; the request is not sent again"
+                                       : curl_easy_strerror(rc);
+        t.response.request_may_have_left = t.sends > 0;
     }
 }
 

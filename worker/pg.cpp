@@ -56,15 +56,22 @@ void Connection::send(const std::string &sql, const std::vector<std::optional<st
 
 Result Connection::receive()
 {
-    // one statement was sent: its result, then NULL; an error result is kept and raised once drained
-    Result first;
+    // one statement was sent: its result, then NULL. Any error result (also one after the first,
+    // such as a failure at commit) is what the call returns, raised once the connection is drained.
+    Result first, error;
     while (PGresult *next = PQgetResult(conn_.get())) {
-        if (!first) first.reset(next);
-        else PQclear(next);
+        const ExecStatusType st = PQresultStatus(next);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (!error) error.reset(next);
+            else PQclear(next);
+        } else if (!first) {
+            first.reset(next);
+        } else {
+            PQclear(next);
+        }
     }
-    const ExecStatusType st = first ? PQresultStatus(first.get()) : PGRES_FATAL_ERROR;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        fail(first.get(), "statement");
+    if (error || !first)
+        fail(error.get(), "statement");
     return first;
 }
 

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -136,13 +137,14 @@ struct Answered {
 // Commits a window's claimed texts as sending (outreach.start_sends) and returns those that may go:
 // a text whose number opted out since the claim is not started. From here a crash leaves a text
 // unknown, never re-sent.
-std::vector<Claimed> start_window(pg::Connection &db, const std::vector<Claimed> &window)
+std::vector<Claimed> start_window(pg::Connection &db, const std::vector<Claimed> &window, const std::optional<std::string> &at)
 {
     const std::string &team = window.front().request.team_id;
     std::string ids = "{";
     for (std::size_t i = 0; i < window.size(); ++i) ids += (i ? "," : "") + std::to_string(window[i].request.sms_message_id);
     ids += "}";
-    const auto started = db.exec("SELECT sms_message_id, started FROM outreach.start_sends($1, $2::bigint[])", {team, ids});
+    const auto started = db.exec("SELECT sms_message_id, started FROM outreach.start_sends($1, $2::bigint[], coalesce($3::timestamptz, now()))",
+                                 {team, ids, at});
     std::vector<Claimed> going;
     for (int r = 0; r < PQntuples(started.get()); ++r) {
         const Claimed &c = window[static_cast<std::size_t>(r)];
@@ -214,7 +216,8 @@ std::string outcomes_json(const Answered &a)
         if (!o.request_json.empty()) item["request"] = nlohmann::json::parse(o.request_json, nullptr, false);
         report.push_back(std::move(item));
     }
-    return report.dump();
+    // a provider's error text may hold bytes that are not UTF-8: replaced, never a reason to fail
+    return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 const char *const k_complete_sql = "SELECT sms_message_id, state FROM outreach.complete_sends($1, $2::jsonb)";
@@ -255,46 +258,98 @@ void record_window(pg::Connection &db, const Answered &a)
 }
 
 // Records windows' outcomes on a connection of its own, one window behind the sender: while the
-// server records window k here, the sender's connection starts window k+1 (or claims the next
-// batch) and its requests go out. So at any moment at most two windows are in state sending, and a
-// crash leaves at most those unknown.
+// server records window k here, the sender's connection starts window k+1 and its requests go
+// out. So at any moment at most two windows are in state sending, and a crash leaves at most those
+// unknown. A window is dropped from the recorder only once it is recorded: after a database error
+// it stays, and is recorded again (outreach.complete_sends is safe to repeat) on a new connection.
 class Recorder {
 public:
-    explicit Recorder(const std::string &dsn) : conn_(dsn) {}
+    explicit Recorder(std::string dsn) : dsn_(std::move(dsn)) {}
 
     // Hands `a` over to be recorded, after waiting for the window handed over before it.
     void submit(Answered a)
     {
-        finish();
-        if (a.texts.empty()) return;
-        conn_.send(k_complete_sql, {a.team, outcomes_json(a)});
-        pending_ = std::move(a);
+        if (!a.texts.empty()) todo_.push_back(std::move(a));
+        wait_current();
+        send_next();
+    }
+
+    // Records every window handed over, and waits for it.
+    void finish()
+    {
+        wait_current();
+        while (!todo_.empty()) {
+            send_next();
+            wait_current();
+        }
+    }
+
+    // After a database error: the connection is given up (what is in flight may or may not have
+    // committed); every window not known to be recorded stays, for the next finish().
+    void disconnect()
+    {
+        conn_.reset();
+        busy_ = false;
+    }
+
+    // The texts of the windows not recorded yet (for the log when giving up).
+    std::size_t unrecorded() const
+    {
+        std::size_t n = 0;
+        for (const Answered &a : todo_) n += a.texts.size();
+        return n;
+    }
+
+private:
+    pg::Connection &conn()
+    {
+        if (!conn_) conn_ = std::make_unique<pg::Connection>(dsn_);
+        return *conn_;
+    }
+
+    void send_next()
+    {
+        if (busy_ || todo_.empty()) return;
+        conn().send(k_complete_sql, {todo_.front().team, outcomes_json(todo_.front())});
         busy_ = true;
     }
 
-    // Waits until every window handed over is recorded.
-    void finish()
+    // Waits for the window in flight. A lost connection leaves it queued (thrown); a window the
+    // server refuses is given up with an error in the log (retrying it could only fail again: its
+    // texts become unknown when their leases run out), so that one bad window cannot stop the rest.
+    void wait_current()
     {
         if (!busy_) return;
         busy_ = false;
         try {
-            log_recorded(pending_, conn_.receive());
+            try {
+                log_recorded(todo_.front(), conn().receive());
+            } catch (const pg::Error &e) {
+                if (!connected() || !retryable(e)) throw;
+                record_window(conn(), todo_.front());
+            }
         } catch (const pg::Error &e) {
-            if (!retryable(e)) throw;
-            record_window(conn_, pending_);
+            if (!connected()) throw;
+            const Answered &a = todo_.front();
+            std::string ids;
+            for (const Claimed &c : a.texts) ids += (ids.empty() ? "" : ",") + std::to_string(c.request.sms_message_id);
+            log_event(Level::Error, "record_refused", {{"team", a.team}, {"texts", ids}, {"error", e.what()}});
         }
-        pending_ = Answered{};
+        todo_.pop_front();
     }
 
-private:
-    pg::Connection conn_;
-    Answered pending_;
+    bool connected() const { return conn_ && PQstatus(conn_->raw()) == CONNECTION_OK; }
+
+    std::string dsn_;
+    std::unique_ptr<pg::Connection> conn_;
+    std::deque<Answered> todo_;  // the front is in flight when busy_
     bool busy_ = false;
 };
 
 // Sends a claimed batch window by window, each window one team's texts in claim order: started
 // (committed as sending), sent at once, then handed to the recorder.
-void send_batch(pg::Connection &db, Recorder &recorder, HttpPool &pool, const Config &config, const pg::Result &rows)
+void send_batch(pg::Connection &db, Recorder &recorder, HttpPool &pool, const Config &config, const pg::Result &rows,
+                const std::optional<std::string> &at)
 {
     const int n = PQntuples(rows.get());
     std::map<std::string, std::vector<Claimed>> by_team;
@@ -311,7 +366,7 @@ void send_batch(pg::Connection &db, Recorder &recorder, HttpPool &pool, const Co
         for (std::size_t from = 0; from < texts.size(); from += width) {
             const std::vector<Claimed> window(texts.begin() + static_cast<long>(from),
                                               texts.begin() + static_cast<long>(std::min(texts.size(), from + width)));
-            Answered now{team, start_window(db, window), {}};
+            Answered now{team, start_window(db, window, at), {}};
             now.outcomes = perform_window(pool, config, now.texts);
             recorder.submit(std::move(now));
         }
@@ -459,10 +514,15 @@ int run_daemon(const RunOptions &options)
             if (!db) {
                 db = std::make_unique<pg::Connection>(dsn);
                 db->exec("LISTEN outreach_sends");
-                recorder = std::make_unique<Recorder>(dsn);
+                if (!recorder) recorder = std::make_unique<Recorder>(dsn);
+                recorder->finish();  // windows answered before a database error are recorded first
                 log_event(Level::Info, "connected", {{"worker", config.worker_name}});
                 backoff = std::chrono::milliseconds(250);
             }
+            // the last window is recorded before the reaper looks, and before the next claim: a claim
+            // and a recording that both count a failure would otherwise wait on each other's
+            // counter and queue rows
+            recorder->finish();
             const auto reaped = db->exec("SELECT outreach.reap_stale_sends(coalesce($1::timestamptz, now()))", {at});
             if (pg::value(reaped, 0, 0) != "0") {
                 metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}}, std::stod(pg::value(reaped, 0, 0)));
@@ -475,15 +535,31 @@ int run_daemon(const RunOptions &options)
             if (n > 0) metrics().add("outreach_claims_total", {}, n);
             // a stop signal lets the claimed batch finish; a kill leaves the unstarted ones to the reaper,
             // which queues them again (they never left)
-            if (n > 0) send_batch(*db, *recorder, pool, config, rows);
+            if (n > 0) send_batch(*db, *recorder, pool, config, rows, at);
             const int jobs = run_enrichment(*db, config, at);
             if (n >= config.batch || jobs >= config.enrichment_batch) continue;
             recorder->finish();  // nothing more is due right now: record the last window before waiting
             if (options.once && n == 0 && jobs == 0) break;
             if (!options.once) wait_for_work(*db, config.poll_interval);
         } catch (const pg::Error &e) {
+            // A deadlock or serialization failure rolled back one statement and nothing else: the
+            // connections are fine, and what it meant to do is done again on the next turn (a claim
+            // is claimed again; a window that failed to start is still claimed and goes back to the
+            // queue with its lease).
+            if (retryable(e) && db && PQstatus(db->raw()) == CONNECTION_OK) {
+                log_event(Level::Warn, "database_retry", {{"error", e.what()}});
+                continue;
+            }
             log_event(Level::Error, "database_error", {{"error", e.what()}, {"retry_in_ms", std::to_string(backoff.count())}});
-            recorder.reset();
+            // what was answered is recorded now if the recorder's connection still works, else
+            // after reconnecting
+            if (recorder) {
+                try {
+                    recorder->finish();
+                } catch (const pg::Error &) {
+                    recorder->disconnect();
+                }
+            }
             db.reset();
             // capped exponential backoff with jitter
             std::uniform_int_distribution<long long> jitter(backoff.count() / 2, backoff.count());
@@ -492,12 +568,13 @@ int run_daemon(const RunOptions &options)
             if (options.once && g_stop) break;
         }
     }
-    // a stop signal lets the last window's outcomes be recorded
+    // a stop signal lets the last windows' outcomes be recorded
     if (recorder) {
         try {
             recorder->finish();
         } catch (const pg::Error &e) {
-            log_event(Level::Error, "database_error", {{"error", e.what()}, {"note", "the last window's texts become unknown"}});
+            log_event(Level::Error, "database_error", {{"error", e.what()}, {"unrecorded_texts", std::to_string(recorder->unrecorded())},
+                                                       {"note", "their leases run out and they become unknown"}});
         }
     }
     log_event(Level::Info, "stopped", {{"worker", config.worker_name}});

@@ -23,8 +23,10 @@ namespace {
 
 std::atomic<int> g_requests{0};
 std::atomic<int> g_connections{0};
+std::atomic<int> g_dropped{0};
 
-// Answers GET/POST /echo/<x> with "<x>:<body>", and /slow after two seconds.
+// Answers GET/POST /echo/<x> with "<x>:<body>", and /slow after two seconds; /drop closes the
+// connection without an answer.
 MHD_Result answer(void *, MHD_Connection *c, const char *url, const char *, const char *, const char *data, size_t *size, void **state)
 {
     if (*state == nullptr) {
@@ -40,6 +42,11 @@ MHD_Result answer(void *, MHD_Connection *c, const char *url, const char *, cons
     g_requests++;
     const std::string path = url;
     if (path == "/slow") std::this_thread::sleep_for(std::chrono::seconds(2));
+    // the request was read, perhaps processed; the connection closes without an answer
+    if (path == "/drop") {
+        g_dropped++;
+        return MHD_NO;
+    }
     const std::string text = path.rfind("/echo/", 0) == 0 ? path.substr(6) + ":" + *body : "?";
     MHD_Response *r = MHD_create_response_from_buffer(text.size(), const_cast<char *>(text.data()), MHD_RESPMEM_MUST_COPY);
     const MHD_Result ok = MHD_queue_response(c, path.rfind("/echo/", 0) == 0 ? 200 : 404, r);
@@ -156,6 +163,26 @@ TEST(HttpPool, FailuresSayWhetherTheRequestMayHaveLeft)
     EXPECT_TRUE(answers[1].request_may_have_left);    // sent, then no answer in time: unknown
     EXPECT_EQ(answers[2].status, 200);
     EXPECT_EQ(answers[2].body, "ok:");
+}
+
+// A kept-alive connection that dies before answering: libcurl would send the request again on a
+// new connection. It must not: the first may have been processed.
+TEST(HttpPool, ARequestIsNeverSentTwice)
+{
+    LoopbackServer server;
+    ASSERT_TRUE(server.up());
+    HttpPool pool(1);
+    ASSERT_EQ(pool.perform_all({post(server.url("/echo/warm"), "")})[0].status, 200);  // the connection is now kept
+    const int before = g_dropped;
+    const auto answers = pool.perform_all({post(server.url("/drop"), "text")});
+    EXPECT_EQ(g_dropped - before, 1);
+    EXPECT_TRUE(answers[0].transport_error);
+    EXPECT_TRUE(answers[0].request_may_have_left);
+    // and the same through the one-request path on a fresh connection
+    const HttpResponse single = http_perform(post(server.url("/drop"), "text"));
+    EXPECT_EQ(g_dropped - before, 2);
+    EXPECT_TRUE(single.transport_error);
+    EXPECT_TRUE(single.request_may_have_left);
 }
 
 TEST(HttpPool, AnEmptyWindowIsNothing)

@@ -13,6 +13,9 @@
 --     most that window unknown (never re-sent); the window's size is outreachd's
 --     OUTREACH_SEND_CONCURRENCY.
 
+-- When a text started (committed as sending), apart from when it was claimed (attempted_at).
+ALTER TABLE outreach.sms_messages ADD COLUMN started_at timestamptz;
+
 -- ---- indexes for what the gate asks -------------------------------------------------------------
 -- The daily cap read the team's texts by time; the counters answer it now. Without the index, the
 -- frequency cap's count has one index to use (the recipient's), even on stale statistics.
@@ -386,7 +389,7 @@ $fn$;
 -- Just before their HTTP calls: the window's claimed texts become sending, committed, except those
 -- whose number opted out since the claim (failed, their queue rows cancelled). The shared
 -- per-number locks wait for a STOP being recorded right now, then the check sees it.
-CREATE FUNCTION outreach.start_sends(team_id text, sms_message_ids bigint[])
+CREATE FUNCTION outreach.start_sends(team_id text, sms_message_ids bigint[], at timestamptz DEFAULT pg_catalog.now())
     RETURNS TABLE (sms_message_id bigint, started boolean)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -433,7 +436,11 @@ BEGIN
         END IF;
         IF go_ids IS NOT NULL THEN
             WITH go AS (
-                UPDATE outreach.sms_messages m SET state = 'sending'
+                -- the lease runs from the start: a window started late in its batch keeps the whole
+                -- lease for its requests (a reaper would otherwise call texts in flight unknown)
+                UPDATE outreach.sms_messages m
+                SET state = 'sending', started_at = start_sends.at,
+                    lease_until = greatest(m.lease_until, start_sends.at + (m.lease_until - m.attempted_at))
                 WHERE m.team_id = (SELECT t) AND m.sms_message_id = ANY (go_ids) AND m.state = 'claimed'
                 RETURNING m.sms_message_id, m.queue_id
             ),
@@ -451,23 +458,25 @@ BEGIN
     ORDER BY u.ord;
 END
 $fn$;
-COMMENT ON FUNCTION outreach.start_sends(text, bigint[]) IS
+COMMENT ON FUNCTION outreach.start_sends(text, bigint[], timestamptz) IS
     'For outreachd, committed just before a window of HTTP calls: each claimed text of the list becomes sending (started = '
     'true). A text no longer claimed, or whose number opted out since the claim (then failed, its queue row cancelled), is '
     'not started: it must not be sent.';
 
--- A single text is a window of one. Its attempted_at stays the claim's moment, as for every text
--- (`at` is kept so that 0.3.0 callers keep working; it no longer moves the text's time).
+-- A single text is a window of one. Its attempted_at stays the claim's moment, as for every text;
+-- `at` is when it started (sms_messages.started_at).
 CREATE OR REPLACE FUNCTION outreach.start_send(team_id text, sms_message_id bigint, at timestamptz DEFAULT pg_catalog.now())
     RETURNS boolean
     LANGUAGE sql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT coalesce((SELECT s.started FROM outreach.start_sends(start_send.team_id, ARRAY[start_send.sms_message_id]) s), false)
+    SELECT coalesce((SELECT s.started FROM outreach.start_sends(start_send.team_id, ARRAY[start_send.sms_message_id], start_send.at) s), false)
 $fn$;
 COMMENT ON FUNCTION outreach.start_send(text, bigint, timestamptz) IS
     'outreach.start_sends for one text: true when the claimed text became sending; false (and nothing to send) when it is not '
     'claimed any more, or its number opted out since the claim (then it is failed and its queue row cancelled).';
+COMMENT ON COLUMN outreach.sms_messages.started_at IS
+    'When the text was committed as sending, just before its request (outreach.start_sends); a provider''s Retry-After counts from it.';
 COMMENT ON COLUMN outreach.sms_messages.attempted_at IS
     'When the text was claimed for sending, and so reserved against the caps: the moment the frequency cap and the '
     'throughput and daily caps count.';
@@ -557,14 +566,33 @@ BEGIN
         RETURN QUERY SELECT u.id, u.st FROM unnest(fast, fast_states) AS u (id, st);
     END IF;
     -- the rest one by one: retries, opt-outs, late news about texts the reaper called unknown, and
-    -- repeats (which return the text's state and change nothing)
+    -- repeats (which return the text's state and change nothing). One text the database refuses
+    -- does not take the window's other outcomes with it: its state reads 'error: ...'.
     IF coalesce(cardinality(fast), 0) < total THEN
-        FOR r IN SELECT * FROM outreach.send_outcomes(outcomes) o WHERE NOT (o.sms_message_id = ANY (coalesce(fast, '{}')))
+        FOR r IN SELECT o.*, m.attempted_at, m.started_at, s.phone IS NOT NULL AS opted_out
+                 FROM outreach.send_outcomes(outcomes) o
+                 LEFT JOIN outreach.sms_messages m ON m.team_id = t AND m.sms_message_id = o.sms_message_id
+                 LEFT JOIN outreach.suppression_list s ON s.team_id = t AND s.phone = m.to_phone
+                 WHERE NOT (o.sms_message_id = ANY (coalesce(fast, '{}')))
                  ORDER BY o.sms_message_id LOOP
             sms_message_id := r.sms_message_id;
-            state := outreach.complete_send(t, r.sms_message_id, r.outcome, r.provider, r.provider_message_id, r.error_code,
-                                            r.error_message, r.request, coalesce(r.sandbox, false),
-                                            make_interval(secs => coalesce(r.retry_after_seconds, 60)));
+            BEGIN
+                IF r.outcome = 'retry' AND r.opted_out THEN
+                    -- not processed, and the number opted out meanwhile: it is not tried again
+                    state := outreach.complete_send(t, r.sms_message_id, 'failed', r.provider, NULL, 'suppressed',
+                                                    'not processed (' || coalesce(r.error_code, 'retry') || '); the number opted out meanwhile',
+                                                    r.request, coalesce(r.sandbox, false));
+                ELSE
+                    -- Retry-After counts from the start (started_at), not from the claim (attempted_at,
+                    -- which complete_send adds it to)
+                    state := outreach.complete_send(t, r.sms_message_id, r.outcome, r.provider, r.provider_message_id, r.error_code,
+                                                    r.error_message, r.request, coalesce(r.sandbox, false),
+                                                    make_interval(secs => coalesce(r.retry_after_seconds, 60))
+                                                    + greatest(coalesce(r.started_at - r.attempted_at, interval '0'), interval '0'));
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                state := 'error: ' || SQLERRM;
+            END;
             RETURN NEXT;
         END LOOP;
     END IF;
@@ -616,8 +644,8 @@ $fn$;
 
 -- ---- access ----------------------------------------------------------------------------------------
 SELECT outreach.secure_tenant_tables(ARRAY['send_counters']);
-REVOKE ALL ON FUNCTION outreach.start_sends(text, bigint[]), outreach.complete_sends(text, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION outreach.start_sends(text, bigint[]), outreach.complete_sends(text, jsonb) TO outreach_worker;
+REVOKE ALL ON FUNCTION outreach.start_sends(text, bigint[], timestamptz), outreach.complete_sends(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.start_sends(text, bigint[], timestamptz), outreach.complete_sends(text, jsonb) TO outreach_worker;
 
 -- ---- the suppression backstop, once per statement ----------------------------------------------------
 -- 0.3.0 checked every inserted text in a row trigger: three statements a text. A claim inserts its
