@@ -122,9 +122,12 @@ std::vector<SendOutcome> perform_round(HttpPool &pool, const std::vector<Prepare
     return outcomes;
 }
 
-std::string status_callback(const Config &config, const std::string &provider, const std::string &team)
+// A claimed text's request to one of its providers, with that provider's status callback.
+PreparedSend prepare_for(const Config &config, const Claimed &c, const std::string &provider)
 {
-    return config.public_url.empty() ? std::string() : config.public_url + "/webhooks/" + provider + "/" + team;
+    SendRequest q = c.request;
+    if (!config.public_url.empty()) q.status_callback_url = config.public_url + "/webhooks/" + provider + "/" + q.team_id;
+    return prepare_send(provider, settings_of(config, provider), q, config.connect_timeout, config.request_timeout);
 }
 
 // A window of texts whose providers answered, waiting to be recorded.
@@ -163,11 +166,7 @@ std::vector<Claimed> start_window(pg::Connection &db, const std::vector<Claimed>
 std::vector<SendOutcome> perform_window(HttpPool &pool, const Config &config, const std::vector<Claimed> &going)
 {
     std::vector<PreparedSend> round;
-    for (const Claimed &c : going) {
-        SendRequest q = c.request;
-        q.status_callback_url = status_callback(config, c.primary, q.team_id);
-        round.push_back(prepare_send(c.primary, settings_of(config, c.primary), q, config.connect_timeout, config.request_timeout));
-    }
+    for (const Claimed &c : going) round.push_back(prepare_for(config, c, c.primary));
     std::vector<SendOutcome> outcomes = perform_round(pool, round);
     std::vector<PreparedSend> backup_round;
     std::vector<std::size_t> backup_of;
@@ -182,9 +181,7 @@ std::vector<SendOutcome> perform_window(HttpPool &pool, const Config &config, co
             continue;
         }
         log_event(Level::Warn, "provider_unreachable", {{"provider", c.primary}, {"error", outcomes[i].error_message}, {"fallback", c.backup}});
-        SendRequest q = c.request;
-        q.status_callback_url = status_callback(config, c.backup, q.team_id);
-        backup_round.push_back(prepare_send(c.backup, settings_of(config, c.backup), q, config.connect_timeout, config.request_timeout));
+        backup_round.push_back(prepare_for(config, c, c.backup));
         backup_of.push_back(i);
     }
     if (!backup_round.empty()) {
