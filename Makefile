@@ -7,7 +7,7 @@
 # the upgrade script from the previous release is that version's directory alone. So a fresh
 # install is, by construction, the released install plus each upgrade (sql/upgrade.sql checks the
 # catalogs agree). Released directories are never edited.
-RELEASES     = 0.1.0 0.2.0 0.3.0 0.4.0
+RELEASES     = 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0
 EXTVERSION   = $(lastword $(RELEASES))
 PG_CONFIG   ?= pg_config
 
@@ -19,7 +19,7 @@ OBJS         = $(patsubst %.cpp,%.o,$(sort $(wildcard extension/core/*.cpp) $(wi
 DATA         = extension/pg_outreach.control
 DATA_built   = $(foreach v,$(RELEASES),extension/pg_outreach--$(v).sql) \
                extension/pg_outreach--0.1.0--0.2.0.sql extension/pg_outreach--0.2.0--0.3.0.sql \
-               extension/pg_outreach--0.3.0--0.4.0.sql
+               extension/pg_outreach--0.3.0--0.4.0.sql extension/pg_outreach--0.4.0--0.5.0.sql
 EXTRA_CLEAN  = $(GENERATED) extension/pg_outreach--*.sql
 
 # pg_regress: one file per capability under sql/ with its expected output under expected/.
@@ -56,7 +56,10 @@ extension/pg_outreach--0.2.0.sql: $(call release_sources,0.1.0) $(call release_s
 extension/pg_outreach--0.3.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0) $(call release_sources,0.3.0) extension/sql/RELEASED
 	cat $(call release_sources,0.1.0) $(call release_sources,0.2.0) $(call release_sources,0.3.0) > $@
 	@$(call check_released,0.3.0)
-extension/pg_outreach--0.4.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0,$(call release_sources,$(v)))
+extension/pg_outreach--0.4.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0,$(call release_sources,$(v))) extension/sql/RELEASED
+	cat $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0,$(call release_sources,$(v))) > $@
+	@$(call check_released,0.4.0)
+extension/pg_outreach--0.5.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0 0.5.0,$(call release_sources,$(v)))
 	cat $^ > $@
 extension/pg_outreach--0.1.0--0.2.0.sql: $(call release_sources,0.2.0)
 	printf '%s\n' '-- pg_outreach 0.1.0 -> 0.2.0, built from extension/sql/0.2.0/ (see the Makefile).' \
@@ -69,6 +72,10 @@ extension/pg_outreach--0.2.0--0.3.0.sql: $(call release_sources,0.3.0)
 extension/pg_outreach--0.3.0--0.4.0.sql: $(call release_sources,0.4.0)
 	printf '%s\n' '-- pg_outreach 0.3.0 -> 0.4.0, built from extension/sql/0.4.0/ (see the Makefile).' \
 	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.4.0''" to load this file. \quit' > $@
+	cat $^ >> $@
+extension/pg_outreach--0.4.0--0.5.0.sql: $(call release_sources,0.5.0)
+	printf '%s\n' '-- pg_outreach 0.4.0 -> 0.5.0, built from extension/sql/0.5.0/ (see the Makefile).' \
+	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.5.0''" to load this file. \quit' > $@
 	cat $^ >> $@
 
 # The shipped reference CSVs, embedded in the library.
