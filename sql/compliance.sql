@@ -84,8 +84,9 @@ UPDATE outreach.consent_log SET kind = 'opt_in' WHERE team_id = 'cmp';
 DELETE FROM outreach.consent_log WHERE team_id = 'cmp';
 DELETE FROM outreach.suppression_list WHERE team_id = 'cmp';
 INSERT INTO outreach.suppression_list VALUES ('cmp', '+13055550102', 'operator', 1, now());
--- Only a new opt-in from the person lifts it; the history stays.
-SELECT outreach.record_consent('cmp', '(212) 555-0101', 'opt_in', 'start_keyword', '{"body": "START"}') > 0 AS recorded;
+-- Only an opt-in lifts it (the person's START, or an admin with a reason); the history stays.
+SELECT outreach.record_consent('cmp', '(212) 555-0101', 'opt_in', 'start_keyword', '{"body": "START"}');
+SELECT outreach.record_consent('cmp', '(212) 555-0101', 'opt_in', 'start_keyword', '{"body": "START", "reason": "replied START"}') > 0 AS recorded;
 SELECT * FROM pg_temp.gate('Nora', '2026-01-13 12:00-05');
 SELECT phone, kind, source, evidence FROM outreach.consent_log WHERE team_id = 'cmp' ORDER BY event_id;
 -- An operator's do-not-contact on the lead counts as suppression too.

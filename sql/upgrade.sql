@@ -70,7 +70,8 @@ CREATE EXTENSION pg_outreach VERSION '0.1.0';
 -- a team that exists before the upgrade gets the import preset on the way
 INSERT INTO outreach.teams (team_id, name) VALUES ('before', 'Created under 0.1.0');
 SELECT extversion FROM pg_extension WHERE extname = 'pg_outreach';
--- one release at a time: leads imported under 0.2.0 are scored on the way to 0.3.0, texts of 0.3.0 counted on the way to 0.4.0
+-- one release at a time: leads imported under 0.2.0 are scored on the way to 0.3.0, texts of 0.3.0 counted on the way to 0.4.0,
+-- consent of 0.4.0 decided again on the way to 0.5.0
 ALTER EXTENSION pg_outreach UPDATE TO '0.2.0';
 SELECT rows_imported FROM outreach.import_csv('before', convert_to(
     'companyName,ownerFirstName,ownerLastName,phone,email' || chr(10) || 'Acme Plumbing,Ann,Lee,(212) 555-0100,ann@acme.com', 'UTF8'));
@@ -79,8 +80,15 @@ SELECT score FROM outreach.leads WHERE team_id = 'before';
 -- a text sent under 0.3.0 counts for the caps of 0.4.0, which keeps counters instead of counting texts
 INSERT INTO outreach.sms_messages (team_id, to_phone, body, encoding, segments, state)
 VALUES ('before', '+12125550100', 'Hello from 0.3.0', 'GSM-7', 2, 'sent');
-ALTER EXTENSION pg_outreach UPDATE;
+ALTER EXTENSION pg_outreach UPDATE TO '0.4.0';
 SELECT kind, subject, texts, segments FROM outreach.send_counters WHERE team_id = 'before' ORDER BY kind;
+-- under 0.4.0 an opt-in dated at infinity cancelled a STOP recorded after it; 0.5.0 orders consent
+-- by recording, so the upgrade suppresses the number again
+SELECT outreach.record_consent('before', '(212) 555-0177', 'opt_in', 'web_form', '{}', 'infinity') > 0 AS future_opt_in;
+SELECT outreach.suppress_phone('before', '(212) 555-0177', 'stop_keyword') > 0 AS later_stop;
+SELECT count(*) AS suppressed_under_0_4_0 FROM outreach.suppression_list WHERE team_id = 'before' AND phone = '+12125550177';
+ALTER EXTENSION pg_outreach UPDATE;
+SELECT phone, source FROM outreach.suppression_list WHERE team_id = 'before' AND phone = '+12125550177';
 SELECT day_segments FROM outreach.cap_usage('before', NULL, 'default', now());
 SELECT extversion, outreach.library_version() = extversion AS library_matches FROM pg_extension WHERE extname = 'pg_outreach';
 SELECT team_id, name FROM outreach.import_lead_presets;
