@@ -19,11 +19,16 @@ std::vector<std::pair<std::int64_t, std::int64_t>> block_pairs(std::vector<Block
             ++end;
         }
         if (end - start > 1 && any_new) {
+            // Each new member meets the block's heads, older or younger than itself: a load that
+            // drew its ids before a concurrent load committed has new rows older than the team's.
             const std::size_t heads = std::min(end - start, max_rank);
-            for (std::size_t i = start; i < start + heads; ++i)
-                for (std::size_t j = i + 1; j < end; ++j)
-                    if (entries[j].is_new && entries[j].id != entries[i].id)
-                        pairs.emplace_back(entries[i].id, entries[j].id);
+            for (std::size_t j = start; j < end; ++j) {
+                if (!entries[j].is_new)
+                    continue;
+                for (std::size_t i = start; i < start + heads; ++i)
+                    if (entries[i].id != entries[j].id)
+                        pairs.emplace_back(std::min(entries[i].id, entries[j].id), std::max(entries[i].id, entries[j].id));
+            }
         }
         start = end;
     }

@@ -18,8 +18,9 @@ struct BlockEntry {
     bool is_new;       // from the load being resolved (pairs need at least one new side)
 };
 
-// Distinct pairs (a, b) with a < b by rank in their block: a among the block's `max_rank` smallest
-// ids, b any later member that is new. Sorted by (a, b). Entries are reordered in place.
+// Distinct pairs (a, b), a < b: every new member of a block with each of the block's `max_rank`
+// smallest ids (older or younger than itself; ids do not tell which load committed first).
+// Sorted by (a, b). Entries are reordered in place.
 std::vector<std::pair<std::int64_t, std::int64_t>> block_pairs(std::vector<BlockEntry> &entries, std::size_t max_rank);
 
 }  // namespace outreach

@@ -29,6 +29,19 @@ TEST(BlockPairs, OldRowsAreComparedOnlyWithNewOnes)
     EXPECT_TRUE(block_pairs(old_only, 8).empty());
 }
 
+TEST(BlockPairs, NewRowsWithSmallerIdsStillMeetTheTeamsRows)
+{
+    // A load that drew its ids (5) before a concurrent load committed its rows (9, 12) resolves
+    // after it: its rows are new but older by id, and must still be compared with the team's.
+    std::vector<BlockEntry> e = {{7, 9, false}, {7, 12, false}, {7, 5, true}};
+    EXPECT_EQ(block_pairs(e, 8), (Pairs{{5, 9}, {5, 12}}));
+    // ... and with the capped heads of a large block, whatever their age
+    std::vector<BlockEntry> big = {{7, 1, true}};
+    for (std::int64_t id = 100; id < 110; ++id)
+        big.push_back({7, id, false});
+    EXPECT_EQ(block_pairs(big, 3), (Pairs{{1, 100}, {1, 101}}));
+}
+
 TEST(BlockPairs, PairsAcrossKeysAreReportedOnce)
 {
     std::vector<BlockEntry> e = {{1, 10, true}, {1, 11, true}, {2, 10, true}, {2, 11, true}, {3, 11, true}, {3, 10, true}};
