@@ -114,6 +114,20 @@ VALUES ('demo', 1, 1, '0', 'intro'), ('demo', 1, 2, '3 days', 'follow-up');
 \echo == An opt-out arrives before the campaign is queued: outreach.suppress_phone ==
 SELECT outreach.suppress_phone('demo', '(212) 555-0199', 'stop_keyword') AS consent_event;
 
+\echo == Mistakes are refused, naming what is wrong: a typo in the criteria, a STOP undone by a date ==
+CREATE FUNCTION pg_temp.refused(statement text) RETURNS text LANGUAGE plpgsql AS $fn$
+BEGIN
+    EXECUTE statement;
+    RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLERRM;
+END
+$fn$;
+SELECT pg_temp.refused($q$UPDATE outreach.campaigns SET criteria = '{"min_score": 40, "states": ["NY", "Nwe York"]}'
+                          WHERE team_id = 'demo' AND campaign_id = 1$q$) AS "criteria with a typo";
+SELECT pg_temp.refused($q$SELECT outreach.record_consent('demo', '(212) 555-0199', 'opt_in', 'web_form',
+                          '{"reason": "form"}', 'infinity')$q$) AS "an opt-in dated at infinity";
+
 \echo == Preview: who would be texted, and why the others would not ==
 SELECT * FROM outreach.preview_campaign_summary('demo', 1);
 SELECT c.owner_name, c.company, c.state, p.score, p.reasons

@@ -182,27 +182,6 @@ COMMENT ON FUNCTION outreach.resubscribe_phone(text, text, text) IS
 -- Writes go through the functions above; nobody inserts by hand.
 REVOKE INSERT ON outreach.consent_log FROM outreach_operator, outreach_admin;
 REVOKE USAGE ON SEQUENCE outreach.consent_log_event_id_seq FROM outreach_operator;
-CREATE OR REPLACE FUNCTION outreach.sms_messages_refuse_suppressed() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    s outreach.suppression_list;
-BEGIN
-    PERFORM pg_catalog.pg_advisory_xact_lock_shared(outreach.phone_lock_key(NEW.team_id, NEW.to_phone));
-    SELECT * INTO s FROM outreach.suppression_list x WHERE x.team_id = NEW.team_id AND x.phone = NEW.to_phone;
-    IF FOUND THEN
-        RAISE EXCEPTION 'refused: % opted out (%); no text may be sent to it', NEW.to_phone, s.source
-            USING ERRCODE = 'check_violation',
-                  HINT = 'Only the person''s START, or an admin''s outreach.resubscribe_phone with a reason, lifts an opt-out.';
-    END IF;
-    IF NEW.lead_id IS NOT NULL AND EXISTS (SELECT 1 FROM outreach.leads l WHERE l.team_id = NEW.team_id AND l.lead_id = NEW.lead_id
-                                                                         AND l.status = 'do_not_contact') THEN
-        RAISE EXCEPTION 'refused: lead % is do_not_contact', NEW.lead_id USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$fn$;
 
 -- Numbers whose suppression an out-of-order occurred_at decided before this release are decided
 -- again by the order of recording (a STOP recorded after a future-dated opt-in wins again).
