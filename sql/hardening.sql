@@ -1,5 +1,5 @@
 -- Hardening (issue 11): consent that a clock or an operator cannot undo, criteria that fail
--- closed, one text per number and step, and one persona per person whatever resolution does.
+-- closed, and one text per number and campaign step whatever the leads look like.
 \set SHOW_CONTEXT never
 \set VERBOSITY terse
 SET TIME ZONE 'UTC';
@@ -124,27 +124,3 @@ INSERT INTO outreach.campaign_queue (team_id, campaign_id, lead_id, step, templa
                                      scheduled_at, local_send_at)
 SELECT team_id, campaign_id, lead_id + 1000, step, template_id, variant, phone, body, encoding, segments, scheduled_at, local_send_at
 FROM outreach.campaign_queue WHERE team_id = 'hard' AND campaign_id = 50 AND phone = '+12125550101';
-
--- ---- one person, one active persona ---------------------------------------------------------------
--- A load whose outcome would leave two active personas with the same phone and name is refused
--- whole (here: an insert that skips resolution). Ids depend on what ran before: masked.
-CREATE FUNCTION pg_temp.error_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN regexp_replace(SQLERRM, 'personas \d+ and', 'personas N and', 'g');
-END
-$$;
-SELECT pg_temp.error_of($$
-INSERT INTO outreach.personas (team_id, persona_id, first_name, last_name, first_key, last_key, normalized_phone, is_active, canonical_id)
-SELECT team_id, 900000, first_name, last_name, first_key, last_key, normalized_phone, true, 900000
-FROM outreach.personas WHERE team_id = 'hard' AND normalized_phone = '+17185550103' AND is_active$$);
--- ... unless an operator said they are two people
-INSERT INTO outreach.match_reviews (team_id, entity, left_id, right_id, confidence, rule, state, decided_at, decided_by)
-SELECT 'hard', 'persona', persona_id, 900000, 100, 'phone', 'distinct', now(), 'test'
-FROM outreach.personas WHERE team_id = 'hard' AND normalized_phone = '+17185550103' AND is_active;
-INSERT INTO outreach.personas (team_id, persona_id, first_name, last_name, first_key, last_key, normalized_phone, is_active, canonical_id)
-SELECT team_id, 900000, first_name, last_name, first_key, last_key, normalized_phone, true, 900000
-FROM outreach.personas WHERE team_id = 'hard' AND normalized_phone = '+17185550103' AND is_active;
-SELECT count(*) AS active_personas_of_718 FROM outreach.personas WHERE team_id = 'hard' AND normalized_phone = '+17185550103' AND is_active;
