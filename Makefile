@@ -59,8 +59,9 @@ extension/pg_outreach--0.3.0.sql: $(call release_sources,0.1.0) $(call release_s
 extension/pg_outreach--0.4.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0,$(call release_sources,$(v))) extension/sql/RELEASED
 	cat $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0,$(call release_sources,$(v))) > $@
 	@$(call check_released,0.4.0)
-extension/pg_outreach--0.5.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0 0.5.0,$(call release_sources,$(v)))
-	cat $^ > $@
+# The open release's folder is a prerequisite too: a file removed from it rebuilds the scripts.
+extension/pg_outreach--0.5.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0 0.5.0,$(call release_sources,$(v))) extension/sql/0.5.0
+	cat $(filter %.sql,$^) > $@
 extension/pg_outreach--0.1.0--0.2.0.sql: $(call release_sources,0.2.0)
 	printf '%s\n' '-- pg_outreach 0.1.0 -> 0.2.0, built from extension/sql/0.2.0/ (see the Makefile).' \
 	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.2.0''" to load this file. \quit' > $@
@@ -73,10 +74,10 @@ extension/pg_outreach--0.3.0--0.4.0.sql: $(call release_sources,0.4.0)
 	printf '%s\n' '-- pg_outreach 0.3.0 -> 0.4.0, built from extension/sql/0.4.0/ (see the Makefile).' \
 	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.4.0''" to load this file. \quit' > $@
 	cat $^ >> $@
-extension/pg_outreach--0.4.0--0.5.0.sql: $(call release_sources,0.5.0)
+extension/pg_outreach--0.4.0--0.5.0.sql: $(call release_sources,0.5.0) extension/sql/0.5.0
 	printf '%s\n' '-- pg_outreach 0.4.0 -> 0.5.0, built from extension/sql/0.5.0/ (see the Makefile).' \
 	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.5.0''" to load this file. \quit' > $@
-	cat $^ >> $@
+	cat $(filter %.sql,$^) >> $@
 
 # The shipped reference CSVs, embedded in the library.
 $(GENERATED): extension/data/embed.sh $(wildcard extension/data/*.csv)
