@@ -97,6 +97,74 @@ struct Rejection {
     std::uint64_t end;
 };
 
+// Rejected rows wait in an unnamed temporary file, as the COPY lines of import_errors, until the
+// rows' COPY is done: kept in memory, a file of millions of bad rows would grow outreachd by
+// gigabytes. Created on the first rejection.
+class RejectionSpool {
+public:
+    void add(const std::string &line)
+    {
+        if (!file_) {
+            file_.reset(std::tmpfile());
+            if (!file_)
+                throw ImportFailure(std::string("cannot create a temporary file for rejected rows: ") + std::strerror(errno));
+        }
+        if (std::fwrite(line.data(), 1, line.size(), file_.get()) != line.size())
+            throw ImportFailure(std::string("cannot write rejected rows to a temporary file: ") + std::strerror(errno));
+        ++count_;
+    }
+
+    std::uint64_t count() const { return count_; }
+
+    // Hands the spooled lines back in chunks of about kCopyChunk bytes.
+    template <typename Send>
+    void replay(Send &&send)
+    {
+        if (!file_)
+            return;
+        if (std::fflush(file_.get()) != 0 || std::fseek(file_.get(), 0, SEEK_SET) != 0)
+            throw ImportFailure(std::string("cannot read back rejected rows: ") + std::strerror(errno));
+        std::string chunk(kCopyChunk, '\0');
+        for (;;) {
+            const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), file_.get());
+            if (n > 0)
+                send(std::string_view(chunk.data(), n));
+            if (n < chunk.size()) {
+                if (std::ferror(file_.get()))
+                    throw ImportFailure(std::string("cannot read back rejected rows: ") + std::strerror(errno));
+                return;
+            }
+        }
+    }
+
+private:
+    std::unique_ptr<std::FILE, FileCloser> file_;
+    std::uint64_t count_ = 0;
+};
+
+// The COPY line of one rejection for import_errors (team_id, data_source_id, row_number,
+// line_number, severity, reason, value).
+std::string rejection_line(const std::string &team, const std::string &id, const Rejection &rj, const std::optional<std::string> &raw)
+{
+    std::string line;
+    copy_text::append_value(line, team);
+    line += '\t';
+    line += id;
+    line += '\t';
+    copy_text::append_int(line, rj.row);
+    line += '\t';
+    copy_text::append_int(line, rj.line);
+    line += "\trejected\t";
+    copy_text::append_value(line, rj.reason);
+    line += '\t';
+    if (raw)
+        copy_text::append_value(line, *raw);
+    else
+        line += "\\N";
+    line += '\n';
+    return line;
+}
+
 // The rejected record as written (csv::render_raw), read back from the file; nullopt when the
 // input is not a regular file (a pipe cannot be read twice) or cannot be read again.
 std::optional<std::string> raw_of(int fd, bool seekable, const Rejection &r)
@@ -300,7 +368,8 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
         db->copy_begin("COPY _outreach_stage (row_number, line_number, fields) FROM STDIN");
         std::string buf;
         buf.reserve(kCopyChunk + 64 * 1024);
-        std::vector<Rejection> rejected;
+        RejectionSpool rejected;
+        const bool seekable = total > 0 || S_ISREG(st.st_mode);
         std::uint64_t rows = 0;
         std::string problem;
         std::uint64_t record_start = reader.bytes_consumed();  // after the header
@@ -312,7 +381,8 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
                 record_start = record_end;
                 problem = rec.problem ? rec.problem->message : csv::column_count_message(rec, header.size());
                 if (!problem.empty()) {
-                    rejected.push_back({rec.number, rec.first_line, problem, start, record_end});
+                    const Rejection rj{rec.number, rec.first_line, problem, start, record_end};
+                    rejected.add(rejection_line(o.team, id, rj, raw_of(fileno(file.get()), seekable, rj)));
                     continue;
                 }
                 copy_text::append_int(buf, rec.number);
@@ -336,34 +406,9 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
         db->copy_end();
         progress.update(reader.bytes_consumed(), rows, true);
 
-        if (!rejected.empty()) {
+        if (rejected.count() > 0) {
             db->copy_begin("COPY outreach.import_errors (team_id, data_source_id, row_number, line_number, severity, reason, value) FROM STDIN");
-            buf.clear();
-            const bool seekable = total > 0 || S_ISREG(st.st_mode);
-            for (const Rejection &rj : rejected) {
-                copy_text::append_value(buf, o.team);
-                buf += '\t';
-                buf += id;
-                buf += '\t';
-                copy_text::append_int(buf, rj.row);
-                buf += '\t';
-                copy_text::append_int(buf, rj.line);
-                buf += "\trejected\t";
-                copy_text::append_value(buf, rj.reason);
-                buf += '\t';
-                const std::optional<std::string> raw = raw_of(fileno(file.get()), seekable, rj);
-                if (raw)
-                    copy_text::append_value(buf, *raw);
-                else
-                    buf += "\\N";
-                buf += '\n';
-                if (buf.size() >= kCopyChunk) {
-                    db->copy_send(buf);
-                    buf.clear();
-                }
-            }
-            if (!buf.empty())
-                db->copy_send(buf);
+            rejected.replay([&](std::string_view chunk) { db->copy_send(chunk); });
             db->copy_end();
         }
 

@@ -36,6 +36,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "limits.hpp"
+
 namespace outreach {
 namespace {
 
@@ -905,7 +907,17 @@ void stage_units(const std::vector<std::string_view> &in, std::size_t street_sta
 // folding, punctuation, then the line read as house number, pre-directional, name, suffix
 // (Appendix C1), post-directional and secondary unit (Appendix C2), each put in standard form.
 // nullopt when no word is left. Never throws for bad input; only std::bad_alloc can escape.
+static std::optional<std::string> normalize_street_uncapped(std::string_view raw);
+
 std::optional<std::string> normalize_street(std::string_view raw) {
+    const std::optional<std::string_view> in = limits::within(raw, limits::kStreet);
+    if (!in) return std::nullopt;
+    std::optional<std::string> out = normalize_street_uncapped(*in);
+    if (out && out->size() > limits::kStreet) return std::nullopt;  // so that every result is an input
+    return out;
+}
+
+static std::optional<std::string> normalize_street_uncapped(std::string_view raw) {
     thread_local Scratch s;
     struct Release {
         Scratch &s;
@@ -1004,7 +1016,7 @@ std::optional<std::string> normalize_zip(std::string_view raw) {
         return v;
     };
     std::string_view v = trim(raw);
-    if (v.size() > 32) return std::nullopt;
+    if (v.size() > limits::kZip) return std::nullopt;
     if (v.size() >= 3 && v.substr(0, 2) == "=\"" && v.back() == '"') v = v.substr(2, v.size() - 3);
     else if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     else if (!v.empty() && v.front() == '\'') v.remove_prefix(1);
@@ -1151,6 +1163,9 @@ const StateRow *find_state(std::string_view key) {
 // "NEW  YORK", "Washington, D.C.", "N. Dak."). Letters are kept, spaces and . , - ' _ ignored,
 // anything else (digits, symbols, unknown characters) means it is not a state: nullopt.
 std::optional<std::string> normalize_state(std::string_view raw) {
+    const std::optional<std::string_view> in = limits::within(raw, limits::kState);
+    if (!in) return std::nullopt;
+    raw = *in;
     char key[48];
     std::size_t k = 0;
     bool bad = false;

@@ -1,4 +1,6 @@
-// US postal addresses: street lines after USPS Publication 28, ZIP codes and states.
+// US postal addresses: street lines after USPS Publication 28, ZIP codes and states. Input longer
+// than its cap in limits.hpp (street 256 bytes, ZIP 32, state 64; surrounding whitespace aside)
+// is refused unread (nullopt), and so is a street line that would come out longer than 256.
 #pragma once
 #include "no_postgres.hpp"
 

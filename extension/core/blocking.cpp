@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "interrupt.hpp"
+
 namespace outreach {
 
 std::vector<std::pair<std::int64_t, std::int64_t>> block_pairs(std::vector<BlockEntry> &entries, std::size_t max_rank)
@@ -11,6 +13,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> block_pairs(std::vector<Block
         return x.key != y.key ? x.key < y.key : x.id < y.id;
     });
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+    InterruptTicker ticker;
     for (std::size_t start = 0; start < entries.size();) {
         std::size_t end = start + 1;
         bool any_new = entries[start].is_new;
@@ -25,9 +28,11 @@ std::vector<std::pair<std::int64_t, std::int64_t>> block_pairs(std::vector<Block
             for (std::size_t j = start; j < end; ++j) {
                 if (!entries[j].is_new)
                     continue;
-                for (std::size_t i = start; i < start + heads; ++i)
+                for (std::size_t i = start; i < start + heads; ++i) {
+                    ticker.tick();  // max_rank comes from SQL: a block can cost |block| * max_rank
                     if (entries[i].id != entries[j].id)
                         pairs.emplace_back(std::min(entries[i].id, entries[j].id), std::max(entries[i].id, entries[j].id));
+                }
             }
         }
         start = end;

@@ -1,4 +1,5 @@
 #include "csv.hpp"
+#include "limits.hpp"
 
 // Streaming CSV reader for lead files (RFC 4180 plus what spreadsheet exports really contain).
 //
@@ -41,6 +42,8 @@
 // bytes of delivered records when they are at least as many as the live ones (amortised O(1)).
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 #include <cstring>
 #include <stdexcept>
 
@@ -482,6 +485,8 @@ std::string render_raw(std::string_view bytes, std::size_t max_bytes) {
 }
 
 std::string header_key(std::string_view header) {
+    // A column name longer than any preset name could match is not read: its key is empty.
+    if (header.size() > limits::kHeader) return std::string();
     // ASCII spelling of U+00C0..U+00FF (UTF-8 C3 80..C3 BF); "" for × and ÷.
     static constexpr const char *kLatin1[64] = {
         "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
@@ -506,6 +511,56 @@ std::string header_key(std::string_view header) {
         }
     }
     return key;
+}
+
+std::vector<std::string> unique_headers(const std::vector<std::optional<std::string_view>> &headers) {
+    constexpr std::string_view kSpace = " ";
+    std::vector<std::string> names(headers.size());
+    std::vector<bool> from_file(headers.size(), false);
+    std::unordered_set<std::string> taken;  // every name of the file: generated names avoid them
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        std::string name;
+        if (headers[i]) {
+            std::string_view h = *headers[i];
+            for (std::size_t at; (at = h.find(kBom)) != std::string_view::npos; h.remove_prefix(at + kBom.size()))
+                name.append(h.substr(0, at));
+            name.append(h);
+        }
+        const std::size_t b = name.find_first_not_of(kSpace);
+        name = b == std::string::npos ? std::string() : name.substr(b, name.find_last_not_of(kSpace) - b + 1);
+        from_file[i] = !name.empty();
+        if (from_file[i]) taken.insert(name);
+        names[i] = std::move(name);
+    }
+    std::unordered_set<std::string> used;
+    std::unordered_map<std::string, std::size_t> seen;  // occurrences so far of each name of the file
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (from_file[i]) {
+            const std::size_t occurrence = ++seen[names[i]];
+            if (occurrence == 1 && used.insert(names[i]).second) continue;
+            for (std::size_t k = std::max<std::size_t>(occurrence, 2);; ++k) {
+                std::string candidate = names[i] + "#" + std::to_string(k);
+                if (taken.count(candidate) == 0 && used.insert(candidate).second) {
+                    names[i] = std::move(candidate);
+                    break;
+                }
+            }
+            continue;
+        }
+        const std::string base = "column_" + std::to_string(i + 1);
+        if (taken.count(base) == 0 && used.insert(base).second) {
+            names[i] = base;
+            continue;
+        }
+        for (std::size_t k = 2;; ++k) {
+            std::string candidate = base + "#" + std::to_string(k);
+            if (taken.count(candidate) == 0 && used.insert(candidate).second) {
+                names[i] = std::move(candidate);
+                break;
+            }
+        }
+    }
+    return names;
 }
 
 }  // namespace outreach::csv

@@ -160,6 +160,15 @@ std::string render_raw(std::string_view bytes, std::size_t max_bytes = 2000);
 // letters folded (é -> e, ß -> ss), everything else dropped (spaces, '_', '-', quotes, a BOM,
 // other scripts). "Company Name", "company_name", "companyName" and " COMPANY-NAME " all give
 // "companyname". Different headers can share a key ("Phone #", "phone"): callers should check.
+// A name longer than limits::kHeader (256 bytes) has the empty key: it matches no preset name.
 std::string header_key(std::string_view header);
+
+// Column names as an import stores them, one per column, all different: each name with every
+// U+FEFF (BOM) removed and spaces trimmed; an empty (or absent) name becomes column_N, N its
+// 1-based position; a name that repeats an earlier one gets "#k" (k from its occurrence count,
+// 2 for the second) or the next number that is no other column's name. So "phone,phone,phone#2"
+// gives phone, phone#3, phone#2: every column keeps a name of its own, and a name from the file
+// is never given to another column. Expected linear time.
+std::vector<std::string> unique_headers(const std::vector<std::optional<std::string_view>> &headers);
 
 }  // namespace outreach::csv

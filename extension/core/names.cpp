@@ -30,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "limits.hpp"
+
 namespace outreach {
 namespace {
 
@@ -1076,7 +1078,7 @@ std::string fold_to_ascii_lower(std::string_view raw)
 // of at most 64 octets, a dotted domain of LDH labels with an alphabetic TLD, at most 254 in
 // all). Quoted local parts, IP literals and non-ASCII addresses are refused: they are legal
 // but in a lead list they are damage far more often than real, and we will not guess.
-std::optional<std::string> normalize_email(std::string_view raw)
+static std::optional<std::string> normalize_email_uncapped(std::string_view raw)
 {
     std::string_view s = raw;
     // "Bob Smith <bob@x.com>": the address is inside the angle brackets (up to the end when the
@@ -1128,7 +1130,7 @@ std::optional<std::string> normalize_email(std::string_view raw)
 // take their usual form (Jr., Sr., II, III, IV, PhD, MD, Esq.). A comma is kept as ", ".
 // Digits, symbols, emoji and e-mail addresses are dropped. nullopt when no letter is left or
 // the field is a placeholder (N/A, null, none, unknown, test, "NA", "NaN" ...).
-std::optional<std::string> normalize_name(std::string_view raw)
+static std::optional<std::string> normalize_name_uncapped(std::string_view raw)
 {
     CodePoints cps = decode_all(raw);
     if (std::any_of(cps.begin(), cps.end(), [](char32_t cp) { return cp >= 0x80; })) {
@@ -1253,7 +1255,7 @@ bool is_placeholder_key(std::string_view key)
     return std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end();
 }
 
-std::optional<std::string> name_key(std::string_view raw)
+static std::optional<std::string> name_key_uncapped(std::string_view raw)
 {
     // A placeholder ("N/A", "null", "unknown", "NA") is no name: the keys of two missing names
     // must never look like a match. Judged on the key itself, so that the key of a key is the
@@ -1268,9 +1270,31 @@ std::optional<std::string> name_key(std::string_view raw)
 }
 
 // Matching key for a business name; see the decisions at the top of this file.
-std::optional<std::string> normalize_business_name(std::string_view raw)
+static std::optional<std::string> normalize_business_name_uncapped(std::string_view raw)
 {
     return settle(business_key_once(raw), business_key_once);
+}
+
+// The public functions read at most their cap (limits.hpp) and refuse a result longer than it,
+// so that every result normalizes to itself.
+template <typename F>
+static std::optional<std::string> capped(std::string_view raw, std::size_t cap, F uncapped)
+{
+    const std::optional<std::string_view> in = limits::within(raw, cap);
+    if (!in)
+        return std::nullopt;
+    std::optional<std::string> out = uncapped(*in);
+    if (out && out->size() > cap)
+        return std::nullopt;
+    return out;
+}
+
+std::optional<std::string> normalize_email(std::string_view raw) { return capped(raw, limits::kEmail, normalize_email_uncapped); }
+std::optional<std::string> normalize_name(std::string_view raw) { return capped(raw, limits::kName, normalize_name_uncapped); }
+std::optional<std::string> name_key(std::string_view raw) { return capped(raw, limits::kName, name_key_uncapped); }
+std::optional<std::string> normalize_business_name(std::string_view raw)
+{
+    return capped(raw, limits::kBusiness, normalize_business_name_uncapped);
 }
 
 }  // namespace outreach

@@ -1,4 +1,6 @@
-// People, e-mail addresses and business names: display forms and matching keys.
+// People, e-mail addresses and business names: display forms and matching keys. Each function
+// refuses (nullopt) input longer than its cap in limits.hpp (e-mail 512 bytes, names and keys
+// 256, business names 512; surrounding whitespace aside) and a result that would be longer.
 #pragma once
 #include "no_postgres.hpp"
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "digit_dfa.hpp"
+#include "limits.hpp"
 #include "utf8.hpp"
 
 // Exported by libphonenumber (metadata.cc) but not declared in its installed headers: the
@@ -540,9 +541,14 @@ Error unknown_region(std::string_view region) {
 
 }  // namespace
 
-Result<std::optional<std::string>> normalize_phone(std::string_view raw, std::string_view region) {
+Result<std::optional<std::string>> normalize_phone(std::string_view input, std::string_view region) {
     std::optional<std::string> canonical = canonical_region(region);
     if (!canonical) return unknown_region(region);
+    // Longer than any phone number: refused before the library, whose parse is quadratic in
+    // the input (a 32 KB field took 9 s).
+    const std::optional<std::string_view> capped = limits::within(input, limits::kPhone);
+    if (!capped) return std::optional<std::string>();
+    const std::string_view raw = *capped;
     if (!utf8::valid(raw)) return std::optional<std::string>();
     if (*canonical == "US" && us_parsing_simple()) {
         std::array<char, kMaxNsnLength + 1> digits;
@@ -567,9 +573,12 @@ Result<std::optional<std::string>> normalize_phone(std::string_view raw, std::st
     return library_route(raw, *canonical);
 }
 
-Result<std::optional<std::string>> normalize_phone_reference(std::string_view raw, std::string_view region) {
+Result<std::optional<std::string>> normalize_phone_reference(std::string_view input, std::string_view region) {
     std::optional<std::string> canonical = canonical_region(region);
     if (!canonical) return unknown_region(region);
+    const std::optional<std::string_view> capped = limits::within(input, limits::kPhone);  // the same cap
+    if (!capped) return std::optional<std::string>();
+    const std::string_view raw = *capped;
     if (!utf8::valid(raw)) return std::optional<std::string>();
     return library_route(raw, *canonical);
 }

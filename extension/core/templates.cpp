@@ -1,6 +1,7 @@
 // Message templates (see templates.hpp).
 #include "templates.hpp"
 
+#include "limits.hpp"
 #include "sms.hpp"   // utf8::next
 #include "utf8.hpp"
 
@@ -72,6 +73,9 @@ Error parse_error(std::string what, std::size_t at) {
 // with a valid name before it (and an optional "|fallback"). Character positions are counted
 // as we go for the error messages.
 Result<ParsedTemplate> parse_template(std::string_view body) {
+    if (body.size() > limits::kTemplate)
+        return Error{ErrorKind::invalid_argument, "the body is " + std::to_string(body.size()) + " bytes long; at most " +
+                                                      std::to_string(limits::kTemplate) + " are allowed"};
     ParsedTemplate parsed;
     std::size_t pos = 0, chars = 0, literal_start = 0;
     const auto flush_literal = [&](std::size_t end) {

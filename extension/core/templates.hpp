@@ -32,6 +32,7 @@ struct ParsedTemplate {
 };
 
 // Parses a template body. Errors (ErrorKind::invalid_argument):
+//   the body is N bytes long; at most 65536 are allowed   (limits::kTemplate)
 //   unterminated "{{" at character N
 //   empty variable name at character N
 //   invalid variable name "first name" at character N

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "interrupt.hpp"
+
 namespace outreach {
 
 namespace {
@@ -49,7 +51,8 @@ public:
 
     // Joins the components of a and b unless a forbidden pair would end up together. The
     // smaller index becomes the root (so a root is its component's smallest id); the cannot
-    // lists move to it, the shorter one scanned for the check.
+    // lists move to it, the shorter one scanned for the check and appended to the longer one
+    // (small to large: each index moves O(log n) times, however the unions come).
     bool unite(std::size_t a, std::size_t b)
     {
         a = find(a);
@@ -67,6 +70,8 @@ public:
             std::swap(a, b);
         parent_[b] = a;
         if (!cannot_.empty() && !cannot_[b].empty()) {
+            if (cannot_[a].size() < cannot_[b].size())
+                std::swap(cannot_[a], cannot_[b]);
             cannot_[a].insert(cannot_[a].end(), cannot_[b].begin(), cannot_[b].end());
             cannot_[b].clear();
             cannot_[b].shrink_to_fit();
@@ -99,8 +104,11 @@ std::vector<std::pair<std::int64_t, std::int64_t>> connected_components(const st
     if (from.size() != to.size())
         throw std::invalid_argument("connected_components: the two edge arrays differ in length");
     Forest forest(from, to);
-    for (std::size_t e = 0; e < from.size(); ++e)
+    InterruptTicker ticker;
+    for (std::size_t e = 0; e < from.size(); ++e) {
+        ticker.tick();
         forest.unite(forest.index_of(from[e]), forest.index_of(to[e]));
+    }
     return forest.components();
 }
 
@@ -121,8 +129,11 @@ ConstrainedComponents connected_components(const std::vector<std::int64_t> &from
     }
     ConstrainedComponents out;
     out.edge_used.resize(from.size());
-    for (std::size_t e = 0; e < from.size(); ++e)
+    InterruptTicker ticker;
+    for (std::size_t e = 0; e < from.size(); ++e) {
+        ticker.tick();
         out.edge_used[e] = forest.unite(forest.index_of(from[e]), forest.index_of(to[e]));
+    }
     out.components = forest.components();
     return out;
 }

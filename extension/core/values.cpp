@@ -5,6 +5,8 @@
 #include <array>
 #include <cctype>
 
+#include "limits.hpp"
+
 namespace outreach {
 namespace {
 
@@ -95,6 +97,8 @@ std::string lower(std::string_view s)
 
 std::optional<std::int32_t> parse_count(std::string_view raw)
 {
+    if (!limits::within(raw, limits::kNumber))
+        return std::nullopt;
     std::string_view s = trim(raw);
     const auto first = read_grouped(s);
     if (!first)
@@ -134,6 +138,8 @@ std::optional<std::int32_t> parse_count(std::string_view raw)
 
 std::optional<std::string> parse_money(std::string_view raw)
 {
+    if (!limits::within(raw, limits::kNumber))
+        return std::nullopt;
     std::string_view s = trim(raw);
     const auto strip_prefix = [&](std::string_view p) {
         if (s.size() >= p.size() && lower(s.substr(0, p.size())) == p) {

@@ -1,7 +1,8 @@
 // Numbers as lead vendors write them: employee counts ("1,250", "5-9", "10+") and amounts of
 // money ("$1,250,000", "2.5M", "$500K", "1.2 million"). Used by the import for the employeeCount
 // and annualRevenue fields; anything that is not clearly a number is nullopt (the import then
-// records a field warning and keeps the raw text).
+// records a field warning and keeps the raw text), as is anything longer than limits::kNumber
+// (64 bytes, surrounding whitespace aside).
 #pragma once
 #include "no_postgres.hpp"
 

@@ -15,6 +15,12 @@ namespace outreach::pg {
 namespace {
 
 constexpr std::size_t kChunk = 1u << 20;  // the reader holds at most a record plus one chunk
+constexpr std::uint64_t kRowsPerInterruptCheck = 1024;  // rows put between two cancellation checks
+
+// Lets a query cancel or a termination in (as a PgError through guard()) every `every` calls.
+void check_interrupts_every(std::uint64_t &count, std::uint64_t every) {
+    if (++count % every == 0) pg_call([] { CHECK_FOR_INTERRUPTS(); });
+}
 
 // Adds one row of parse_csv's result: (row_number, line_number, fields, problem, raw); raw is
 // the record as written, for rejected records only.
@@ -66,8 +72,10 @@ Datum parse_csv_body(FunctionCallInfo fcinfo) {
     std::string problem;
     csv::Record rec;
     std::uint64_t record_start = 0;  // stream position where the record being read began
+    std::uint64_t rows = 0;
     const auto drain = [&] {
         while (reader.next(rec)) {
+            check_interrupts_every(rows, kRowsPerInterruptCheck);
             const std::uint64_t record_end = reader.bytes_consumed();
             const std::string_view raw_bytes = bytes.substr(record_start, record_end - record_start);
             record_start = record_end;
@@ -91,6 +99,25 @@ Datum parse_csv_body(FunctionCallInfo fcinfo) {
 }
 
 Datum header_key_body(FunctionCallInfo fcinfo) { return text_datum(csv::header_key(text_arg(fcinfo, 0))); }
+
+// outreach.unique_headers(text[]): the core's csv::unique_headers over the array's elements
+// (a NULL element is an empty name). Views point into the detoasted array, valid until return.
+Datum unique_headers_body(FunctionCallInfo fcinfo) {
+    ArrayType *array = pg_call([&] { return PG_GETARG_ARRAYTYPE_P(0); });
+    if (ARR_NDIM(array) > 1)
+        throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "headers must be a one-dimensional array");
+    Datum *elems = nullptr;
+    bool *nulls = nullptr;
+    int count = 0;
+    pg_call([&] { deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count); });
+    std::vector<std::optional<std::string_view>> headers(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        if (nulls[i]) continue;
+        const text *t = reinterpret_cast<const text *>(DatumGetPointer(elems[i]));
+        headers[static_cast<std::size_t>(i)] = std::string_view(VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t)));
+    }
+    return text_array_datum(csv::unique_headers(headers));
+}
 
 Datum parse_count_body(FunctionCallInfo fcinfo) {
     const std::optional<std::int32_t> n = parse_count(text_arg(fcinfo, 0));
@@ -158,7 +185,9 @@ Datum block_pairs_body(FunctionCallInfo fcinfo) {
     const auto pairs = block_pairs(entries, static_cast<std::size_t>(max_rank));
     pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    std::uint64_t rows = 0;
     for (const auto &[a, b] : pairs) {
+        check_interrupts_every(rows, 64 * kRowsPerInterruptCheck);
         Datum values[2] = {Int64GetDatum(a), Int64GetDatum(b)};
         bool nulls[2] = {false, false};
         pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
@@ -181,7 +210,9 @@ Datum connected_components_body(FunctionCallInfo fcinfo) {
     const auto result = connected_components(from, to, cannot_a, cannot_b);
     pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    std::uint64_t rows = 0;
     for (const auto &[id, root] : result.components) {
+        check_interrupts_every(rows, 64 * kRowsPerInterruptCheck);
         Datum values[2] = {Int64GetDatum(id), Int64GetDatum(root)};
         bool nulls[2] = {false, false};
         pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
@@ -198,6 +229,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(outreach_parse_csv);
 PG_FUNCTION_INFO_V1(outreach_header_key);
+PG_FUNCTION_INFO_V1(outreach_unique_headers);
 PG_FUNCTION_INFO_V1(outreach_parse_count);
 PG_FUNCTION_INFO_V1(outreach_parse_money);
 PG_FUNCTION_INFO_V1(outreach_connected_components);
@@ -205,6 +237,7 @@ PG_FUNCTION_INFO_V1(outreach_block_pairs);
 
 Datum outreach_parse_csv(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_csv_body(fcinfo); }); }
 Datum outreach_header_key(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::header_key_body(fcinfo); }); }
+Datum outreach_unique_headers(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::unique_headers_body(fcinfo); }); }
 Datum outreach_parse_count(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_count_body(fcinfo); }); }
 Datum outreach_parse_money(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_money_body(fcinfo); }); }
 Datum outreach_block_pairs(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::block_pairs_body(fcinfo); }); }

@@ -2,6 +2,18 @@
 // installed SQL can check against.
 #include "datum.hpp"
 
+#include "core/interrupt.hpp"
+
+namespace {
+
+// The core's cancellation hook: a pending cancel or termination is processed here, in a frame
+// of its own, and leaves as a PgError that unwinds the core up to the entry point's guard.
+void poll_backend_interrupts() {
+    if (INTERRUPTS_PENDING_CONDITION()) outreach::pg::pg_call([] { CHECK_FOR_INTERRUPTS(); });
+}
+
+}  // namespace
+
 extern "C" {
 
 PG_MODULE_MAGIC;
@@ -19,6 +31,7 @@ void _PG_init(void) {
                                "whose team_id equals this setting.",
                                &outreach_team_id, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("outreach");
+    outreach::set_interrupt_poll(&poll_backend_interrupts);
 }
 
 PG_FUNCTION_INFO_V1(outreach_library_version);
