@@ -1,8 +1,9 @@
 #include "config.hpp"
 
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <unistd.h>
 
@@ -42,19 +43,37 @@ Result<long> parse_number(const std::string &key, const std::string &value, long
     char *end = nullptr;
     errno = 0;
     const long n = std::strtol(value.c_str(), &end, 10);
+    // the value is not repeated: a token pasted into the wrong setting must not reach the log
     if (value.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
-        return Error{ErrorKind::invalid_argument,
-                     key + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not \"" + value + "\""};
+        return Error{ErrorKind::invalid_argument, key + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)};
     return n;
 }
 
+bool all_of(const std::string &s, std::size_t from, std::size_t to, int (*pred)(int))
+{
+    for (std::size_t i = from; i < to; ++i)
+        if (!pred(static_cast<unsigned char>(s[i]))) return false;
+    return true;
+}
+
+int host_char(int c) { return std::isalnum(c) || c == '.' || c == '-'; }
+int ipv6_char(int c) { return std::isxdigit(c) || c == ':'; }
+
+// host:port or [v6]:port, port 0-65535; plain parsing (no regex on anything outside our control).
 bool valid_listen(const std::string &s)
 {
-    static const std::regex pattern(R"(^([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})$)");
-    std::smatch m;
-    if (!std::regex_match(s, m, pattern)) return false;
-    const long port = std::stol(m[2]);
-    return port >= 0 && port <= 65535;
+    const auto colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    const std::size_t digits = s.size() - colon - 1;
+    if (digits < 1 || digits > 5 || !all_of(s, colon + 1, s.size(), [](int c) { return std::isdigit(c); })) return false;
+    if (std::stol(s.substr(colon + 1)) > 65535) return false;
+    if (s.front() == '[') return colon >= 3 && s[colon - 1] == ']' && all_of(s, 1, colon - 1, ipv6_char);
+    return all_of(s, 0, colon, host_char);
+}
+
+bool valid_twilio_sid(const std::string &s)
+{
+    return s.size() == 34 && s[0] == 'A' && s[1] == 'C' && all_of(s, 2, s.size(), [](int c) { return std::isxdigit(c); });
 }
 
 bool valid_base_url(const std::string &s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
@@ -84,6 +103,14 @@ std::string config_help()
            "  OUTREACH_REALESTATEAPI_BASE_URL, OUTREACH_REALESTATEAPI_API_KEY   (SkipTrace enrichment)\n"
            "  OUTREACH_APOLLO_BASE_URL, OUTREACH_APOLLO_API_KEY                 (people and organization enrichment)\n"
            "  OUTREACH_ENRICHMENT_BATCH       enrichment jobs claimed at once (default 10)\n"
+           "  OUTREACH_HTTP_MAX_CONNECTIONS   open HTTP connections at once (default 2000)\n"
+           "  OUTREACH_HTTP_MAX_CONNECTIONS_PER_IP  of them from one address (default 64; 0 = no limit, e.g. behind a proxy)\n"
+           "  OUTREACH_HTTP_REQUEST_DEADLINE_MS  time for a whole HTTP request before the connection is closed (default 10000)\n"
+           "  OUTREACH_WEBHOOK_MAX_BODY_BYTES largest webhook body accepted (default 65536)\n"
+           "  OUTREACH_WEBHOOK_DB_CONNECTIONS database connections that store webhooks (default 2)\n"
+           "  OUTREACH_WEBHOOK_REJECTIONS_BURST, OUTREACH_WEBHOOK_REJECTIONS_PER_MINUTE\n"
+           "                                  rejected webhooks stored per sender address and team: at once, then per\n"
+           "                                  minute (defaults 10 and 30); beyond that they get 429 and are not stored\n"
            "  PGHOST, PGPORT, PGDATABASE, PGUSER, ... (libpq), or --dsn\n"
            "A provider without credentials runs in sandbox mode: it records what it would send and touches no network.\n";
 }
@@ -105,7 +132,7 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
     c.config_file = file;
     if (auto v = get("OUTREACH_HTTP_LISTEN")) c.http_listen = *v;
     if (!valid_listen(c.http_listen))
-        return Error{ErrorKind::invalid_argument, "OUTREACH_HTTP_LISTEN must be host:port, not \"" + c.http_listen + "\""};
+        return Error{ErrorKind::invalid_argument, "OUTREACH_HTTP_LISTEN must be host:port or [v6-address]:port"};
     if (auto v = get("OUTREACH_PUBLIC_URL")) c.public_url = *v;
     while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
     if (!c.public_url.empty() && !valid_base_url(c.public_url))
@@ -125,6 +152,13 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
         {"OUTREACH_LEASE_SECONDS", 5, 86400, [&](long n) { c.lease = std::chrono::seconds(n); }},
         {"OUTREACH_HTTP_TIMEOUT_MS", 100, 600000, [&](long n) { c.request_timeout = std::chrono::milliseconds(n); }},
         {"OUTREACH_CONNECT_TIMEOUT_MS", 100, 600000, [&](long n) { c.connect_timeout = std::chrono::milliseconds(n); }},
+        {"OUTREACH_HTTP_MAX_CONNECTIONS", 16, 100000, [&](long n) { c.http_max_connections = static_cast<int>(n); }},
+        {"OUTREACH_HTTP_MAX_CONNECTIONS_PER_IP", 0, 100000, [&](long n) { c.http_max_connections_per_ip = static_cast<int>(n); }},
+        {"OUTREACH_HTTP_REQUEST_DEADLINE_MS", 500, 120000, [&](long n) { c.http_request_deadline = std::chrono::milliseconds(n); }},
+        {"OUTREACH_WEBHOOK_MAX_BODY_BYTES", 1024, 1 << 20, [&](long n) { c.webhook_max_body = static_cast<std::size_t>(n); }},
+        {"OUTREACH_WEBHOOK_DB_CONNECTIONS", 1, 32, [&](long n) { c.webhook_db_connections = static_cast<int>(n); }},
+        {"OUTREACH_WEBHOOK_REJECTIONS_BURST", 0, 10000, [&](long n) { c.webhook_rejections_burst = static_cast<int>(n); }},
+        {"OUTREACH_WEBHOOK_REJECTIONS_PER_MINUTE", 0, 100000, [&](long n) { c.webhook_rejections_per_minute = static_cast<int>(n); }},
     };
     for (const auto &s : numbers)
         if (auto v = get(s.key)) {
@@ -136,7 +170,7 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
         return Error{ErrorKind::invalid_argument, "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts"};
     if (auto v = get("OUTREACH_LOG_LEVEL")) c.log_level = *v;
     if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
-        return Error{ErrorKind::invalid_argument, "OUTREACH_LOG_LEVEL must be debug, info, warn or error, not \"" + c.log_level + "\""};
+        return Error{ErrorKind::invalid_argument, "OUTREACH_LOG_LEVEL must be debug, info, warn or error"};
 
     c.twilio.base_url = get("OUTREACH_TWILIO_BASE_URL").value_or("https://api.twilio.com");
     c.twilio.account_sid = get("OUTREACH_TWILIO_ACCOUNT_SID").value_or("");
@@ -150,13 +184,15 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
     c.apollo.api_key = get("OUTREACH_APOLLO_API_KEY").value_or("");
     c.realestateapi.sandbox = c.realestateapi.api_key.empty();
     c.apollo.sandbox = c.apollo.api_key.empty();
-    for (ProviderSettings *p : {&c.twilio, &c.signalhouse, &c.realestateapi, &c.apollo}) {
+    const std::pair<const char *, ProviderSettings *> providers[] = {{"OUTREACH_TWILIO_BASE_URL", &c.twilio},
+                                                                     {"OUTREACH_SIGNALHOUSE_BASE_URL", &c.signalhouse},
+                                                                     {"OUTREACH_REALESTATEAPI_BASE_URL", &c.realestateapi},
+                                                                     {"OUTREACH_APOLLO_BASE_URL", &c.apollo}};
+    for (const auto &[key, p] : providers) {
         while (!p->base_url.empty() && p->base_url.back() == '/') p->base_url.pop_back();
-        if (!valid_base_url(p->base_url))
-            return Error{ErrorKind::invalid_argument, "provider base URLs must start with http:// or https://, not \"" + p->base_url + "\""};
+        if (!valid_base_url(p->base_url)) return Error{ErrorKind::invalid_argument, std::string(key) + " must start with http:// or https://"};
     }
-    static const std::regex sid(R"(^AC[0-9a-fA-F]{32}$)");
-    if (!c.twilio.account_sid.empty() && !std::regex_match(c.twilio.account_sid, sid))
+    if (!c.twilio.account_sid.empty() && !valid_twilio_sid(c.twilio.account_sid))
         return Error{ErrorKind::invalid_argument, "OUTREACH_TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits"};
     if (c.twilio.account_sid.empty() != c.twilio.auth_token.empty())
         return Error{ErrorKind::invalid_argument, "Twilio needs both OUTREACH_TWILIO_ACCOUNT_SID and OUTREACH_TWILIO_AUTH_TOKEN, or neither (sandbox)"};

@@ -42,12 +42,21 @@ struct Config {
     int enrichment_batch = 10;
     std::string config_file;
 
+    // The HTTP side (webhooks, /healthz, /metrics): every request is bounded in size and time.
+    int http_max_connections = 2000;         // open connections at once (more wait in the kernel's backlog)
+    int http_max_connections_per_ip = 64;    // 0 = no limit (behind a proxy every client has its address)
+    std::chrono::milliseconds http_request_deadline{10000};  // a whole request, first byte to last, or the connection is closed
+    std::size_t webhook_max_body = 64 * 1024;                // providers send a few KB
+    int webhook_db_connections = 2;                          // database connections for webhooks (health has its own)
+    int webhook_rejections_burst = 10;                       // rejected requests stored per sender and team at once...
+    int webhook_rejections_per_minute = 30;                  // ...and refilled at this rate; beyond, 429 and not stored
+
     // Settings that a SIGHUP cannot change (a restart can).
     bool same_fixed_settings(const Config &other) const;
 };
 
 // Reads the configuration: `file` (if not empty) then the environment through `getenv`.
-// Errors name the key and the value's problem.
+// Errors name the key and what it must be, never the value given (it may be a secret in the wrong place).
 Result<Config> load_config(const std::string &file, const std::function<const char *(const char *)> &getenv);
 
 // The names of every setting, for `outreachd run --help`.

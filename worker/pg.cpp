@@ -3,7 +3,27 @@
 
 namespace outreach::pg {
 
-Connection::Connection(const std::string &dsn) : conn_(PQconnectdb(dsn.c_str()))
+Connection::Connection(const std::string &dsn) : conn_(PQconnectdb(dsn.c_str())) { check_connected(); }
+
+Connection::Connection(const std::string &dsn, const std::vector<std::pair<std::string, std::string>> &defaults)
+{
+    // the defaults come first: with expand_dbname, what the connection string says comes later and wins
+    std::vector<const char *> keys, values;
+    for (const auto &[k, v] : defaults) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+    }
+    if (!dsn.empty()) {
+        keys.push_back("dbname");
+        values.push_back(dsn.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    conn_.reset(PQconnectdbParams(keys.data(), values.data(), 1));
+    check_connected();
+}
+
+void Connection::check_connected()
 {
     if (!conn_)
         throw Error("cannot allocate a PostgreSQL connection");

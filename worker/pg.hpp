@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace outreach::pg {
@@ -33,6 +34,9 @@ class Connection {
 public:
     // Connects with a libpq connection string; empty means the PG* environment variables.
     explicit Connection(const std::string &dsn);
+    // The same with defaults of our own (connect_timeout, fallback_application_name, ...) that a
+    // setting in `dsn` overrides.
+    Connection(const std::string &dsn, const std::vector<std::pair<std::string, std::string>> &defaults);
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;
 
@@ -59,6 +63,7 @@ private:
     };
     std::unique_ptr<PGconn, ConnDeleter> conn_;
     [[noreturn]] void fail(const PGresult *r, const std::string &what) const;
+    void check_connected();
 };
 
 // Value of row `row`, column `col` of a result (empty for NULL).

@@ -1,5 +1,7 @@
 #include "webhooks.hpp"
 
+#include "db_workers.hpp"
+#include "http_guard.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "pg.hpp"
@@ -11,13 +13,23 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <regex>
+#include <optional>
 #include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace outreach::worker {
 namespace {
@@ -67,17 +79,6 @@ std::string hex(const std::string &raw)
         out.push_back(digits[c & 15]);
     }
     return out;
-}
-
-// The URL with its default port added (if absent) or removed (if present).
-std::string toggle_default_port(const std::string &url)
-{
-    static const std::regex parts(R"(^(https?)://([^/:]+)(:\d+)?(.*)$)");
-    std::smatch m;
-    if (!std::regex_match(url, m, parts)) return url;
-    const std::string def = m[1] == "https" ? ":443" : ":80";
-    if (m[3].matched) return m[3] == def ? std::string(m[1]) + "://" + std::string(m[2]) + std::string(m[4]) : url;
-    return std::string(m[1]) + "://" + std::string(m[2]) + def + std::string(m[4]);
 }
 
 }  // namespace
@@ -134,59 +135,109 @@ std::string signalhouse_signature(const std::string &secret, const std::string &
 }
 
 // ---- the server ---------------------------------------------------------------------------------
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t max_path = 1024;                 // our paths are short; a longer one is an attack or a mistake
+constexpr std::size_t max_header_bytes = 8 * 1024;     // request line and headers together
+constexpr std::size_t connection_memory = 16 * 1024;   // per connection in libmicrohttpd: bigger request heads get 414/431 there
+constexpr std::size_t rejected_body_kept = 2048;       // bytes of a rejected body kept for the operator
+constexpr int health_statement_ms = 1000;
+constexpr int webhook_statement_ms = 5000;             // SignalHouse gives up after 3 s and retries: longer is pointless
+constexpr int webhook_lock_ms = 2000;
+constexpr std::size_t webhook_queue = 256;             // webhooks waiting for a database connection
+constexpr std::size_t health_queue = 256;
+constexpr auto team_ttl = std::chrono::seconds(30);     // a new team's webhooks work within this
+constexpr auto team_miss_reload = std::chrono::seconds(2);
+constexpr auto health_reuse = std::chrono::milliseconds(250);  // probes answer many /healthz at once
+
+struct Answer {
+    unsigned status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    std::string body = "temporarily unavailable\n";
+    std::string type = "text/plain; charset=utf-8";
+    std::string retry_after;
+};
+
+Answer answer(unsigned status, std::string body, std::string type = "text/plain; charset=utf-8")
+{
+    return Answer{status, std::move(body), std::move(type), {}};
+}
+
+// One request, from its headers to its answer (libmicrohttpd's per-request context).
+struct Request {
+    Route route;
+    std::string path;
+    std::string body;
+    bool too_large = false;
+    bool answered_early = false;  // refused from its headers: the body is not read
+    bool suspended = false;       // handed to a database pool, which writes the answer and resumes
+    std::mutex mutex;
+    std::optional<Answer> answer;
+};
+
+// What a webhook job needs, copied off the connection.
+struct WebhookInput {
+    std::string provider, team, path, host, remote, body;
+    std::string twilio_signature, sh_signature, sh_timestamp;
+    json headers = json::object();  // the storable ones
+};
+
+// An open connection and when its current request began (the deadline counts from there).
+struct Tracked {
+    int fd;
+    Clock::time_point since;
+    bool cut = false;
+};
+
+}  // namespace
+
 struct HttpServer::Impl {
     Config config;
     std::mutex config_mutex;
     std::string dsn;
-    std::unique_ptr<pg::Connection> db;
-    std::mutex db_mutex;
+    std::unique_ptr<DbWorkers> webhook_db;
+    std::unique_ptr<DbWorkers> health_db;
+    RateLimiter rejections;
+
+    std::mutex teams_mutex;  // known team ids, asked from outreach.webhook_team_ids()
+    std::unordered_set<std::string> teams;
+    bool teams_loaded = false;
+    Clock::time_point teams_at{}, teams_tried{};
+
+    std::mutex health_mutex;  // the last probe, shared by the /healthz requests that came meanwhile
+    std::optional<Answer> health;
+    Clock::time_point health_at{};
+
+    std::mutex conns_mutex;
+    std::unordered_map<MHD_Connection *, Tracked> conns;
+    std::chrono::milliseconds deadline{10000};
+    std::thread sweeper;
+    std::mutex sweep_mutex;
+    std::condition_variable sweep_wake;
+    bool stopping = false;
+
     MHD_Daemon *daemon = nullptr;
     int port = 0;
 
-    // Runs f with a working connection, reconnecting once if the old one broke.
-    template <typename F>
-    auto with_db(F &&f) -> decltype(f(std::declval<pg::Connection &>()))
+    Config current()
     {
-        std::lock_guard<std::mutex> lock(db_mutex);
-        for (int attempt = 0;; ++attempt) {
-            try {
-                if (!db) db = std::make_unique<pg::Connection>(dsn);
-                return f(*db);
-            } catch (const pg::Error &e) {
-                if (db && PQstatus(db->raw()) == CONNECTION_OK) throw;  // an SQL error, not a lost connection
-                db.reset();
-                if (attempt >= 1) throw;
-            }
-        }
+        std::lock_guard<std::mutex> lock(config_mutex);
+        return config;
     }
 };
 
 namespace {
 
-struct Request {
-    std::string body;
-    bool too_large = false;
-};
-
-constexpr std::size_t max_body = 1 << 20;
-
-MHD_Result respond(MHD_Connection *c, unsigned status, const std::string &body, const char *type = "text/plain; charset=utf-8")
+MHD_Result respond(MHD_Connection *c, const Answer &a)
 {
-    MHD_Response *r = MHD_create_response_from_buffer(body.size(), const_cast<char *>(body.data()), MHD_RESPMEM_MUST_COPY);
-    MHD_add_response_header(r, "Content-Type", type);
-    const MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_Response *r = MHD_create_response_from_buffer(a.body.size(), const_cast<char *>(a.body.data()), MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", a.type.c_str());
+    if (!a.retry_after.empty()) MHD_add_response_header(r, "Retry-After", a.retry_after.c_str());
+    const MHD_Result ret = MHD_queue_response(c, a.status, r);
     MHD_destroy_response(r);
     return ret;
-}
-
-MHD_Result collect_header(void *cls, MHD_ValueKind, const char *key, const char *value)
-{
-    std::string name(key);
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    if (lower == "authorization" || lower == "cookie") return MHD_YES;  // never stored
-    (*static_cast<json *>(cls))[name] = value ? value : "";
-    return MHD_YES;
 }
 
 std::string header(MHD_Connection *c, const char *name)
@@ -195,154 +246,448 @@ std::string header(MHD_Connection *c, const char *name)
     return v ? v : "";
 }
 
-bool valid_team(const std::string &team)
+MHD_Result collect_header(void *cls, MHD_ValueKind, const char *key, const char *value)
 {
-    static const std::regex pattern(R"(^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,62}$)");
-    return std::regex_match(team, pattern);
+    // only names that carry no credentials; values bounded and storable
+    if (key && storable_header(key))
+        (*static_cast<json *>(cls))[key] = escape_unstorable(utf8_prefix(value ? value : "", 256));
+    return MHD_YES;
 }
 
-// Stores the event (and applies it) in one SQL call; returns the state and whether it repeated.
-std::pair<std::string, bool> record(HttpServer::Impl &s, const std::string &team, const std::string &provider, const std::string &key,
-                                    const std::string &ref, const json &headers, const std::string &body, const json &params, bool valid)
+std::string remote_address(MHD_Connection *c)
 {
-    return s.with_db([&](pg::Connection &db) {
-        auto r = db.exec("SELECT state, duplicate FROM outreach.record_webhook($1, $2, 'status', $3, $4, $5::jsonb, $6, $7::jsonb, $8)",
-                         {team, provider, key, ref.empty() ? std::nullopt : std::optional<std::string>(ref), headers.dump(), body,
-                          params.dump(), valid ? "true" : "false"});
-        return std::make_pair(pg::value(r, 0, 0), pg::value(r, 0, 1) == "t");
-    });
+    const MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr) return "";
+    char text[INET6_ADDRSTRLEN] = {0};
+    const sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in *>(sa)->sin_addr, text, sizeof text);
+    else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(sa)->sin6_addr, text, sizeof text);
+    return text;
 }
 
-MHD_Result handle_twilio(HttpServer::Impl &s, MHD_Connection *c, const std::string &team, const std::string &path,
-                         const std::string &body, const json &headers)
+// A libpq message on one line.
+std::string one_line(std::string s)
 {
-    std::string token, public_url;
+    for (char &ch : s)
+        if (ch == '\n' || ch == '\t' || ch == '\r') ch = ' ';
+    std::string out;
+    for (char ch : s)
+        if (!(ch == ' ' && !out.empty() && out.back() == ' ')) out.push_back(ch);
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
+// ---- database jobs (on the pools' threads) ------------------------------------------------------
+
+// What is wrong with the database, as /healthz says it.
+std::string describe_database_error(const pg::Error &e, int timeout_ms)
+{
+    const std::string &state = e.sqlstate();
+    if (state.rfind("08", 0) == 0) return "database unreachable: " + one_line(e.what());
+    if (state == "57014") return "database slow: no answer within " + std::to_string(timeout_ms) + " ms";
+    if (state == "55P03") return "database slow: waited too long for a lock";
+    return "database error: " + one_line(e.what());
+}
+
+Answer probe_health(HttpServer::Impl &s, DbSession &db)
+{
     {
-        std::lock_guard<std::mutex> lock(s.config_mutex);
-        token = s.config.twilio.auth_token;
-        public_url = s.config.public_url;
+        std::lock_guard<std::mutex> lock(s.health_mutex);
+        if (s.health && Clock::now() - s.health_at < health_reuse) return *s.health;
     }
-    const auto form = parse_form(body);
+    Answer a = answer(MHD_HTTP_OK, "ok\n");
+    try {
+        db.run([](pg::Connection &c) { return c.exec("SELECT 1"); });
+    } catch (const pg::Error &e) {
+        a = answer(MHD_HTTP_SERVICE_UNAVAILABLE, describe_database_error(e, health_statement_ms) + "\n");
+    }
+    std::lock_guard<std::mutex> lock(s.health_mutex);
+    s.health = a;
+    s.health_at = Clock::now();
+    return a;
+}
+
+Answer render_metrics(DbSession &db)
+{
+    std::string extra = "# TYPE outreach_database_up gauge\n";
+    try {
+        // a SECURITY DEFINER function: the least-privilege worker role reads no table for it
+        auto r = db.run([](pg::Connection &c) { return c.exec("SELECT queue_due, queue_depth, unknown_sends FROM outreach.worker_gauges()"); });
+        extra += "outreach_database_up 1\n# TYPE outreach_queue_due gauge\noutreach_queue_due " + pg::value(r, 0, 0) +
+                 "\n# TYPE outreach_queue_depth gauge\noutreach_queue_depth " + pg::value(r, 0, 1) +
+                 "\n# TYPE outreach_unknown_sends gauge\noutreach_unknown_sends " + pg::value(r, 0, 2) + "\n";
+    } catch (const pg::Error &e) {
+        // the counters are worth a scrape exactly when the database is in trouble
+        extra += "outreach_database_up 0\n";
+        log_event(Level::Debug, "metrics_gauges_failed", {{"error", one_line(e.what())}});
+    }
+    return answer(MHD_HTTP_OK, metrics().render(extra), "text/plain; version=0.0.4");
+}
+
+bool team_known(HttpServer::Impl &s, DbSession &db, const std::string &team)
+{
+    std::lock_guard<std::mutex> lock(s.teams_mutex);
+    const auto now = Clock::now();
+    const bool known = s.teams.count(team) > 0;
+    // reload when old, and on a miss at most every few seconds (random team names cost nothing more)
+    if (!s.teams_loaded || now - s.teams_at > team_ttl || (!known && now - s.teams_tried > team_miss_reload)) {
+        s.teams_tried = now;
+        auto r = db.run([](pg::Connection &c) { return c.exec("SELECT * FROM outreach.webhook_team_ids()"); });
+        s.teams.clear();
+        for (int i = 0; i < PQntuples(r.get()); ++i) s.teams.insert(pg::value(r, i, 0));
+        s.teams_loaded = true;
+        s.teams_at = now;
+        return s.teams.count(team) > 0;
+    }
+    return known;
+}
+
+// NUL cannot be stored in jsonb: written as \x00 wherever it appears.
+json scrub(const json &j)
+{
+    if (j.is_string()) {
+        const auto &v = j.get_ref<const std::string &>();
+        return v.find('\0') == std::string::npos ? j : json(escape_unstorable(v));
+    }
+    if (j.is_array()) {
+        json out = json::array();
+        for (const auto &e : j) out.push_back(scrub(e));
+        return out;
+    }
+    if (j.is_object()) {
+        json out = json::object();
+        for (const auto &[k, v] : j.items()) out[k.find('\0') == std::string::npos ? k : escape_unstorable(k)] = scrub(v);
+        return out;
+    }
+    return j;
+}
+
+std::string dump(const json &j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A key or id fit for an index: a long one (never a provider's) is stood in for by its digest.
+std::string bounded_key(const std::string &key) { return key.size() <= 255 ? key : "sha256:" + sha256_hex(key); }
+
+struct Verdict {
+    std::string reason;  // empty: verified
+    std::string key, ref;
     json params = json::object();
-    for (const auto &[k, v] : form) params[k] = v.empty() ? "" : v.front();
-    const std::string url = (public_url.empty() ? "http://" + header(c, "Host") : public_url) + path;
-    const bool valid = twilio_signature_valid(token, url, form, header(c, "X-Twilio-Signature"));
-    const std::string sid = params.value("MessageSid", std::string());
-    const std::string status = params.value("MessageStatus", std::string());
-    const std::string key = sid + ":" + status;
-    auto [state, duplicate] = record(s, team, "twilio", key, sid, headers, body, params, valid);
-    metrics().add("outreach_webhooks_total", {{"provider", "twilio"}, {"result", valid ? (duplicate ? "duplicate" : state) : "bad_signature"}});
-    log_event(valid ? Level::Info : Level::Warn, "webhook", {{"provider", "twilio"}, {"team", team}, {"key", key}, {"state", state},
-                                                               {"duplicate", duplicate ? "yes" : "no"}, {"signature", valid ? "valid" : "invalid"}});
-    if (!valid) return respond(c, MHD_HTTP_UNAUTHORIZED, "invalid signature\n");
-    return respond(c, MHD_HTTP_OK, "<Response/>", "text/xml");
+};
+
+Verdict verify_twilio(const WebhookInput &in, const std::string &token, const std::string &public_url)
+{
+    Verdict v;
+    const auto form = parse_form(in.body);
+    const std::string url = (public_url.empty() ? "http://" + in.host : public_url) + in.path;
+    if (token.empty()) v.reason = "no_signing_key";
+    else if (in.twilio_signature.empty()) v.reason = "missing_signature";
+    else if (!twilio_signature_valid(token, url, form, in.twilio_signature)) v.reason = "bad_signature";
+    if (!v.reason.empty()) return v;
+    for (const auto &[k, vals] : form) v.params[escape_unstorable(k)] = vals.empty() ? "" : escape_unstorable(vals.front());
+    const std::string sid = v.params.value("MessageSid", std::string());
+    v.key = bounded_key(sid + ":" + v.params.value("MessageStatus", std::string()));
+    v.ref = sid.size() <= 255 ? sid : "";
+    return v;
 }
 
-MHD_Result handle_signalhouse(HttpServer::Impl &s, MHD_Connection *c, const std::string &team, const std::string &body, const json &headers)
+Verdict verify_signalhouse(const WebhookInput &in, const std::string &secret)
 {
-    std::string secret;
-    {
-        std::lock_guard<std::mutex> lock(s.config_mutex);
-        secret = s.config.signalhouse.signing_secret;
-    }
-    const std::string timestamp = header(c, "X-SignalHouse-Timestamp");
-    const std::string signature = header(c, "X-SignalHouse-Signature");
-    std::string delivery = header(c, "X-SignalHouse-Delivery-Id");
-    bool valid = !secret.empty() && !signature.empty() && !timestamp.empty() &&
-                 constant_time_equal(signalhouse_signature(secret, timestamp, body), signature);
-    // a valid signature on an old timestamp is a replay
-    if (valid) {
+    Verdict v;
+    if (secret.empty()) v.reason = "no_signing_key";
+    else if (in.sh_signature.empty() || in.sh_timestamp.empty()) v.reason = "missing_signature";
+    else if (!constant_time_equal(signalhouse_signature(secret, in.sh_timestamp, in.body), in.sh_signature)) v.reason = "bad_signature";
+    else {
+        // a valid signature on an old timestamp is a replay
         char *end = nullptr;
-        const long long ms = std::strtoll(timestamp.c_str(), &end, 10);
+        errno = 0;
+        const long long ms = std::strtoll(in.sh_timestamp.c_str(), &end, 10);
         const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        if (*end != '\0' || std::llabs(now - ms) > 5 * 60 * 1000) valid = false;
+        if (*end != '\0' || errno != 0 || std::llabs(now - ms) > 5 * 60 * 1000) v.reason = "stale_timestamp";
     }
-    json params = json::parse(body, nullptr, false);
-    if (!params.is_object()) params = json::object();
-    std::string ref;
+    if (!v.reason.empty()) return v;
+    // nesting past 32 levels is nothing a provider sends: dropped rather than walked
+    json params = json::parse(in.body, [](int depth, json::parse_event_t, json &) { return depth <= 32; }, false);
+    v.params = params.is_object() ? scrub(params) : json::object();
+    const json &p = v.params;
     for (const char *k : {"messageId", "identifier", "_id"})
-        if (params.contains(k) && params[k].is_string()) {
-            ref = params[k].get<std::string>();
+        if (p.contains(k) && p[k].is_string()) {
+            v.ref = p[k].get<std::string>();
             break;
         }
-    if (ref.empty() && params.contains("metaData") && params["metaData"].is_object() && params["metaData"].contains("Message") &&
-        params["metaData"]["Message"].is_object() && params["metaData"]["Message"].contains("_id"))
-        ref = params["metaData"]["Message"]["_id"].is_string() ? params["metaData"]["Message"]["_id"].get<std::string>() : "";
-    if (delivery.empty()) delivery = "body:" + signalhouse_signature("outreach", "0", body);  // no id: the content is the key
-    auto [state, duplicate] = record(s, team, "signalhouse", delivery, ref, headers, body, params, valid);
-    metrics().add("outreach_webhooks_total",
-                  {{"provider", "signalhouse"}, {"result", valid ? (duplicate ? "duplicate" : state) : "bad_signature"}});
-    log_event(valid ? Level::Info : Level::Warn, "webhook", {{"provider", "signalhouse"}, {"team", team}, {"key", delivery}, {"state", state},
-                                                              {"duplicate", duplicate ? "yes" : "no"}, {"signature", valid ? "valid" : "invalid"}});
-    if (!valid) return respond(c, MHD_HTTP_UNAUTHORIZED, "invalid signature\n");
-    return respond(c, MHD_HTTP_OK, "{\"ok\":true}", "application/json");
+    if (v.ref.empty() && p.contains("metaData") && p["metaData"].is_object() && p["metaData"].contains("Message") &&
+        p["metaData"]["Message"].is_object() && p["metaData"]["Message"].contains("_id") && p["metaData"]["Message"]["_id"].is_string())
+        v.ref = p["metaData"]["Message"]["_id"].get<std::string>();
+    if (v.ref.size() > 255) v.ref.clear();
+    // the event is what was signed: X-SignalHouse-Delivery-Id is not covered by the signature, so a
+    // replay could carry any; the body's digest cannot change without breaking the signature
+    v.key = "sha256:" + sha256_hex(in.body);
+    return v;
+}
+
+Answer process_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &in)
+{
+    const std::string &provider = in.provider;
+    // a team that does not exist: refused before anything is stored
+    if (!team_known(s, db, in.team)) {
+        metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", "unknown_team"}});
+        log_event(Level::Debug, "webhook_unknown_team", {{"provider", provider}, {"team", in.team}, {"from", in.remote}});
+        return answer(MHD_HTTP_NOT_FOUND, "no such team\n");
+    }
+    const Config config = s.current();
+    Verdict v;
+    if (!is_storable_text(in.body)) v.reason = "invalid_utf8";
+    else if (provider == "twilio") v = verify_twilio(in, config.twilio.auth_token, config.public_url);
+    else v = verify_signalhouse(in, config.signalhouse.signing_secret);
+
+    if (!v.reason.empty()) {
+        // stored bounded, and only so many per sender and team
+        const auto limited = s.rejections.take(in.remote + " " + in.team, config.webhook_rejections_burst,
+                                               config.webhook_rejections_per_minute, Clock::now());
+        if (limited != RateLimiter::Verdict::allowed) {
+            metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", "rate_limited"}});
+            if (limited == RateLimiter::Verdict::limited_first)
+                log_event(Level::Warn, "webhook_rejections_limited", {{"provider", provider}, {"team", in.team}, {"from", in.remote},
+                                                                      {"note", "further rejections from this sender get 429 and are not stored"}});
+            Answer a = answer(MHD_HTTP_TOO_MANY_REQUESTS, "too many rejected requests\n");
+            const int per_minute = config.webhook_rejections_per_minute;
+            a.retry_after = std::to_string(per_minute > 0 ? std::max(1, 60 / per_minute) : 60);
+            return a;
+        }
+        const std::string kept(utf8_prefix(escape_unstorable(std::string_view(in.body).substr(0, rejected_body_kept)), rejected_body_kept));
+        auto r = db.run([&](pg::Connection &c) {
+            return c.exec("SELECT state, duplicate FROM outreach.record_webhook_rejection($1, $2, 'status', $3, $4::jsonb, $5, $6, $7, $8::inet)",
+                          {in.team, provider, v.reason, dump(in.headers), kept, sha256_hex(in.body), std::to_string(in.body.size()),
+                           in.remote.empty() ? std::nullopt : std::optional<std::string>(in.remote)});
+        });
+        metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", v.reason}});
+        log_event(Level::Warn, "webhook_rejected", {{"provider", provider}, {"team", in.team}, {"reason", v.reason}, {"from", in.remote},
+                                                    {"repeat", pg::value(r, 0, 1) == "t" ? "yes" : "no"}});
+        if (v.reason == "invalid_utf8") return answer(MHD_HTTP_BAD_REQUEST, "body is not UTF-8 text\n");
+        return answer(MHD_HTTP_UNAUTHORIZED, "invalid signature\n");
+    }
+
+    auto r = db.run([&](pg::Connection &c) {
+        return c.exec("SELECT state, duplicate FROM outreach.record_webhook($1, $2, 'status', $3, $4, $5::jsonb, $6, $7::jsonb, true)",
+                      {in.team, provider, v.key, v.ref.empty() ? std::nullopt : std::optional<std::string>(v.ref), dump(in.headers), in.body,
+                       dump(v.params)});
+    });
+    const std::string state = pg::value(r, 0, 0);
+    const bool duplicate = pg::value(r, 0, 1) == "t";
+    metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", duplicate ? "duplicate" : state}});
+    log_event(Level::Info, "webhook", {{"provider", provider}, {"team", in.team}, {"key", v.key}, {"state", state},
+                                       {"duplicate", duplicate ? "yes" : "no"}});
+    if (provider == "twilio") return answer(MHD_HTTP_OK, "<Response/>", "text/xml");
+    return answer(MHD_HTTP_OK, "{\"ok\":true}", "application/json");
+}
+
+// ---- libmicrohttpd callbacks (on its event threads: nothing here waits) ---------------------------
+
+void refuse_count(const char *reason) { metrics().add("outreach_http_refused_total", {{"reason", reason}}); }
+
+// Hands the request to a database pool; the connection sleeps until the job resumes it.
+MHD_Result offload(MHD_Connection *c, Request *req, DbWorkers &pool, std::function<Answer(DbSession &)> work)
+{
+    req->suspended = true;
+    MHD_suspend_connection(c);
+    const bool queued = pool.submit([c, req, work = std::move(work)](DbSession &db) {
+        Answer a;
+        try {
+            a = work(db);
+        } catch (const std::exception &e) {
+            log_event(Level::Error, "http_error", {{"path", req->path.substr(0, 64)}, {"error", one_line(e.what())}});
+            // a provider retries a 5xx: nothing is lost when storing failed
+            a = Answer{};
+        }
+        {
+            std::lock_guard<std::mutex> lock(req->mutex);
+            req->answer = std::move(a);
+        }
+        MHD_resume_connection(c);  // the last touch of req and c here
+    });
+    if (!queued) {
+        refuse_count("busy");
+        Answer a;
+        a.retry_after = "1";
+        {
+            std::lock_guard<std::mutex> lock(req->mutex);
+            req->answer = std::move(a);
+        }
+        MHD_resume_connection(c);
+    }
+    return MHD_YES;
+}
+
+// The first call, with the headers: refuses what it can without reading the body.
+std::optional<Answer> check_head(HttpServer::Impl &s, MHD_Connection *c, Request &req, const std::string &verb)
+{
+    if (req.path.size() > max_path) {
+        refuse_count("path_too_long");
+        return answer(MHD_HTTP_URI_TOO_LONG, "path too long\n");
+    }
+    const MHD_ConnectionInfo *head = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (head && head->header_size > max_header_bytes) {
+        refuse_count("headers_too_large");
+        return answer(MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large\n");
+    }
+    req.route = route_of(req.path);
+    switch (req.route.kind) {
+    case Route::Kind::not_found:
+        return answer(MHD_HTTP_NOT_FOUND, "not found\n");
+    case Route::Kind::healthz:
+    case Route::Kind::metrics:
+        if (verb != "GET" && verb != "HEAD") return answer(MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+        return std::nullopt;
+    case Route::Kind::webhook: {
+        if (verb != "POST") return answer(MHD_HTTP_METHOD_NOT_ALLOWED, "POST only\n");
+        const std::string length = header(c, "Content-Length");
+        const std::size_t cap = s.current().webhook_max_body;
+        if (!length.empty() && (length.size() > 12 || std::strtoull(length.c_str(), nullptr, 10) > cap)) {
+            refuse_count("body_too_large");
+            return answer(MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
+        }
+        return std::nullopt;
+    }
+    }
+    return std::nullopt;
 }
 
 MHD_Result handle(void *cls, MHD_Connection *c, const char *url, const char *method, const char *, const char *upload,
                   size_t *upload_size, void **con_cls)
 {
     auto &s = *static_cast<HttpServer::Impl *>(cls);
-    if (*con_cls == nullptr) {
-        *con_cls = new Request();
+    auto *req = static_cast<Request *>(*con_cls);
+    if (req == nullptr) {
+        req = new Request();
+        *con_cls = req;
+        req->path = url ? url : "";
+        if (auto refused = check_head(s, c, *req, method ? method : "")) {
+            req->answered_early = true;
+            return respond(c, *refused);
+        }
         return MHD_YES;
     }
-    auto *req = static_cast<Request *>(*con_cls);
+    if (req->answered_early) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (req->suspended) {
+        std::lock_guard<std::mutex> lock(req->mutex);
+        return req->answer ? respond(c, *req->answer) : MHD_NO;
+    }
     if (*upload_size != 0) {
-        if (req->body.size() + *upload_size > max_body) req->too_large = true;
+        // a body without Content-Length (chunked) is counted as it comes; past the cap it is dropped
+        if (req->body.size() + *upload_size > s.current().webhook_max_body) req->too_large = true;
         else req->body.append(upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
-    const std::string path(url);
-    const std::string verb(method);
-    try {
-        if (req->too_large) return respond(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
-        if (verb == "GET" && path == "/healthz") {
-            const bool up = s.with_db([](pg::Connection &db) { return pg::value(db.exec("SELECT 1"), 0, 0) == "1"; });
-            return respond(c, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, up ? "ok\n" : "database unavailable\n");
-        }
-        if (verb == "GET" && path == "/metrics") {
-            std::string extra = s.with_db([](pg::Connection &db) {
-                auto r = db.exec("SELECT count(*) FILTER (WHERE state = 'queued' AND scheduled_at <= now()), "
-                                 "count(*) FILTER (WHERE state = 'queued'), "
-                                 "(SELECT count(*) FROM outreach.sms_messages WHERE state = 'unknown') FROM outreach.campaign_queue");
-                return "# TYPE outreach_queue_due gauge\noutreach_queue_due " + pg::value(r, 0, 0) +
-                       "\n# TYPE outreach_queue_depth gauge\noutreach_queue_depth " + pg::value(r, 0, 1) +
-                       "\n# TYPE outreach_unknown_sends gauge\noutreach_unknown_sends " + pg::value(r, 0, 2) + "\n";
-            });
-            return respond(c, MHD_HTTP_OK, metrics().render(extra), "text/plain; version=0.0.4");
-        }
-        static const std::regex hook(R"(^/webhooks/(twilio|signalhouse)/([^/]+)$)");
-        std::smatch m;
-        if (std::regex_match(path, m, hook)) {
-            if (verb != "POST") return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST only\n");
-            const std::string team = m[2];
-            if (!valid_team(team)) return respond(c, MHD_HTTP_NOT_FOUND, "no such team\n");
-            json headers = json::object();
-            MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
-            return m[1] == "twilio" ? handle_twilio(s, c, team, path, req->body, headers)
-                                    : handle_signalhouse(s, c, team, req->body, headers);
-        }
-        return respond(c, MHD_HTTP_NOT_FOUND, "not found\n");
-    } catch (const std::exception &e) {
-        log_event(Level::Error, "http_error", {{"path", path}, {"error", e.what()}});
-        // a provider retries a 5xx: nothing is lost when storing failed
-        return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "temporarily unavailable\n");
+    if (req->too_large) {
+        refuse_count("body_too_large");
+        return respond(c, answer(MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n"));
+    }
+    switch (req->route.kind) {
+    case Route::Kind::healthz:
+        return offload(c, req, *s.health_db, [&s](DbSession &db) { return probe_health(s, db); });
+    case Route::Kind::metrics:
+        return offload(c, req, *s.health_db, [](DbSession &db) { return render_metrics(db); });
+    case Route::Kind::webhook: {
+        auto in = std::make_shared<WebhookInput>();
+        in->provider = req->route.provider;
+        in->team = req->route.team;
+        in->path = req->path;
+        in->host = header(c, "Host");
+        in->remote = remote_address(c);
+        in->body = std::move(req->body);
+        in->twilio_signature = header(c, "X-Twilio-Signature");
+        in->sh_signature = header(c, "X-SignalHouse-Signature");
+        in->sh_timestamp = header(c, "X-SignalHouse-Timestamp");
+        MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &in->headers);
+        return offload(c, req, *s.webhook_db, [&s, in](DbSession &db) { return process_webhook(s, db, *in); });
+    }
+    case Route::Kind::not_found:
+        break;
+    }
+    return respond(c, answer(MHD_HTTP_NOT_FOUND, "not found\n"));
+}
+
+void completed(void *cls, MHD_Connection *c, void **con_cls, MHD_RequestTerminationCode)
+{
+    auto &s = *static_cast<HttpServer::Impl *>(cls);
+    delete static_cast<Request *>(*con_cls);
+    *con_cls = nullptr;
+    // a kept-alive connection's next request gets a deadline of its own
+    std::lock_guard<std::mutex> lock(s.conns_mutex);
+    if (auto it = s.conns.find(c); it != s.conns.end()) it->second.since = Clock::now();
+}
+
+// Connections come and go: their sockets are tracked for the deadline. libmicrohttpd reports a
+// close before it closes the socket, so a tracked descriptor is always still this connection's.
+void connection_event(void *cls, MHD_Connection *c, void **, MHD_ConnectionNotificationCode code)
+{
+    auto &s = *static_cast<HttpServer::Impl *>(cls);
+    std::lock_guard<std::mutex> lock(s.conns_mutex);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (info) s.conns[c] = Tracked{info->connect_fd, Clock::now()};
+    } else {
+        s.conns.erase(c);
     }
 }
 
-void completed(void *, MHD_Connection *, void **con_cls, MHD_RequestTerminationCode)
+// Closes the connections whose request has taken longer than the deadline (slow senders keep a
+// connection open forever otherwise: libmicrohttpd's own timeout only counts idle time). shutdown()
+// wakes the event loop, which then closes the connection as if the client had gone.
+void sweep(HttpServer::Impl &s)
 {
-    delete static_cast<Request *>(*con_cls);
-    *con_cls = nullptr;
+    std::unique_lock<std::mutex> wait_lock(s.sweep_mutex);
+    while (!s.stopping) {
+        s.sweep_wake.wait_for(wait_lock, std::chrono::milliseconds(100));
+        const auto now = Clock::now();
+        int cut = 0;
+        {
+            std::lock_guard<std::mutex> lock(s.conns_mutex);
+            for (auto &[conn, t] : s.conns)
+                if (!t.cut && now - t.since > s.deadline) {
+                    shutdown(t.fd, SHUT_RDWR);
+                    t.cut = true;
+                    ++cut;
+                }
+        }
+        if (cut > 0) metrics().add("outreach_http_refused_total", {{"reason", "deadline"}}, cut);
+    }
+}
+
+void mhd_log(void *, const char *fmt, va_list ap)
+{
+    char text[512];
+    std::vsnprintf(text, sizeof text, fmt, ap);
+    log_event(Level::Debug, "http_server", {{"message", one_line(text)}});
+}
+
+// More descriptors than the soft limit allows are there for the asking (the hard limit).
+int usable_descriptors()
+{
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+        getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    return lim.rlim_cur > 1000000 ? 1000000 : static_cast<int>(lim.rlim_cur);
 }
 
 }  // namespace
 
 HttpServer::HttpServer(const Config &config, const std::string &dsn) : impl_(std::make_unique<Impl>())
 {
-    impl_->config = config;
-    impl_->dsn = dsn;
+    Impl &s = *impl_;
+    s.config = config;
+    s.dsn = dsn;
+    s.deadline = config.http_request_deadline;
+    s.webhook_db = std::make_unique<DbWorkers>(DbSettings{"webhooks", dsn, 3, webhook_statement_ms, webhook_lock_ms},
+                                               std::max(1, config.webhook_db_connections), webhook_queue);
+    s.health_db = std::make_unique<DbWorkers>(DbSettings{"health", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, health_queue);
+
     const auto colon = config.http_listen.rfind(':');
     std::string host = config.http_listen.substr(0, colon);
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
@@ -354,25 +699,45 @@ HttpServer::HttpServer(const Config &config, const std::string &dsn) : impl_(std
     addrinfo *found = nullptr;
     if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found)
         throw std::runtime_error("cannot resolve OUTREACH_HTTP_LISTEN host " + host);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+    // room for the database connections, the providers' and the log beside the HTTP clients
+    const int limit = std::max(16, std::min(config.http_max_connections, usable_descriptors() - 256));
+    if (limit < config.http_max_connections)
+        log_event(Level::Warn, "http_connection_limit", {{"limit", std::to_string(limit)}, {"note", "lowered to fit the open-file limit"}});
+    const unsigned timeout_s = static_cast<unsigned>((config.http_request_deadline.count() + 999) / 1000);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (found->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
-    impl_->daemon = MHD_start_daemon(flags, static_cast<uint16_t>(port), nullptr, nullptr, &handle, impl_.get(),
-                                     MHD_OPTION_SOCK_ADDR, found->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, &completed, nullptr,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    s.daemon = MHD_start_daemon(flags, static_cast<uint16_t>(port), nullptr, nullptr, &handle, &s, MHD_OPTION_SOCK_ADDR, found->ai_addr,
+                                MHD_OPTION_NOTIFY_COMPLETED, &completed, &s, MHD_OPTION_NOTIFY_CONNECTION, &connection_event, &s,
+                                MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limit),
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(config.http_max_connections_per_ip),
+                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+                                MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr, MHD_OPTION_END);
     freeaddrinfo(found);
-    if (!impl_->daemon) throw std::runtime_error("cannot listen on " + config.http_listen);
-    const MHD_DaemonInfo *info = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    impl_->port = info ? info->port : port;
+    if (!s.daemon) throw std::runtime_error("cannot listen on " + config.http_listen);
+    const MHD_DaemonInfo *info = MHD_get_daemon_info(s.daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s.port = info ? info->port : port;
+    s.sweeper = std::thread([&s] { sweep(s); });
 }
 
 HttpServer::~HttpServer()
 {
-    if (impl_->daemon) MHD_stop_daemon(impl_->daemon);
+    Impl &s = *impl_;
+    // the pools answer what they hold (and refuse new work) while the server still runs to send it
+    s.webhook_db->stop();
+    s.health_db->stop();
+    {
+        std::lock_guard<std::mutex> lock(s.sweep_mutex);
+        s.stopping = true;
+    }
+    s.sweep_wake.notify_all();
+    if (s.sweeper.joinable()) s.sweeper.join();
+    if (s.daemon) MHD_stop_daemon(s.daemon);
 }
 
 void HttpServer::update_config(const Config &config)
 {
     std::lock_guard<std::mutex> lock(impl_->config_mutex);
+    // what a reload may change; connection limits and the deadline are the server's from its start
     impl_->config = config;
 }
 

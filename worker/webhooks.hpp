@@ -1,8 +1,16 @@
 // The HTTP side of outreachd: /healthz, /metrics, and the providers' delivery-status callbacks.
 // Every callback is verified (Twilio: X-Twilio-Signature, HMAC-SHA1; SignalHouse:
 // X-SignalHouse-Signature, HMAC-SHA256 over "timestamp.body"), stored raw by one SQL call
-// (outreach.record_webhook, idempotent by event), and answered fast. A bad signature gets 401 and
-// is stored as a rejection.
+// (outreach.record_webhook, idempotent by event: SignalHouse's by the digest of the signed body),
+// and answered fast. A request for a team that does not exist gets 404 and is not stored; a bad
+// signature gets 401 and an invalid body 400, stored bounded (outreach.record_webhook_rejection)
+// up to a rate per sender and team, beyond which they get 429 and are only counted.
+//
+// The server is event-driven (libmicrohttpd on epoll, suspend/resume): reading and writing never
+// wait on the database. Database work runs on small pools of its own connections, one for
+// webhooks and one for /healthz and /metrics, so a webhook waiting on a row lock does not hold up
+// the health check. Every request is bounded: connections in all and per address, path and header
+// sizes, the body, and a deadline for the whole request after which the connection is closed.
 #pragma once
 
 #include "config.hpp"
@@ -29,7 +37,7 @@ bool constant_time_equal(const std::string &a, const std::string &b);
 
 class HttpServer {
 public:
-    // Starts listening on config.http_listen with its own database connection.
+    // Starts listening on config.http_listen, with database connections of its own.
     HttpServer(const Config &config, const std::string &dsn);
     ~HttpServer();
     HttpServer(const HttpServer &) = delete;

@@ -188,7 +188,7 @@ SIG=$(python3 "$ROOT/test/integration/sign_webhook.py" signalhouse --secret "$SH
 expect "a signed SignalHouse callback is accepted" 200 "$(sh_post d-1 "$NOW" "$SIG" "$BODY")"
 expect "and applied to its text" "delivered" "$(state_of 8 Di)"
 expect "the same delivery again is answered and not applied twice" "200 1" \
-    "$(sh_post d-1 "$NOW" "$SIG" "$BODY") $(q "SELECT count(*) FROM outreach.webhook_events WHERE event_key = 'd-1'")"
+    "$(sh_post d-1 "$NOW" "$SIG" "$BODY") $(q "SELECT count(*) FROM outreach.webhook_events WHERE headers ->> 'X-SignalHouse-Delivery-Id' = 'd-1'")"
 expect "a wrong signature gets 401" 401 "$(sh_post d-2 "$NOW" "${SIG%?}0" "$BODY")"
 expect "a missing signature gets 401" 401 "$(sh_post d-3 "$NOW" "" "$BODY")"
 OLD=$((NOW - 3600 * 1000))

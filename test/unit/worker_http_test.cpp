@@ -190,3 +190,300 @@ TEST(HttpPool, AnEmptyWindowIsNothing)
     HttpPool pool(2);
     EXPECT_TRUE(pool.perform_all({}).empty());
 }
+
+// ---- outreachd's own server (HttpServer) under hostile clients ----------------------------------
+// No database here (the DSN points nowhere): what matters is that every request is answered or cut
+// off within its limits, and that the server stays up. The database side is test/integration/http_hardening.sh.
+#include "config.hpp"
+#include "http_guard.hpp"
+#include "webhooks.hpp"
+
+#include <arpa/inet.h>
+#include <poll.h>
+
+namespace {
+
+const char *nowhere = "host=/nonexistent/outreach-test connect_timeout=1";
+
+Config server_config()
+{
+    Config c;
+    c.http_listen = "127.0.0.1:0";
+    return c;
+}
+
+// A raw loopback connection from `source` (any 127.x.y.z is loopback on Linux).
+int dial(int port, const char *source = nullptr)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (source) {
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        inet_pton(AF_INET, source, &from.sin_addr);
+        bind(s, reinterpret_cast<sockaddr *>(&from), sizeof from);
+    }
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(s, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
+        close(s);
+        return -1;
+    }
+    return s;
+}
+
+// Sends a whole request and reads until the server closes (or `wait` passes).
+std::string round_trip(int port, const std::string &request, std::chrono::milliseconds wait = std::chrono::milliseconds(5000),
+                     const char *source = nullptr)
+{
+    const int s = dial(port, source);
+    if (s < 0) return "connect failed";
+    timeval tv{static_cast<time_t>(wait.count() / 1000), static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    send(s, request.data(), request.size(), MSG_NOSIGNAL);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(s, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    close(s);
+    return out;
+}
+
+std::string get(int port, const std::string &path, const std::string &extra_headers = "")
+{
+    return round_trip(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + extra_headers + "Connection: close\r\n\r\n");
+}
+
+std::string status_of(const std::string &response) { return response.substr(0, 12); }
+
+// Whether the server closed s within `wait` (reads what it sends meanwhile).
+bool closed_within(int s, std::chrono::milliseconds wait)
+{
+    const auto until = std::chrono::steady_clock::now() + wait;
+    char buf[512];
+    while (std::chrono::steady_clock::now() < until) {
+        pollfd p{s, POLLIN, 0};
+        if (poll(&p, 1, 50) > 0) {
+            const ssize_t n = recv(s, buf, sizeof buf, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+// The finding: this path ended outreachd with SIGSEGV (std::regex recursed once per character).
+TEST(HttpServer, AVeryLongPathIsRefusedAndTheServerLives)
+{
+    HttpServer server(server_config(), nowhere);
+    for (std::size_t n : {27000u, 5000u, 1100u}) {
+        const std::string r = get(server.port(), "/webhooks/twilio/" + std::string(n, 'a'));
+        EXPECT_EQ(status_of(r), "HTTP/1.1 414") << n << ": " << r.substr(0, 80);
+    }
+    // a team name just too long for a team: not found, without a look at the database
+    EXPECT_EQ(status_of(get(server.port(), "/webhooks/twilio/" + std::string(64, 'a'))), "HTTP/1.1 404");
+    EXPECT_EQ(status_of(get(server.port(), "/healthz")), "HTTP/1.1 503");
+}
+
+TEST(HttpServer, HealthzSaysWhatIsWrong)
+{
+    HttpServer server(server_config(), nowhere);
+    const std::string r = get(server.port(), "/healthz");
+    EXPECT_EQ(status_of(r), "HTTP/1.1 503");
+    EXPECT_NE(r.find("\r\n\r\ndatabase unreachable: "), std::string::npos) << r;
+    // /metrics still shows the counters, and says the database is down
+    const std::string m = get(server.port(), "/metrics");
+    EXPECT_EQ(status_of(m), "HTTP/1.1 200") << m;
+    EXPECT_NE(m.find("outreach_database_up 0"), std::string::npos) << m;
+}
+
+TEST(HttpServer, HeadersAndBodiesAreCapped)
+{
+    HttpServer server(server_config(), nowhere);
+    std::string pad;
+    for (int i = 0; i < 10; ++i) pad += "X-Pad-" + std::to_string(i) + ": " + std::string(900, 'p') + "\r\n";
+    EXPECT_EQ(status_of(get(server.port(), "/healthz", pad)), "HTTP/1.1 431");
+    // far past the connection's memory: libmicrohttpd refuses it itself
+    EXPECT_EQ(status_of(get(server.port(), "/healthz", pad + pad + pad)).substr(0, 10), "HTTP/1.1 4");
+    // a body past the webhook cap is refused from its Content-Length, before it is read
+    const auto t0 = std::chrono::steady_clock::now();
+    const int s = dial(server.port());
+    ASSERT_GE(s, 0);
+    const std::string head = "POST /webhooks/signalhouse/acme HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n";
+    send(s, head.data(), head.size(), MSG_NOSIGNAL);
+    char buf[256] = {0};
+    timeval tv{3, 0};
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const ssize_t n = recv(s, buf, sizeof buf - 1, 0);
+    close(s);
+    ASSERT_GT(n, 12);
+    EXPECT_EQ(std::string(buf, 12), "HTTP/1.1 413");
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+    // ... and a chunked one (no length) when it passes the cap
+    std::string chunked = "POST /webhooks/twilio/acme HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    for (int i = 0; i < 80; ++i) chunked += "400\r\n" + std::string(1024, 'a') + "\r\n";
+    chunked += "0\r\n\r\n";
+    EXPECT_EQ(status_of(round_trip(server.port(), chunked)), "HTTP/1.1 413");
+    EXPECT_EQ(status_of(get(server.port(), "/webhooks/twilio/acme")), "HTTP/1.1 405");
+    EXPECT_EQ(status_of(get(server.port(), "/nothing/here")), "HTTP/1.1 404");
+}
+
+// libmicrohttpd's own timeout counts idle time only: a byte now and then kept a connection (and a
+// thread) forever. The deadline covers the whole request.
+TEST(HttpServer, ASlowClientIsCutOffAtTheDeadline)
+{
+    Config c = server_config();
+    c.http_request_deadline = std::chrono::milliseconds(1000);
+    HttpServer server(c, nowhere);
+    const int s = dial(server.port());
+    ASSERT_GE(s, 0);
+    const std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    const auto t0 = std::chrono::steady_clock::now();
+    bool closed = false;
+    for (std::size_t i = 0; i < 40 && !closed; ++i) {  // one byte every 100 ms: never idle
+        send(s, head.data() + (i % head.size()), 1, MSG_NOSIGNAL);
+        closed = closed_within(s, std::chrono::milliseconds(100));
+    }
+    close(s);
+    EXPECT_TRUE(closed);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(2500));
+}
+
+// Hundreds of slow clients: an event-driven server holds them without a thread each, and the
+// health check is still answered.
+TEST(HttpServer, ManySlowClientsDoNotStarveHealthz)
+{
+    Config c = server_config();
+    c.http_max_connections_per_ip = 0;
+    HttpServer server(c, nowhere);
+    std::vector<int> slow;
+    for (int i = 0; i < 400; ++i) {
+        const int s = dial(server.port());
+        ASSERT_GE(s, 0) << i;
+        send(s, "G", 1, MSG_NOSIGNAL);
+        slow.push_back(s);
+    }
+    for (int round = 0; round < 3; ++round) {
+        for (int s : slow) send(s, "E", 1, MSG_NOSIGNAL);
+        const auto t0 = std::chrono::steady_clock::now();
+        EXPECT_EQ(status_of(get(server.port(), "/healthz")), "HTTP/1.1 503");  // answered (no database here)
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+    }
+    for (int s : slow) close(s);
+}
+
+TEST(HttpServer, OneAddressGetsOnlyItsShareOfConnections)
+{
+    Config c = server_config();
+    c.http_max_connections_per_ip = 8;
+    HttpServer server(c, nowhere);
+    std::vector<int> held;
+    for (int i = 0; i < 8; ++i) held.push_back(dial(server.port(), "127.0.0.2"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const int extra = dial(server.port(), "127.0.0.2");
+    EXPECT_TRUE(extra < 0 || closed_within(extra, std::chrono::milliseconds(1000)));
+    if (extra >= 0) close(extra);
+    // another address is served meanwhile
+    EXPECT_EQ(status_of(round_trip(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                 std::chrono::milliseconds(3000), "127.0.0.3")),
+              "HTTP/1.1 503");
+    for (int s : held) close(s);
+}
+
+// ---- the parsing behind it -------------------------------------------------------------------------
+TEST(HttpGuard, RoutesByPlainParsing)
+{
+    EXPECT_EQ(route_of("/healthz").kind, Route::Kind::healthz);
+    EXPECT_EQ(route_of("/metrics").kind, Route::Kind::metrics);
+    const Route r = route_of("/webhooks/signalhouse/acme-1.b:c_d");
+    EXPECT_EQ(r.kind, Route::Kind::webhook);
+    EXPECT_EQ(r.provider, "signalhouse");
+    EXPECT_EQ(r.team, "acme-1.b:c_d");
+    for (const char *bad : {"/webhooks/twilio/", "/webhooks/twilio", "/webhooks/other/acme", "/webhooks/twilio/a/b", "/webhooks/twilio/-a",
+                            "/webhooks/twilio/a%20b", "/healthz/", "/webhooks/twilio/\xc3\xa9t\xc3\xa9"})
+        EXPECT_EQ(route_of(bad).kind, Route::Kind::not_found) << bad;
+    // a megabyte of team: refused in linear time, no recursion
+    EXPECT_EQ(route_of("/webhooks/twilio/" + std::string(1 << 20, 'a')).kind, Route::Kind::not_found);
+    EXPECT_TRUE(valid_team(std::string(63, 'a')));
+    EXPECT_FALSE(valid_team(std::string(64, 'a')));
+}
+
+TEST(HttpGuard, DefaultPortToggles)
+{
+    EXPECT_EQ(toggle_default_port("https://h.example/a/b?x=1"), "https://h.example:443/a/b?x=1");
+    EXPECT_EQ(toggle_default_port("https://h.example:443/a"), "https://h.example/a");
+    EXPECT_EQ(toggle_default_port("http://h:80"), "http://h");
+    EXPECT_EQ(toggle_default_port("http://h"), "http://h:80");
+    EXPECT_EQ(toggle_default_port("http://h:8080/a"), "http://h:8080/a");
+    EXPECT_EQ(toggle_default_port("ftp://h/a"), "ftp://h/a");
+    const std::string huge = "https://h/" + std::string(1 << 20, '/');
+    EXPECT_EQ(toggle_default_port(huge).size(), huge.size() + 4);
+}
+
+TEST(HttpGuard, TextThatPostgresCanStore)
+{
+    EXPECT_TRUE(is_storable_text("plain, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x98\x80"));
+    for (const std::string &bad : {std::string("a\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80"),
+                                  std::string("\xe2\x82"), std::string("a\0b", 3)})
+        EXPECT_FALSE(is_storable_text(bad)) << bad.size();
+    EXPECT_EQ(escape_unstorable(std::string("ok \xff caf\xc3\xa9 \0!", 13)), "ok \\xff caf\xc3\xa9 \\x00!");
+    EXPECT_TRUE(is_storable_text(escape_unstorable("\xe2\x82 \xed\xa0\x80")));
+    // a prefix never ends inside a character
+    EXPECT_EQ(utf8_prefix("ab\xe2\x82\xac", 4), "ab");
+    EXPECT_EQ(utf8_prefix("ab\xe2\x82\xac", 5), "ab\xe2\x82\xac");
+    EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(HttpGuard, OnlyHarmlessHeadersAreStored)
+{
+    for (const char *ok : {"Host", "User-Agent", "content-type", "X-SignalHouse-Delivery-Id", "X-SIGNALHOUSE-TIMESTAMP", "X-Forwarded-For"})
+        EXPECT_TRUE(storable_header(ok)) << ok;
+    for (const char *secret : {"Authorization", "Cookie", "X-Api-Key", "X-Twilio-Signature", "X-SignalHouse-Signature", "X-Auth-Token",
+                               "Proxy-Authorization", "X-Client-Secret", "I-Twilio-Idempotency-Token", "X-Anything-Else"})
+        EXPECT_FALSE(storable_header(secret)) << secret;
+}
+
+TEST(HttpGuard, RejectionsAreRateLimitedPerKey)
+{
+    RateLimiter limiter(3);
+    auto t = RateLimiter::Clock::now();
+    // a burst of 2, then one a minute
+    EXPECT_EQ(limiter.take("a", 2, 1, t), RateLimiter::Verdict::allowed);
+    EXPECT_EQ(limiter.take("a", 2, 1, t), RateLimiter::Verdict::allowed);
+    EXPECT_EQ(limiter.take("a", 2, 1, t), RateLimiter::Verdict::limited_first);
+    EXPECT_EQ(limiter.take("a", 2, 1, t), RateLimiter::Verdict::limited);
+    EXPECT_EQ(limiter.take("b", 2, 1, t), RateLimiter::Verdict::allowed);  // another sender is not affected
+    t += std::chrono::seconds(61);
+    EXPECT_EQ(limiter.take("a", 2, 1, t), RateLimiter::Verdict::allowed);
+    EXPECT_EQ(limiter.take("a", 2, 1, t), RateLimiter::Verdict::limited_first);
+    // the table of keys is bounded: full buckets are forgotten to make room, else a new key gets nothing
+    EXPECT_EQ(limiter.take("c", 2, 1, t), RateLimiter::Verdict::allowed);
+    EXPECT_EQ(limiter.take("d", 2, 1, t), RateLimiter::Verdict::allowed);  // b had refilled: forgotten
+    EXPECT_EQ(limiter.take("e", 2, 1, t), RateLimiter::Verdict::limited);
+    // a burst of 0 stores no rejection at all
+    RateLimiter none;
+    EXPECT_NE(none.take("a", 0, 60, t), RateLimiter::Verdict::allowed);
+}
+
+// A token pasted into the wrong setting must not reach the log through the error that refuses it.
+TEST(RunConfig, ErrorsNameTheSettingNeverTheValue)
+{
+    const std::string secret = "tok-SECRET-123";
+    for (const char *key : {"OUTREACH_BATCH", "OUTREACH_LOG_LEVEL", "OUTREACH_HTTP_LISTEN", "OUTREACH_TWILIO_BASE_URL", "OUTREACH_POLL_MS",
+                            "OUTREACH_TWILIO_ACCOUNT_SID", "OUTREACH_WEBHOOK_MAX_BODY_BYTES", "OUTREACH_HTTP_REQUEST_DEADLINE_MS"}) {
+        auto c = load_config("", [&](const char *k) -> const char * {
+            if (std::string(k) == key) return secret.c_str();
+            return std::string(k) == "OUTREACH_TWILIO_AUTH_TOKEN" ? "t" : nullptr;
+        });
+        ASSERT_FALSE(c.ok()) << key;
+        EXPECT_NE(c.error().message.find(key), std::string::npos) << c.error().message;
+        EXPECT_EQ(c.error().message.find(secret), std::string::npos) << c.error().message;
+    }
+    // the HTTP limits load, with their defaults
+    auto d = load_config("", [](const char *) -> const char * { return nullptr; });
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d.value().webhook_max_body, 64u * 1024);
+    EXPECT_EQ(d.value().http_max_connections_per_ip, 64);
+}

@@ -1,0 +1,70 @@
+// What outreachd's HTTP side does with request data before it trusts any of it: routing by plain
+// parsing (no regular expression ever runs on request data: std::regex recurses per character and
+// a long path overflowed the stack), text checks before PostgreSQL sees a byte, which headers may
+// be stored, and the token buckets that bound how many rejected webhooks are stored.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace outreach::worker {
+
+// Where a request goes, from its path alone.
+struct Route {
+    enum class Kind { not_found, healthz, metrics, webhook };
+    Kind kind = Kind::not_found;
+    std::string provider;  // twilio | signalhouse (webhook)
+    std::string team;      // a syntactically valid team id (webhook)
+};
+Route route_of(std::string_view path);
+
+// A team id as outreach.teams allows it: 1-63 of [A-Za-z0-9_.:-], the first a letter or digit.
+bool valid_team(std::string_view team);
+
+// The URL with its default port added (if absent) or removed (if present); unchanged when it is
+// not an http(s) URL. Twilio signs either form.
+std::string toggle_default_port(const std::string &url);
+
+// Whether PostgreSQL can store s as text: well-formed UTF-8 (no overlong forms, surrogates or
+// code points past U+10FFFF) without NUL.
+bool is_storable_text(std::string_view s);
+// s with every byte that is not part of well-formed UTF-8, and NUL, written as \xNN: nothing is
+// lost (the bytes are readable) and the result is storable text.
+std::string escape_unstorable(std::string_view s);
+// The longest prefix of s of at most max bytes that ends on a character boundary (s is UTF-8).
+std::string_view utf8_prefix(std::string_view s, std::size_t max);
+
+// Whether a request header may be stored with a webhook: an allowlist of names that carry no
+// credentials (compared case-insensitively).
+bool storable_header(std::string_view name);
+
+// Lower-case hex of SHA-256.
+std::string sha256_hex(std::string_view data);
+
+// Token buckets by key (sender address and team): a burst, then a steady rate. Keys are bounded:
+// when the table is full, buckets that have refilled are forgotten, and a new key finds no token
+// if that is not enough (storing nothing is the safe side).
+class RateLimiter {
+public:
+    using Clock = std::chrono::steady_clock;
+    enum class Verdict { allowed, limited_first, limited };  // limited_first: the first refusal since the last token
+
+    explicit RateLimiter(std::size_t max_keys = 10000) : max_keys_(max_keys) {}
+    Verdict take(const std::string &key, int burst, int per_minute, Clock::time_point now);
+
+private:
+    struct Bucket {
+        double tokens;
+        Clock::time_point at;
+        bool limited = false;
+    };
+    std::mutex mutex_;
+    std::unordered_map<std::string, Bucket> buckets_;
+    std::size_t max_keys_;
+};
+
+}  // namespace outreach::worker
