@@ -86,9 +86,25 @@ SELECT kind, subject, texts, segments FROM outreach.send_counters WHERE team_id 
 -- by recording, so the upgrade suppresses the number again
 SELECT outreach.record_consent('before', '(212) 555-0177', 'opt_in', 'web_form', '{}', 'infinity') > 0 AS future_opt_in;
 SELECT outreach.suppress_phone('before', '(212) 555-0177', 'stop_keyword') > 0 AS later_stop;
-SELECT count(*) AS suppressed_under_0_4_0 FROM outreach.suppression_list WHERE team_id = 'before' AND phone = '+12125550177';
+-- ... and an old consent imported after a STOP but dated before it left the STOP in force, as it must
+-- stay: the upgrade never lifts a suppression
+SELECT outreach.suppress_phone('before', '(212) 555-0178', 'stop_keyword') > 0 AS stop;
+SELECT outreach.record_consent('before', '(212) 555-0178', 'opt_in', 'web_form', '{}', '2020-01-05') > 0 AS older_opt_in_recorded_later;
+SELECT phone FROM outreach.suppression_list WHERE team_id = 'before' AND phone IN ('+12125550177', '+12125550178') ORDER BY phone;
+-- under 0.4.0 a number could get a campaign step once per lead (two leads of one person): the
+-- upgrade keeps what went out as history and cancels what is still queued
+INSERT INTO outreach.templates (team_id, name, variant, weight, body) VALUES ('before', 'hi', 'A', 1, 'Hi there. Reply STOP to opt out.');
+INSERT INTO outreach.campaigns (team_id, campaign_id, name) VALUES ('before', 1, 'Campaign of 0.4.0');
+INSERT INTO outreach.campaign_queue (team_id, campaign_id, lead_id, step, template_id, variant, phone, body, encoding, segments,
+                                     scheduled_at, local_send_at, state)
+SELECT 'before', 1, v.lead, 1, (SELECT template_id FROM outreach.templates WHERE team_id = 'before'), 'A', '+12125550199',
+       'Hi there. Reply STOP to opt out.', 'GSM-7', 1, now(), localtimestamp, v.state
+FROM (VALUES (1001, 'sent'), (1002, 'sent'), (1003, 'queued')) AS v (lead, state);
 ALTER EXTENSION pg_outreach UPDATE;
-SELECT phone, source FROM outreach.suppression_list WHERE team_id = 'before' AND phone = '+12125550177';
+SELECT lead_id, state, cancel_reason, legacy_duplicate FROM outreach.campaign_queue WHERE team_id = 'before' ORDER BY lead_id;
+SELECT phone, source FROM outreach.suppression_list WHERE team_id = 'before' AND phone IN ('+12125550177', '+12125550178') ORDER BY phone;
+SELECT phone, kind, source, evidence ->> 'reason' AS reason FROM outreach.consent_log
+WHERE team_id = 'before' AND source = 'upgrade_reordered' ORDER BY phone;
 SELECT day_segments FROM outreach.cap_usage('before', NULL, 'default', now());
 SELECT extversion, outreach.library_version() = extversion AS library_matches FROM pg_extension WHERE extname = 'pg_outreach';
 SELECT team_id, name FROM outreach.import_lead_presets;

@@ -52,7 +52,13 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(outreach.phone_lock_key(NEW.team_id, NEW.phone));
     NEW.event_id := pg_catalog.nextval(pg_catalog.pg_get_serial_sequence('outreach.consent_log', 'event_id')::regclass);
     NEW.recorded_at := pg_catalog.clock_timestamp();
-    -- a few minutes of clock skew between the caller and the database are tolerated
+    -- A STOP is never refused for its date: a time ahead of ours (a skewed clock) becomes ours,
+    -- and the reported one is kept in the evidence.
+    IF NEW.kind = 'opt_out' AND (NEW.occurred_at IS NULL OR NEW.occurred_at > NEW.recorded_at) THEN
+        NEW.evidence := NEW.evidence || pg_catalog.jsonb_build_object('occurred_at_reported', NEW.occurred_at);
+        NEW.occurred_at := NEW.recorded_at;
+    END IF;
+    -- an opt-in from the future is refused (a few minutes of clock skew are tolerated)
     IF NEW.occurred_at IS NULL OR NOT pg_catalog.isfinite(NEW.occurred_at)
        OR NEW.occurred_at > NEW.recorded_at + interval '5 minutes' THEN
         RAISE EXCEPTION 'consent for % cannot have occurred at %: that is in the future', NEW.phone,
@@ -183,26 +189,23 @@ COMMENT ON FUNCTION outreach.resubscribe_phone(text, text, text) IS
 REVOKE INSERT ON outreach.consent_log FROM outreach_operator, outreach_admin;
 REVOKE USAGE ON SEQUENCE outreach.consent_log_event_id_seq FROM outreach_operator;
 
--- Numbers whose suppression an out-of-order occurred_at decided before this release are decided
--- again by the order of recording (a STOP recorded after a future-dated opt-in wins again).
-ALTER TABLE outreach.suppression_list DISABLE TRIGGER derived_only;
-WITH latest AS (
-    SELECT DISTINCT ON (c.team_id, c.phone) c.*
-    FROM outreach.consent_log c ORDER BY c.team_id, c.phone, c.event_id DESC
-), lifted AS (
-    DELETE FROM outreach.suppression_list s USING latest l
-    WHERE s.team_id = l.team_id AND s.phone = l.phone AND l.kind = 'opt_in'
-)
-INSERT INTO outreach.suppression_list AS s (team_id, phone, source, event_id, suppressed_at)
-SELECT l.team_id, l.phone, l.source, l.event_id, l.recorded_at FROM latest l WHERE l.kind = 'opt_out'
-ON CONFLICT (team_id, phone) DO UPDATE SET source = EXCLUDED.source, event_id = EXCLUDED.event_id
-WHERE s.event_id <> EXCLUDED.event_id;
-ALTER TABLE outreach.suppression_list ENABLE TRIGGER derived_only;
-WITH cancelled AS (
-    UPDATE outreach.campaign_queue q SET state = 'cancelled', cancel_reason = 'suppressed', updated_at = pg_catalog.now()
-    FROM outreach.suppression_list s
-    WHERE s.team_id = q.team_id AND s.phone = q.phone AND q.state IN ('queued', 'claimed')
-    RETURNING q.team_id, q.queue_id, q.campaign_id, q.lead_id, q.step
-)
-INSERT INTO outreach.scheduled_events (team_id, campaign_id, queue_id, lead_id, step, kind, reasons)
-SELECT c.team_id, c.campaign_id, c.queue_id, c.lead_id, c.step, 'cancelled', ARRAY['suppressed'] FROM cancelled c;
+-- Numbers on which the two orders disagree (the latest event by occurred_at, which decided until
+-- now, is not the latest recorded) get one more event: an opt-out, recorded now, with both events
+-- as evidence. Under the new order it decides, so the upgrade never lifts a suppression (an old
+-- consent imported after a STOP but dated before it stays below the STOP), and a STOP that a
+-- forward-dated opt-in had cancelled counts again. Only an admin with a reason lifts either.
+LOCK TABLE outreach.consent_log IN SHARE ROW EXCLUSIVE MODE;
+SELECT count(*) AS reordered FROM (
+    SELECT outreach.record_consent(d.team_id, d.phone, 'opt_out', 'upgrade_reordered',
+               pg_catalog.jsonb_build_object('reason', '0.5.0 orders consent by recording; the orders disagreed for this number',
+                                             'latest_by_occurred_at', d.by_occurred, 'latest_recorded', d.by_recorded))
+    FROM (
+        SELECT o.team_id, o.phone, o.event_id AS by_occurred, r.event_id AS by_recorded
+        FROM (SELECT DISTINCT ON (c.team_id, c.phone) c.team_id, c.phone, c.event_id, c.kind
+              FROM outreach.consent_log c ORDER BY c.team_id, c.phone, c.occurred_at DESC, c.event_id DESC) o
+        JOIN (SELECT DISTINCT ON (c.team_id, c.phone) c.team_id, c.phone, c.event_id, c.kind
+              FROM outreach.consent_log c ORDER BY c.team_id, c.phone, c.event_id DESC) r
+          ON r.team_id = o.team_id AND r.phone = o.phone
+        WHERE r.kind <> o.kind
+    ) d
+) x;
