@@ -69,7 +69,7 @@ SELECT c AS criteria, pg_temp.save(c) AS result FROM unnest(ARRAY[
     '{"zips": ["10001", "1000l"]}', '{"zips": ["10001", " "]}',
     '{"sic_codes": ["58", ""]}', '{"sic_codes": ["58", "restaurants"]}', '{"naics_codes": ["7225", "72251199"]}',
     '{"statuses": ["new", "hot"]}', '{"enrichment_statuses": ["enriched", "done"]}',
-    '{"tags": ["vip", " "]}', '{"exclude_tags": [""]}', '{"states": ["NY", null]}',
+    '{"tags": ["vip", " "]}', '{"exclude_tags": [""]}', '{"exclude_tags": ["do-not-text "]}', '{"states": ["NY", null]}',
     '{"radius": {"zip": 10001, "miles": 5}}', '{"radius": {"zip": "10001", "miles": 5, "mile": 50}}',
     '{"last_contacted_before": "infinity"}',
     '{"states": ["ny", "New Jersey "], "zips": ["10001-1234"], "sic_codes": [" 58 "]}']) c;

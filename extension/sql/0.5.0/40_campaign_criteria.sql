@@ -51,7 +51,8 @@ BEGIN
                       WHEN 'naics_codes' THEN btrim(e) !~ '^[0-9]{2,6}$'
                       WHEN 'statuses' THEN NOT (e = ANY (lead_statuses))
                       WHEN 'enrichment_statuses' THEN NOT (e = ANY (enrichment_statuses))
-                      ELSE btrim(e) = ''
+                      -- a tag is compared as written: surrounding spaces would make it match nothing
+                      ELSE btrim(e) = '' OR btrim(e) <> e
                   END
             ORDER BY i LIMIT 1;
             IF FOUND THEN
@@ -62,7 +63,7 @@ BEGIN
                                        WHEN 'naics_codes' THEN 'a NAICS code or prefix (2 to 6 digits)'
                                        WHEN 'statuses' THEN 'a lead status (' || array_to_string(lead_statuses, ', ') || ')'
                                        WHEN 'enrichment_statuses' THEN 'an enrichment status (' || array_to_string(enrichment_statuses, ', ') || ')'
-                                       ELSE 'a tag (it is blank)' END
+                                       ELSE 'a tag (it is blank or has spaces around it)' END
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
         END IF;

@@ -40,7 +40,7 @@ BEGIN
                            THEN ARRAY['already_queued']
                            WHEN g.phone IS NOT NULL
                                 AND EXISTS (SELECT 1 FROM outreach.campaign_queue q
-                                            WHERE q.team_id = c.team_id AND q.campaign_id = c.campaign_id AND q.step = 1
+                                            WHERE q.team_id = c.team_id AND q.campaign_id = c.campaign_id
                                               AND q.phone = g.phone AND q.state <> 'cancelled')
                            THEN ARRAY['phone_already_queued'] ELSE '{}' END AS reasons
         ) r
@@ -62,22 +62,35 @@ COMMENT ON FUNCTION outreach.preview_campaign(text, bigint, timestamptz) IS
     'number has the campaign) or same_phone (another lead of the number ranks higher: score, then the oldest lead)). '
     'Nothing is written.';
 
--- Queued duplicates of an earlier release are cancelled (a text already on its way or sent is kept).
-WITH ranked AS (
-    SELECT q.team_id, q.queue_id,
-           row_number() OVER (PARTITION BY q.team_id, q.campaign_id, q.step, q.phone
-                              ORDER BY q.state IN ('queued', 'claimed'), q.queue_id) AS n
-    FROM outreach.campaign_queue q WHERE q.state <> 'cancelled'
+-- Duplicates of an earlier release: a queued one is cancelled; one that is on its way or went out
+-- (claimed, sending, sent, unknown, failed) is history, marked so that the index below lets it be.
+LOCK TABLE outreach.campaign_queue IN SHARE ROW EXCLUSIVE MODE;
+ALTER TABLE outreach.campaign_queue ADD COLUMN legacy_duplicate boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN outreach.campaign_queue.legacy_duplicate IS
+    'True for a row whose step had already been queued to the same number for another lead before 0.5.0 and was on its way '
+    'or sent when 0.5.0 was installed: kept as history, outside campaign_queue_one_per_number.';
+WITH duplicates AS (
+    SELECT r.team_id, r.queue_id, r.state
+    FROM (SELECT q.team_id, q.queue_id, q.state,
+                 row_number() OVER (PARTITION BY q.team_id, q.campaign_id, q.step, q.phone
+                                    ORDER BY q.state = 'queued', q.queue_id) AS n
+          FROM outreach.campaign_queue q WHERE q.state <> 'cancelled') r
+    WHERE r.n > 1
 ), cancelled AS (
     UPDATE outreach.campaign_queue q SET state = 'cancelled', cancel_reason = 'same_phone', updated_at = pg_catalog.now()
-    FROM ranked r
-    WHERE r.team_id = q.team_id AND r.queue_id = q.queue_id AND r.n > 1 AND q.state IN ('queued', 'claimed')
+    FROM duplicates d
+    WHERE d.team_id = q.team_id AND d.queue_id = q.queue_id AND d.state = 'queued'
     RETURNING q.team_id, q.queue_id, q.campaign_id, q.lead_id, q.step
+), kept AS (
+    UPDATE outreach.campaign_queue q SET legacy_duplicate = true
+    FROM duplicates d
+    WHERE d.team_id = q.team_id AND d.queue_id = q.queue_id AND d.state <> 'queued'
 )
 INSERT INTO outreach.scheduled_events (team_id, campaign_id, queue_id, lead_id, step, kind, reasons)
 SELECT c.team_id, c.campaign_id, c.queue_id, c.lead_id, c.step, 'cancelled', ARRAY['same_phone'] FROM cancelled c;
 -- Rows of texts that were cancelled (never sent) do not count; everything else does.
 CREATE UNIQUE INDEX campaign_queue_one_per_number ON outreach.campaign_queue (team_id, campaign_id, step, phone)
-    WHERE state <> 'cancelled';
+    WHERE state <> 'cancelled' AND NOT legacy_duplicate;
 COMMENT ON INDEX outreach.campaign_queue_one_per_number IS
-    'A campaign step goes to a phone number once, whichever lead it was queued for (cancelled rows aside).';
+    'A campaign step goes to a phone number once, whichever lead it was queued for (cancelled rows and the duplicates of '
+    'earlier releases aside).';
