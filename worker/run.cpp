@@ -525,6 +525,10 @@ int run_daemon(const RunOptions &options)
                 metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}}, std::stod(pg::value(reaped, 0, 0)));
                 log_event(Level::Warn, "reaped", {{"unknown", pg::value(reaped, 0, 0)}});
             }
+            // an import whose session died (a killed client or backend) would stay 'created' forever
+            const auto abandoned = db->exec("SELECT outreach.reap_abandoned_imports()");
+            if (pg::value(abandoned, 0, 0) != "0")
+                log_event(Level::Warn, "reaped_imports", {{"failed", pg::value(abandoned, 0, 0)}});
             // claimed in one transaction with the gate; each is committed as sending just before its request
             const auto rows = db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
                                        {config.worker_name, std::to_string(config.batch), std::to_string(config.lease.count()) + " seconds", at});

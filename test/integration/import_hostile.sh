@@ -190,6 +190,22 @@ expect "the next import of the team succeeds" 0 $?
 expect "... and has reaped the killed one" "failed|abandoned" \
     "$(q "SELECT state, split_part(error, ':', 1) FROM outreach.data_sources WHERE team_id = 'reap' AND name = 'killed'")"
 
+# 9. The daemon sweeps every team: a terminated import of another team is failed by
+#    `outreachd run --once` (sandbox, nothing else to do), without any import of that team.
+q "INSERT INTO outreach.teams (team_id, name) VALUES ('reap2', 'Abandoned, swept by the daemon')" >/dev/null
+PGAPPNAME=hostile-sweep timeout 120 "$OUTREACHD" import --team reap2 --name swept "$TMP/long.csv" >/dev/null 2>&1 &
+importer=$!
+BACKGROUND+=("$importer")
+pid=$(wait_for_query hostile-sweep 'import_staged')
+q "SELECT pg_terminate_backend($pid)" >/dev/null
+wait "$importer" 2>/dev/null
+wait_for_exit "$pid"
+OUTREACH_HTTP_LISTEN=127.0.0.1:0 timeout 60 "$OUTREACHD" run --once >"$TMP/run.out" 2>&1
+expect "outreachd run --once exits 0" 0 $?
+expect "... and has failed the abandoned job of another team" "failed|abandoned" \
+    "$(q "SELECT state, split_part(error, ':', 1) FROM outreach.data_sources WHERE team_id = 'reap2' AND name = 'swept'")"
+expect "... saying so in its log" "1" "$(grep -c 'event=reaped_imports failed=1' "$TMP/run.out")"
+
 psql -X -q -d postgres -c "DROP DATABASE $DB" >/dev/null
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

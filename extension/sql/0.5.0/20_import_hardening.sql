@@ -87,27 +87,47 @@ COMMENT ON COLUMN outreach.data_sources.import_backend_start IS
     'When the session running the import started (pg_stat_activity.backend_start): a pid alone may be reused.';
 CREATE INDEX data_sources_unfinished ON outreach.data_sources (team_id) WHERE state IN ('created', 'loading', 'resolving');
 
--- Fails the team's unfinished jobs whose session has ended. A job is left alone while its session
--- is alive (its pid in pg_stat_activity with the recorded start; a session of another role whose
--- start this role may not see counts as alive) and while its row is locked by a running import.
-CREATE FUNCTION outreach.reap_abandoned_imports(team_id text) RETURNS integer
-    LANGUAGE plpgsql VOLATILE
+-- When this session started, as pg_stat_activity says. A role that SET ROLE away from the login
+-- role may not read its own session's start there; the owner may.
+CREATE FUNCTION outreach.session_started_at() RETURNS timestamptz
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+RETURN (SELECT a.backend_start FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid()) a);
+COMMENT ON FUNCTION outreach.session_started_at() IS
+    'When the calling session started (pg_stat_activity.backend_start of pg_backend_pid()): with the pid, what names an '
+    'import''s session for outreach.reap_abandoned_imports.';
+
+-- Fails the unfinished jobs whose session has ended (of one team, or of every team for the daemon).
+-- A job is left alone while its session is alive (its pid in pg_stat_activity with the recorded
+-- start) and while its row is locked by a running import.
+CREATE FUNCTION outreach.reap_abandoned_imports(team_id text DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     reaped integer;
+    caller text := outreach.effective_caller();
 BEGIN
-    PERFORM outreach.check_team(team_id);
+    IF team_id IS NULL THEN
+        -- every team: the daemon's sweep (and superusers)
+        IF NOT pg_has_role(caller, 'outreach_worker', 'MEMBER') THEN
+            RAISE EXCEPTION 'role % may reap the import jobs of its own team only', caller
+                USING ERRCODE = 'insufficient_privilege', HINT = 'Pass the team_id.';
+        END IF;
+    ELSE
+        PERFORM outreach.check_caller_team(team_id);
+    END IF;
     PERFORM pg_stat_clear_snapshot();  -- sessions as they are now, not as this transaction first saw them
     WITH abandoned AS (
-        SELECT d.data_source_id
+        SELECT d.team_id, d.data_source_id
         FROM outreach.data_sources d
-        WHERE d.team_id = reap_abandoned_imports.team_id
+        WHERE (reap_abandoned_imports.team_id IS NULL OR d.team_id = reap_abandoned_imports.team_id)
           AND d.state IN ('created', 'loading', 'resolving')
           AND d.import_pid IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
                           WHERE a.pid = d.import_pid
-                            AND (a.backend_start IS NULL OR a.backend_start = d.import_backend_start))
+                            AND (d.import_backend_start IS NULL OR a.backend_start IS NULL
+                                 OR a.backend_start = d.import_backend_start))
         FOR UPDATE OF d SKIP LOCKED
     )
     UPDATE outreach.data_sources d
@@ -117,15 +137,16 @@ BEGIN
                        d.import_pid,
                        coalesce(to_char(d.import_backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', 'unknown'))
     FROM abandoned a
-    WHERE d.team_id = reap_abandoned_imports.team_id AND d.data_source_id = a.data_source_id;
+    WHERE d.team_id = a.team_id AND d.data_source_id = a.data_source_id;
     GET DIAGNOSTICS reaped = ROW_COUNT;
     RETURN reaped;
 END
 $fn$;
 COMMENT ON FUNCTION outreach.reap_abandoned_imports(text) IS
-    'Marks failed (with the reason) every unfinished import job of the team whose session has ended: the backend was '
-    'terminated or crashed, or the client died, before the import committed. Returns how many. begin_import calls it; '
-    'operators and outreachd may too. Jobs from before 0.5.0 record no session and are left to outreach.fail_import.';
+    'Marks failed (with the reason) every unfinished import job whose session has ended: the backend was terminated or '
+    'crashed, or the client died, before the import committed. Returns how many. With a team_id, that team''s jobs (anyone '
+    'who works for the team; begin_import calls it); without, every team''s (outreachd run sweeps them). Jobs from before '
+    '0.5.0 record no session and are left to outreach.fail_import.';
 
 -- Step 1 of an import, as in 0.2.0, and now: abandoned jobs of the team are reaped, and the job
 -- records the session that runs it.
@@ -147,7 +168,7 @@ BEGIN
     PERFORM outreach.reap_abandoned_imports(team_id);
     INSERT INTO outreach.data_sources (team_id, name, file_name, preset, column_map, import_pid, import_backend_start)
     VALUES (team_id, coalesce(name, file_name, 'import'), file_name, preset, coalesce(column_map, '{}'),
-            pg_backend_pid(), (SELECT a.backend_start FROM pg_stat_get_activity(pg_backend_pid()) a))
+            pg_backend_pid(), outreach.session_started_at())
     RETURNING data_source_id INTO id;
     RETURN id;
 END
@@ -172,6 +193,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'team "%" has no data source %', team_id, data_source_id USING ERRCODE = 'undefined_object';
     END IF;
+    -- a failed or completed job stays what it is (a reaped job must not come back to life)
+    IF ds.state IN ('failed', 'completed') THEN
+        RAISE EXCEPTION 'data source % is %: start a new import with outreach.begin_import', ds.data_source_id, ds.state
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     headers := outreach.unique_headers(headers);
     cols := outreach.import_field_columns(team_id, ds.preset, ds.column_map, headers);
     UPDATE outreach.data_sources d
@@ -179,7 +205,7 @@ BEGIN
         field_columns = (SELECT jsonb_object_agg(k, set_import_headers.headers[v::int]) FROM jsonb_each_text(cols) AS e (k, v)),
         state = 'loading', started_at = clock_timestamp(),
         import_pid = pg_backend_pid(),
-        import_backend_start = (SELECT a.backend_start FROM pg_stat_get_activity(pg_backend_pid()) a)
+        import_backend_start = outreach.session_started_at()
     WHERE d.team_id = set_import_headers.team_id AND d.data_source_id = set_import_headers.data_source_id;
     RETURN cols;
 END
