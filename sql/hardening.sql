@@ -38,7 +38,7 @@ INSERT INTO outreach.consent_log (team_id, phone, kind, source) VALUES ('hard', 
 SELECT outreach.suppress_phone('hard', '(201) 555-0102', 'operator') > 0 AS operator_stopped;
 SELECT outreach.record_consent('hard', '(201) 555-0102', 'opt_in', 'operator', '{"reason": "he asked"}');
 SELECT outreach.resubscribe_phone('hard', '(201) 555-0102', 'he asked');
--- ... nor act for another team
+-- ... nor for a team other than the one the session works for
 SELECT outreach.suppress_phone('other', '(201) 555-0102', 'operator');
 RESET outreach.team_id;
 RESET ROLE;
