@@ -41,7 +41,7 @@ BEGIN
                            WHEN g.phone IS NOT NULL
                                 AND EXISTS (SELECT 1 FROM outreach.campaign_queue q
                                             WHERE q.team_id = c.team_id AND q.campaign_id = c.campaign_id
-                                              AND q.phone = g.phone AND q.state <> 'cancelled')
+                                              AND q.phone = g.phone AND q.state <> 'cancelled' AND NOT q.legacy_duplicate)
                            THEN ARRAY['phone_already_queued'] ELSE '{}' END AS reasons
         ) r
     ),
@@ -89,7 +89,7 @@ WITH duplicates AS (
 INSERT INTO outreach.scheduled_events (team_id, campaign_id, queue_id, lead_id, step, kind, reasons)
 SELECT c.team_id, c.campaign_id, c.queue_id, c.lead_id, c.step, 'cancelled', ARRAY['same_phone'] FROM cancelled c;
 -- Rows of texts that were cancelled (never sent) do not count; everything else does.
-CREATE UNIQUE INDEX campaign_queue_one_per_number ON outreach.campaign_queue (team_id, campaign_id, step, phone)
+CREATE UNIQUE INDEX campaign_queue_one_per_number ON outreach.campaign_queue (team_id, campaign_id, phone, step)
     WHERE state <> 'cancelled' AND NOT legacy_duplicate;
 COMMENT ON INDEX outreach.campaign_queue_one_per_number IS
     'A campaign step goes to a phone number once, whichever lead it was queued for (cancelled rows and the duplicates of '
