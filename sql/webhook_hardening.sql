@@ -56,3 +56,36 @@ RESET ROLE;
 SET ROLE outreach_operator;
 SELECT * FROM outreach.worker_gauges();
 RESET ROLE;
+
+-- A status event stored while its text was locked (record_webhook leaves it received) or before
+-- the provider's id was recorded is applied by outreach.apply_received_webhooks: once, oldest
+-- first, forward only; one whose text is not known stays received.
+SET TIME ZONE 'UTC';
+SELECT rows_imported FROM outreach.import_csv('wh', convert_to('companyName,ownerFirstName,ownerLastName,phone,street,city,state,zip
+Deli One,Amy,Ames,(212) 555-0191,1 Main St,New York,NY,10001', 'UTF8'));
+INSERT INTO outreach.templates (team_id, name, body) VALUES ('wh', 'hi', 'Hi {{firstName|there}}! Reply STOP to opt out.');
+INSERT INTO outreach.campaigns (team_id, campaign_id, name, min_spacing) VALUES ('wh', 1, 'Late callbacks', '0');
+INSERT INTO outreach.campaign_sequences (team_id, campaign_id, step, template_name) VALUES ('wh', 1, 1, 'hi');
+SELECT messages_queued FROM outreach.prepare_campaign('wh', 1, '2026-01-13 15:00+00');
+CREATE TEMP TABLE late AS SELECT sms_message_id FROM outreach.claim_sends('w1', 1, '2 minutes', '2026-01-13 15:05+00', 'wh');
+SELECT outreach.start_send('wh', sms_message_id, '2026-01-13 15:05+00') FROM late;
+SELECT outreach.complete_send('wh', sms_message_id, 'sent', 'signalhouse', 'SH-LATE') FROM late;
+INSERT INTO outreach.webhook_events (team_id, provider, kind, event_key, message_ref, body, params, signature_valid, state)
+VALUES ('wh', 'signalhouse', 'status', 'late-1', 'SH-LATE', '{}', '{"messageId": "SH-LATE", "status": "DELIVERED"}', true, 'received'),
+       ('wh', 'signalhouse', 'status', 'late-2', 'SH-LATE', '{}', '{"messageId": "SH-LATE", "status": "SENT"}', true, 'received'),
+       ('wh', 'signalhouse', 'status', 'late-3', 'SH-NOBODY', '{}', '{"messageId": "SH-NOBODY", "status": "DELIVERED"}', true, 'received');
+SELECT outreach.apply_received_webhooks(0) AS none_in_a_batch_of_0;
+SET ROLE outreach_worker;
+SELECT outreach.apply_received_webhooks() AS applied_or_ignored;
+SELECT outreach.apply_received_webhooks() AS again;
+RESET ROLE;
+SELECT event_key, state, regexp_replace(outcome, 'text \d+', 'text N') AS outcome FROM outreach.webhook_events
+WHERE team_id = 'wh' AND event_key LIKE 'late-%' ORDER BY webhook_id;
+SELECT m.state FROM outreach.sms_messages m JOIN late USING (sms_message_id);
+-- record_webhook bounds only its own lock wait: the caller's lock_timeout is as it was
+BEGIN;
+SET LOCAL lock_timeout = '3s';
+SELECT duplicate, state FROM outreach.record_webhook('wh', 'signalhouse', 'status', 'late-4', 'SH-NOBODY', '{}', '{}',
+    '{"messageId": "SH-NOBODY", "status": "SENT"}', true);
+SHOW lock_timeout;
+COMMIT;

@@ -134,17 +134,23 @@ bool storable_header(std::string_view name)
     return std::find(allowed.begin(), allowed.end(), lower) != allowed.end();
 }
 
-std::string sha256_hex(std::string_view data)
+std::string hex_lower(std::string_view raw)
 {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char *>(data.data()), data.size(), digest);
     static const char *digits = "0123456789abcdef";
     std::string out;
-    for (unsigned char c : digest) {
+    out.reserve(raw.size() * 2);
+    for (unsigned char c : raw) {
         out.push_back(digits[c >> 4]);
         out.push_back(digits[c & 15]);
     }
     return out;
+}
+
+std::string sha256_hex(std::string_view data)
+{
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char *>(data.data()), data.size(), digest);
+    return hex_lower(std::string_view(reinterpret_cast<const char *>(digest), sizeof digest));
 }
 
 RateLimiter::Verdict RateLimiter::take(const std::string &key, int burst, int per_minute, Clock::time_point now)
@@ -177,6 +183,62 @@ RateLimiter::Verdict RateLimiter::take(const std::string &key, int burst, int pe
     const bool first = !b.limited;
     b.limited = true;
     return first ? Verdict::limited_first : Verdict::limited;
+}
+
+}  // namespace outreach::worker
+
+namespace outreach::worker {
+
+bool timestamp_fresh(std::string_view ms, long long now_ms, long long window_ms)
+{
+    // 15 digits reach the year 33658: enough for any clock, and far from overflowing
+    if (ms.empty() || ms.size() > 15 || now_ms < 0 || window_ms < 0) return false;
+    long long t = 0;
+    for (char ch : ms) {
+        if (ch < '0' || ch > '9') return false;
+        t = t * 10 + (ch - '0');
+    }
+    return (t > now_ms ? t - now_ms : now_ms - t) <= window_ms;
+}
+
+bool TeamList::known(const std::string &team, const Load &load)
+{
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto now = Clock::now();
+    bool hit = teams_.count(team) > 0;
+    const auto due = [&] { return !have_ || now - at_ > ttl_ || (!hit && now - tried_ > miss_reload_); };
+    if (!due()) return hit;
+    while (loading_) {
+        // someone is loading: a team in the list goes on at once; a miss waits briefly for the
+        // fresh list; with no list yet, the first load decides
+        if (have_ && hit) return true;
+        if (have_) {
+            loaded_.wait_for(lock, miss_wait_, [&] { return !loading_; });
+            return teams_.count(team) > 0;
+        }
+        loaded_.wait(lock, [&] { return !loading_; });
+        if (have_) return teams_.count(team) > 0;
+        now = Clock::now();  // that load failed: this caller tries, unless another began meanwhile
+    }
+    loading_ = true;
+    tried_ = now;
+    lock.unlock();
+    std::vector<std::string> fresh;
+    try {
+        fresh = load();
+    } catch (...) {
+        lock.lock();
+        loading_ = false;
+        loaded_.notify_all();
+        throw;
+    }
+    lock.lock();
+    teams_ = std::unordered_set<std::string>(fresh.begin(), fresh.end());
+    have_ = true;
+    at_ = now;
+    loading_ = false;
+    loaded_.notify_all();
+    return teams_.count(team) > 0;
 }
 
 }  // namespace outreach::worker

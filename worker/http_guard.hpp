@@ -5,11 +5,15 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace outreach::worker {
 
@@ -42,8 +46,36 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max);
 // credentials (compared case-insensitively).
 bool storable_header(std::string_view name);
 
+// Bytes as lower-case hex.
+std::string hex_lower(std::string_view raw);
 // Lower-case hex of SHA-256.
 std::string sha256_hex(std::string_view data);
+
+// Whether a signed timestamp (Unix milliseconds as decimal digits, nothing else) lies within
+// window_ms of now_ms. Anything else (a sign, spaces, more digits than a date needs) is not fresh;
+// no arithmetic can overflow, whatever the sender wrote.
+bool timestamp_fresh(std::string_view ms, long long now_ms, long long window_ms);
+
+// The ids of the teams that exist, asked from the database (load) when old, and on a miss at most
+// every miss_reload. One caller loads at a time, without the lock: the others answer from the list
+// they have, except a miss, which waits up to miss_wait for the load under way (it may bring a new
+// team). A load that throws leaves the list as it was and the error to its caller.
+class TeamList {
+public:
+    using Clock = std::chrono::steady_clock;
+    using Load = std::function<std::vector<std::string>()>;
+    TeamList(Clock::duration ttl, Clock::duration miss_reload, Clock::duration miss_wait)
+        : ttl_(ttl), miss_reload_(miss_reload), miss_wait_(miss_wait) {}
+    bool known(const std::string &team, const Load &load);
+
+private:
+    const Clock::duration ttl_, miss_reload_, miss_wait_;
+    std::mutex mutex_;
+    std::condition_variable loaded_;
+    std::unordered_set<std::string> teams_;
+    bool have_ = false, loading_ = false;
+    Clock::time_point at_{}, tried_{};
+};
 
 // Token buckets by key (sender address and team): a burst, then a steady rate. Keys are bounded:
 // when the table is full, buckets that have refilled are forgotten, and a new key finds no token

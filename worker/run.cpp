@@ -529,6 +529,9 @@ int run_daemon(const RunOptions &options)
             const auto abandoned = db->exec("SELECT outreach.reap_abandoned_imports()");
             if (pg::value(abandoned, 0, 0) != "0")
                 log_event(Level::Warn, "reaped_imports", {{"failed", pg::value(abandoned, 0, 0)}});
+            // delivery callbacks stored while their text was locked, or before its provider id was recorded
+            const auto late = db->exec("SELECT outreach.apply_received_webhooks()");
+            if (pg::value(late, 0, 0) != "0") log_event(Level::Info, "webhooks_applied_late", {{"events", pg::value(late, 0, 0)}});
             // claimed in one transaction with the gate; each is committed as sending just before its request
             const auto rows = db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
                                        {config.worker_name, std::to_string(config.batch), std::to_string(config.lease.count()) + " seconds", at});

@@ -17,7 +17,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdarg>
@@ -29,7 +28,6 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace outreach::worker {
 namespace {
@@ -70,16 +68,6 @@ std::string base64(const std::string &raw)
     return out;
 }
 
-std::string hex(const std::string &raw)
-{
-    static const char *digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : raw) {
-        out.push_back(digits[c >> 4]);
-        out.push_back(digits[c & 15]);
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -131,7 +119,7 @@ bool twilio_signature_valid(const std::string &token, const std::string &url,
 
 std::string signalhouse_signature(const std::string &secret, const std::string &timestamp, const std::string &body)
 {
-    return hex(hmac(EVP_sha256(), secret, timestamp + "." + body));
+    return hex_lower(hmac(EVP_sha256(), secret, timestamp + "." + body));
 }
 
 // ---- the server ---------------------------------------------------------------------------------
@@ -148,8 +136,11 @@ constexpr int webhook_statement_ms = 5000;             // SignalHouse gives up a
 constexpr int webhook_lock_ms = 2000;
 constexpr std::size_t webhook_queue = 256;             // webhooks waiting for a database connection
 constexpr std::size_t health_queue = 256;
+constexpr std::size_t metrics_queue = 64;
 constexpr auto team_ttl = std::chrono::seconds(30);     // a new team's webhooks work within this
 constexpr auto team_miss_reload = std::chrono::seconds(2);
+constexpr auto team_miss_wait = std::chrono::milliseconds(500);  // for a list being loaded, on a miss
+constexpr long long signalhouse_window_ms = 5 * 60 * 1000;      // a signed timestamp older than this is a replay
 constexpr auto health_reuse = std::chrono::milliseconds(250);  // probes answer many /healthz at once
 
 struct Answer {
@@ -197,13 +188,10 @@ struct HttpServer::Impl {
     std::mutex config_mutex;
     std::string dsn;
     std::unique_ptr<DbWorkers> webhook_db;
-    std::unique_ptr<DbWorkers> health_db;
+    std::unique_ptr<DbWorkers> health_db;   // /healthz alone: a slow scrape never holds it
+    std::unique_ptr<DbWorkers> metrics_db;
     RateLimiter rejections;
-
-    std::mutex teams_mutex;  // known team ids, asked from outreach.webhook_team_ids()
-    std::unordered_set<std::string> teams;
-    bool teams_loaded = false;
-    Clock::time_point teams_at{}, teams_tried{};
+    TeamList teams{team_ttl, team_miss_reload, team_miss_wait};  // from outreach.webhook_team_ids()
 
     std::mutex health_mutex;  // the last probe, shared by the /healthz requests that came meanwhile
     std::optional<Answer> health;
@@ -326,20 +314,13 @@ Answer render_metrics(DbSession &db)
 
 bool team_known(HttpServer::Impl &s, DbSession &db, const std::string &team)
 {
-    std::lock_guard<std::mutex> lock(s.teams_mutex);
-    const auto now = Clock::now();
-    const bool known = s.teams.count(team) > 0;
-    // reload when old, and on a miss at most every few seconds (random team names cost nothing more)
-    if (!s.teams_loaded || now - s.teams_at > team_ttl || (!known && now - s.teams_tried > team_miss_reload)) {
-        s.teams_tried = now;
+    // the database is asked outside any lock: one slow refresh holds only its own webhook
+    return s.teams.known(team, [&db] {
         auto r = db.run([](pg::Connection &c) { return c.exec("SELECT * FROM outreach.webhook_team_ids()"); });
-        s.teams.clear();
-        for (int i = 0; i < PQntuples(r.get()); ++i) s.teams.insert(pg::value(r, i, 0));
-        s.teams_loaded = true;
-        s.teams_at = now;
-        return s.teams.count(team) > 0;
-    }
-    return known;
+        std::vector<std::string> ids;
+        for (int i = 0; i < PQntuples(r.get()); ++i) ids.push_back(pg::value(r, i, 0));
+        return ids;
+    });
 }
 
 // NUL cannot be stored in jsonb: written as \x00 wherever it appears.
@@ -397,11 +378,8 @@ Verdict verify_signalhouse(const WebhookInput &in, const std::string &secret)
     else if (!constant_time_equal(signalhouse_signature(secret, in.sh_timestamp, in.body), in.sh_signature)) v.reason = "bad_signature";
     else {
         // a valid signature on an old timestamp is a replay
-        char *end = nullptr;
-        errno = 0;
-        const long long ms = std::strtoll(in.sh_timestamp.c_str(), &end, 10);
         const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        if (*end != '\0' || errno != 0 || std::llabs(now - ms) > 5 * 60 * 1000) v.reason = "stale_timestamp";
+        if (!timestamp_fresh(in.sh_timestamp, now, signalhouse_window_ms)) v.reason = "stale_timestamp";
     }
     if (!v.reason.empty()) return v;
     // nesting past 32 levels is nothing a provider sends: dropped rather than walked
@@ -588,7 +566,7 @@ MHD_Result handle(void *cls, MHD_Connection *c, const char *url, const char *met
     case Route::Kind::healthz:
         return offload(c, req, *s.health_db, [&s](DbSession &db) { return probe_health(s, db); });
     case Route::Kind::metrics:
-        return offload(c, req, *s.health_db, [](DbSession &db) { return render_metrics(db); });
+        return offload(c, req, *s.metrics_db, [](DbSession &db) { return render_metrics(db); });
     case Route::Kind::webhook: {
         auto in = std::make_shared<WebhookInput>();
         in->provider = req->route.provider;
@@ -687,6 +665,7 @@ HttpServer::HttpServer(const Config &config, const std::string &dsn) : impl_(std
     s.webhook_db = std::make_unique<DbWorkers>(DbSettings{"webhooks", dsn, 3, webhook_statement_ms, webhook_lock_ms},
                                                std::max(1, config.webhook_db_connections), webhook_queue);
     s.health_db = std::make_unique<DbWorkers>(DbSettings{"health", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, health_queue);
+    s.metrics_db = std::make_unique<DbWorkers>(DbSettings{"metrics", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, metrics_queue);
 
     const auto colon = config.http_listen.rfind(':');
     std::string host = config.http_listen.substr(0, colon);
@@ -725,6 +704,7 @@ HttpServer::~HttpServer()
     // the pools answer what they hold (and refuse new work) while the server still runs to send it
     s.webhook_db->stop();
     s.health_db->stop();
+    s.metrics_db->stop();
     {
         std::lock_guard<std::mutex> lock(s.sweep_mutex);
         s.stopping = true;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration tests of outreachd's HTTP side under hostile and unlucky clients (issue 11): a path
 # that used to crash it, a flood of unsigned webhooks that used to fill the disk, requests for teams
-# that do not exist, replays, credentials in headers, a body that is not UTF-8, a webhook stuck on a
-# row lock, /metrics under the least-privilege worker role, and a bounded load and fuzz run (1,100
+# that do not exist, replays, credentials in headers, a body that is not UTF-8, a webhook whose text
+# is locked (stored and answered, applied later), scrapes that wait, a hostile signed timestamp,
+# /metrics under the least-privilege worker role, and a bounded load and fuzz run (1,100
 # slow connections, a greedy address, 300 malformed requests) while /healthz must keep answering.
 # Real PostgreSQL, the real outreachd, real HTTP over loopback (test/integration/http_load.py).
 # Needs PGHOST/PGPORT/PGUSER (scripts/test.sh starts the cluster) and the path of outreachd as $1.
@@ -139,29 +140,80 @@ expect "and is stored as rejected: invalid_utf8, the byte written as \\xe9" 'inv
     "$(q "SELECT reason, body LIKE '%caf\\\\xe9%' FROM outreach.webhook_events WHERE remote_addr = '127.0.0.8'")"
 expect "the text was not touched" sent "$(text_state "$MID2")"
 
-# 8. A webhook waiting on a row lock holds one webhook connection, not /healthz nor /metrics.
+# 8. A status webhook whose text is locked (complete_sends recording its window holds the row) is
+#    stored and answered 200 at once: a 5xx would lose it (Twilio does not retry status callbacks).
+#    outreachd's run loop applies it once the lock is gone. /healthz and /metrics answer meanwhile.
+# until DEADLINE-SECONDS SQL: polls until the query returns t
+until_true() {
+    local end=$((SECONDS + $1))
+    while [ "$SECONDS" -lt "$end" ]; do [ "$(q "$2")" = t ] && return 0; sleep 0.1; done
+    return 1
+}
 printf '{"messageId": "%s", "status": "DELIVERED"}' "$MID2" >"$TMP/b3.json"
-psql -X -q -c "BEGIN" -c "SELECT 1 FROM outreach.sms_messages WHERE team_id = 'hh' AND provider_message_id = '$MID2' FOR UPDATE" \
-    -c "SELECT pg_sleep(5)" -c "COMMIT" >/dev/null 2>&1 &
+PGAPPNAME=hh-locker psql -X -q -c "BEGIN" -c "SELECT 1 FROM outreach.sms_messages WHERE team_id = 'hh' AND provider_message_id = '$MID2' FOR UPDATE" \
+    -c "SELECT pg_sleep(120)" -c "COMMIT" >/dev/null 2>&1 &
 LOCKER=$!
-sleep 0.5
+pids+=($LOCKER)
+locker_sleeping="SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'hh-locker' AND state = 'active' AND query LIKE 'SELECT pg_sleep%'"
+until_true 30 "$locker_sleeping" || bad "the locker took its row lock"
 TS=$(now_ms)
 SIG3=$(sign "$TS" "$TMP/b3.json")
 (sh_post hh-d4 "$TS" "$SIG3" "$TMP/b3.json" >"$TMP/locked.code") &
 WH=$!
-sleep 0.5
 timings=""
 for _ in 1 2 3; do
-    timings+="$(curl -s -m 3 -o /dev/null -w '%{http_code}:%{time_total} ' "$BASE/healthz")"
-    timings+="$(curl -s -m 3 -o /dev/null -w '%{http_code}:%{time_total} ' "$BASE/metrics")"
+    timings+="$(curl -s -m 10 -o /dev/null -w '%{http_code}:%{time_total} ' "$BASE/healthz")"
+    timings+="$(curl -s -m 10 -o /dev/null -w '%{http_code}:%{time_total} ' "$BASE/metrics")"
     sleep 0.3
 done
-check "/healthz and /metrics answer within a second while a webhook waits on a lock" \
-    'all(t.split(":")[0] == "200" and float(t.split(":")[1]) < 1.0 for t in r.split())' "\"$timings\""
+check "/healthz and /metrics answer (within 3 s) while a webhook meets a locked text" \
+    'all(t.split(":")[0] == "200" and float(t.split(":")[1]) < 3.0 for t in r.split())' "\"$timings\""
 wait "$WH"
-expect "the locked webhook gives up after lock_timeout with 503 (the provider retries)" 503 "$(cat "$TMP/locked.code")"
+expect "the webhook behind the lock is answered 200" 200 "$(cat "$TMP/locked.code")"
+expect "while the lock is still held" t "$(q "$locker_sleeping")"
+expect "it is stored, received, and the text not touched yet" "received sent" \
+    "$(q "SELECT state FROM outreach.webhook_events WHERE team_id = 'hh' AND signature_valid AND message_ref = '$MID2'") $(text_state "$MID2")"
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'hh-locker'" >/dev/null
 wait "$LOCKER"
-expect "the retry after the lock is gone is applied" "200 delivered" "$(sh_post hh-d4 "$TS" "$SIG3" "$TMP/b3.json") $(text_state "$MID2")"
+until_true 30 "SELECT state = 'delivered' FROM outreach.sms_messages WHERE team_id = 'hh' AND provider_message_id = '$MID2'"
+expect "once the lock is gone, outreachd's run loop applies it" "applied delivered" \
+    "$(q "SELECT state FROM outreach.webhook_events WHERE team_id = 'hh' AND signature_valid AND message_ref = '$MID2'") $(text_state "$MID2")"
+expect "the provider's retry is the same event, answered 200" "200 1" \
+    "$(sh_post hh-d4 "$TS" "$SIG3" "$TMP/b3.json") $(q "SELECT count(*) FROM outreach.webhook_events WHERE team_id = 'hh' AND signature_valid AND message_ref = '$MID2'")"
+
+# 8b. Scrapes of /metrics that wait (here on a locked table, 0.5 s each, one after the other) never
+#     hold /healthz: it has a database session of its own, so it is answered while they still wait.
+#     (Five scrapes take 2.5 s, well within the 4 s request deadline.)
+PGAPPNAME=hh-table-locker psql -X -q -c "BEGIN" -c "LOCK TABLE outreach.campaign_queue IN ACCESS EXCLUSIVE MODE" \
+    -c "SELECT pg_sleep(120)" -c "COMMIT" >/dev/null 2>&1 &
+TLOCKER=$!
+pids+=($TLOCKER)
+until_true 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'hh-table-locker' AND state = 'active' AND query LIKE 'SELECT pg_sleep%'" \
+    || bad "the table locker took its lock"
+scrapers=()
+for i in $(seq 5); do
+    curl -s -m 30 -o "$TMP/scrape.$i" -w '%{http_code}' "$BASE/metrics" >"$TMP/scrape-code.$i" &
+    scrapers+=($!)
+done
+until_true 30 "SELECT count(*) >= 1 FROM pg_stat_activity WHERE application_name IN ('outreachd health', 'outreachd metrics') AND wait_event_type = 'Lock'" \
+    || bad "a scrape waits on the lock"
+hz=$(curl -s -m 10 "$BASE/healthz")
+pending=0
+for i in $(seq 5); do [ -s "$TMP/scrape.$i" ] || pending=$((pending + 1)); done
+check "/healthz answers ok while the scrapes still wait (2 or more of 5 unanswered)" 'r[0] == "ok" and r[1] >= 2' "[\"$hz\", $pending]"
+wait "${scrapers[@]}"
+scrapes=""
+for i in $(seq 5); do scrapes+="$(cat "$TMP/scrape-code.$i") $(grep -h '^outreach_database_up' "$TMP/scrape.$i" | tr -d '\n');"; done
+expect "each scrape still answers, saying the database is in trouble" "$(printf '200 outreach_database_up 0;%.0s' $(seq 5))" "$scrapes"
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'hh-table-locker'" >/dev/null
+wait "$TLOCKER"
+
+# 8c. A valid signature on a timestamp near LLONG_MIN: refused as stale (its arithmetic overflowed,
+#     which the sanitizer build turns into a crash).
+for ts in -9223372036854775808 9223372036854775807 99999999999999999999; do
+    expect "a signed timestamp $ts is stale (401)" 401 "$(sh_post hh-d5 "$ts" "$(sign "$ts" "$TMP/b1.json")" "$TMP/b1.json" --interface 127.0.0.9)"
+done
+expect "outreachd is still running after them" alive "$(alive)"
 
 # 9. /metrics under the least-privilege worker role (it cannot read campaign_queue).
 psql -X -q -d postgres -c "DROP ROLE IF EXISTS $WORKER_ROLE" -c "CREATE ROLE $WORKER_ROLE LOGIN IN ROLE outreach_worker" >/dev/null 2>&1
@@ -184,14 +236,17 @@ wait "$WPID" 2>/dev/null
 
 # 10. Load and fuzz: 1,100 slow connections (a header byte a second) from 22 addresses, an address
 #     that wants 100, and 300 random, oversized and malformed requests, while /healthz is polled.
-load=$(python3 "$LOAD" load --port "$HP" --team hh --slow 1100 --slow-sources 22 --greedy 100 --burst 300 --seconds 8)
+# Margins are generous (a loaded CI machine running sanitizer builds): what is checked is that
+# /healthz is answered while the slow connections are all held, that they are cut after the
+# deadline and well before the run ends, and that one address is limited, not starved.
+load=$(python3 "$LOAD" load --port "$HP" --team hh --slow 1100 --slow-sources 22 --greedy 100 --burst 300 --seconds 12 --request-timeout 10 --deadline-ms 4000)
 echo "     load: $load"
-check "/healthz answered every poll with ok, each within 2 s" \
-    'r["health_polls"] >= 20 and r["health_ok"] == r["health_polls"] and r["health_slowest"] < 2.0' "$load"
-check "the slow connections were held, then cut at the 4 s deadline" \
-    'r["slow_cut"] >= 0.95 * r["slow"] and r["slow_cut_earliest"] >= 3.5 and r["slow_cut_latest"] < 7.5' "$load"
-check "one address gets at most 64 connections" 'r["greedy_refused"] >= 30' "$load"
-check "every malformed request was answered or closed within 6 s" 'r["burst_answered_or_closed"] == r["burst"] == 300' "$load"
+check "/healthz answered every poll with ok (each within 5 s), also while all slow connections were held" \
+    'r["health_polls"] >= 10 and r["health_ok"] == r["health_polls"] and r["health_slowest"] < 5.0 and r["health_ok_while_slow_held"] >= 3' "$load"
+check "the slow connections were held until the 4 s deadline, then cut well before the 12 s run ended" \
+    'r["slow_cut"] >= 0.95 * r["slow"] and r["slow_cut_earliest"] >= 3.5 and r["slow_cut_latest"] < 11.0' "$load"
+check "one address gets at most 64 connections, and gets them" 'r["greedy_refused"] >= 30 and r["greedy_held"] >= 30' "$load"
+check "every malformed request was answered or closed within 10 s" 'r["burst_answered_or_closed"] == r["burst"] == 300' "$load"
 expect "outreachd survived it" alive "$(alive)"
 expect "and is healthy" ok "$(health)"
 expect "rejections stayed bounded through it all" t \
@@ -200,7 +255,7 @@ expect "rejections stayed bounded through it all" t \
 # 11. A token pasted into the wrong setting is refused on reload without reaching the log.
 echo "OUTREACH_BATCH=tok-in-the-wrong-place-123" >>"$TMP/outreachd.conf"
 kill -HUP "$DPID"
-sleep 0.5
+for _ in $(seq 100); do grep -q 'event=reload_rejected' "$TMP/daemon.log" && break; sleep 0.1; done
 expect "the bad reload is refused, naming the setting" 1 "$(grep -c 'event=reload_rejected.*OUTREACH_BATCH' "$TMP/daemon.log")"
 expect "the value is not in the log" 0 "$(grep -c 'tok-in-the-wrong-place' "$TMP/daemon.log")"
 kill -TERM "$DPID"

@@ -200,6 +200,9 @@ TEST(HttpPool, AnEmptyWindowIsNothing)
 
 #include <arpa/inet.h>
 #include <poll.h>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
 
 namespace {
 
@@ -374,6 +377,40 @@ TEST(HttpServer, ManySlowClientsDoNotStarveHealthz)
     for (int s : slow) close(s);
 }
 
+// /metrics and /healthz used to share one database session: scrapes of a database that does not
+// answer (2 s connect timeout each) held /healthz behind all of them.
+TEST(HttpServer, SlowScrapesDoNotHoldHealthz)
+{
+    // a "database" that accepts connections and never says a word
+    const int hole = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(hole, reinterpret_cast<sockaddr *>(&a), sizeof a), 0);
+    ASSERT_EQ(listen(hole, 64), 0);
+    socklen_t len = sizeof a;
+    getsockname(hole, reinterpret_cast<sockaddr *>(&a), &len);
+    const std::string dsn = "hostaddr=127.0.0.1 port=" + std::to_string(ntohs(a.sin_port)) + " sslmode=disable gssencmode=disable";
+    {
+        HttpServer server(server_config(), dsn);
+        std::vector<std::thread> scrapes;
+        for (int i = 0; i < 3; ++i)
+            scrapes.emplace_back([&] { round_trip(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                                  std::chrono::milliseconds(15000)); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::string r = round_trip(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                         std::chrono::milliseconds(15000));
+        const auto took = std::chrono::steady_clock::now() - t0;
+        EXPECT_EQ(status_of(r), "HTTP/1.1 503") << r;
+        EXPECT_NE(r.find("database unreachable"), std::string::npos) << r;
+        // its own connect timeout (2 s), not the scrapes' 6 s before it
+        EXPECT_LT(took, std::chrono::milliseconds(4500));
+        for (auto &t : scrapes) t.join();
+    }
+    close(hole);
+}
+
 TEST(HttpServer, OneAddressGetsOnlyItsShareOfConnections)
 {
     Config c = server_config();
@@ -465,6 +502,83 @@ TEST(HttpGuard, RejectionsAreRateLimitedPerKey)
     // a burst of 0 stores no rejection at all
     RateLimiter none;
     EXPECT_NE(none.take("a", 0, 60, t), RateLimiter::Verdict::allowed);
+}
+
+// A signed SignalHouse timestamp: llabs(now - ms) overflowed for one near LLONG_MIN.
+TEST(HttpGuard, SignedTimestampsAreComparedWithinBounds)
+{
+    const long long now = 1767225600000;  // 2026-01-01
+    const long long window = 5 * 60 * 1000;
+    EXPECT_TRUE(timestamp_fresh(std::to_string(now), now, window));
+    EXPECT_TRUE(timestamp_fresh(std::to_string(now - window), now, window));
+    EXPECT_TRUE(timestamp_fresh(std::to_string(now + window), now, window));
+    EXPECT_FALSE(timestamp_fresh(std::to_string(now - window - 1), now, window));
+    EXPECT_FALSE(timestamp_fresh(std::to_string(now + window + 1), now, window));
+    for (const char *hostile : {"-9223372036854775808", "9223372036854775807", "99999999999999999999999", "-1", "+1767225600000",
+                                " 1767225600000", "1767225600000 ", "1767225600000.5", "0x1", "", "1767225600000\n"})
+        EXPECT_FALSE(timestamp_fresh(hostile, now, window)) << hostile;
+    EXPECT_FALSE(timestamp_fresh("0", now, window));
+    EXPECT_TRUE(timestamp_fresh("0", 0, window));
+}
+
+// The team list is asked from the database outside its lock: a slow refresh holds only the
+// webhook that runs it; the others answer from the list they have.
+TEST(HttpGuard, TeamListRefreshesWithoutHoldingOthers)
+{
+    using namespace std::chrono_literals;
+    TeamList teams(0ms, 0ms, 200ms);  // every call finds the list old: refreshes all the time
+    std::atomic<int> loads{0};
+    EXPECT_TRUE(teams.known("a", [&] { ++loads; return std::vector<std::string>{"a", "b"}; }));
+    EXPECT_FALSE(teams.known("z", [&] { ++loads; return std::vector<std::string>{"a", "b"}; }));
+    EXPECT_EQ(loads.load(), 2);
+
+    // a refresh that takes its time
+    std::mutex gate;
+    std::unique_lock<std::mutex> closed(gate);
+    std::atomic<bool> slow_started{false};
+    std::thread refresher([&] {
+        EXPECT_TRUE(teams.known("c", [&] {
+            slow_started = true;
+            std::lock_guard<std::mutex> wait(gate);
+            return std::vector<std::string>{"a", "b", "c"};
+        }));
+    });
+    while (!slow_started) std::this_thread::sleep_for(1ms);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::atomic<int> during{0};
+    // a known team goes on at once, without a second load
+    EXPECT_TRUE(teams.known("a", [&] { ++during; return std::vector<std::string>{}; }));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms);
+    // a miss waits briefly for the load under way, then answers from the list it has
+    EXPECT_FALSE(teams.known("c", [&] { ++during; return std::vector<std::string>{}; }));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
+    EXPECT_EQ(during.load(), 0);
+    closed.unlock();
+    refresher.join();
+    EXPECT_TRUE(teams.known("c", [] { return std::vector<std::string>{"a", "b", "c"}; }));
+
+    // a failed load leaves the list and the next caller loads
+    EXPECT_THROW(teams.known("a", []() -> std::vector<std::string> { throw std::runtime_error("database gone"); }), std::runtime_error);
+    EXPECT_TRUE(teams.known("b", [] { return std::vector<std::string>{"b"}; }));
+
+    // one load at a time, however many ask
+    std::atomic<int> inside{0}, most{0};
+    std::vector<std::thread> many;
+    for (int i = 0; i < 8; ++i)
+        many.emplace_back([&] {
+            for (int k = 0; k < 20; ++k)
+                teams.known(k % 2 ? "b" : "nope", [&] {
+                    const int n = ++inside;
+                    int m = most.load();
+                    while (n > m && !most.compare_exchange_weak(m, n)) {
+                    }
+                    std::this_thread::sleep_for(1ms);
+                    --inside;
+                    return std::vector<std::string>{"b"};
+                });
+        });
+    for (auto &t : many) t.join();
+    EXPECT_EQ(most.load(), 1);
 }
 
 // A token pasted into the wrong setting must not reach the log through the error that refuses it.

@@ -144,6 +144,8 @@ AS $fn$
 #variable_conflict use_column
 DECLARE
     id bigint;
+    caller_lock_timeout text := pg_catalog.current_setting('lock_timeout');
+    apply_lock_wait text;
 BEGIN
     IF NOT record_webhook.signature_valid THEN
         -- bounded, whatever the caller passed
@@ -165,7 +167,19 @@ BEGIN
     RETURNING w.webhook_id INTO id;
     IF id IS NOT NULL THEN
         IF record_webhook.kind = 'status' THEN
-            PERFORM outreach.apply_webhook(record_webhook.team_id, id);
+            -- A status callback answered 5xx is lost (Twilio does not retry it), so the stored event
+            -- never depends on its apply: a text someone holds (complete_sends recording its window)
+            -- is waited for a second at most, well within outreachd's statement timeout, and the
+            -- event then stays received for outreach.apply_received_webhooks.
+            SELECT CASE WHEN s.setting::bigint BETWEEN 1 AND 1000 THEN s.setting ELSE '1000' END INTO apply_lock_wait
+            FROM pg_catalog.pg_settings s WHERE s.name = 'lock_timeout';
+            BEGIN
+                PERFORM pg_catalog.set_config('lock_timeout', apply_lock_wait, true);
+                PERFORM outreach.apply_webhook(record_webhook.team_id, id);
+                PERFORM pg_catalog.set_config('lock_timeout', caller_lock_timeout, true);
+            EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+                NULL;  -- the sub-block's setting and changes are undone; the event stays received
+            END;
         END IF;
         RETURN QUERY SELECT w.webhook_id, false, w.state FROM outreach.webhook_events w
                      WHERE w.team_id = record_webhook.team_id AND w.webhook_id = id;
@@ -178,8 +192,52 @@ END
 $fn$;
 COMMENT ON FUNCTION outreach.record_webhook(text, text, text, text, text, jsonb, text, jsonb, boolean) IS
     'For outreachd: stores a verified webhook request raw (headers without credentials), once per event (a repeat returns '
-    'duplicate = true and changes nothing), and applies a delivery-status event to its message. A request with a bad '
-    'signature is stored bounded, as outreach.record_webhook_rejection does. Refuses a team that does not exist.';
+    'duplicate = true and changes nothing), and applies a delivery-status event to its message. The event is stored even '
+    'when it cannot be applied now: when its text stays locked for a second (or lock_timeout, if shorter) or the apply '
+    'meets a deadlock, it is returned as received and outreach.apply_received_webhooks applies it later. A request with a '
+    'bad signature is stored bounded, as outreach.record_webhook_rejection does. Refuses a team that does not exist.';
+
+-- Status events stored but not applied: their text was locked when they came, or the provider's id
+-- of the text was not known yet and the complete_sends that recorded it did not see them (it ran
+-- before they were committed). outreachd calls this every turn. apply_webhook applies an event
+-- once and forward only; what someone else holds is skipped for the next turn, never waited for.
+CREATE FUNCTION outreach.apply_received_webhooks(batch integer DEFAULT 500) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET lock_timeout = '1s'
+AS $fn$
+DECLARE
+    r record;
+    done bigint := 0;
+BEGIN
+    FOR r IN SELECT w.team_id, w.webhook_id
+             FROM outreach.webhook_events w
+             JOIN outreach.sms_messages m ON m.team_id = w.team_id AND m.provider_message_id = w.message_ref
+             WHERE w.state = 'received' AND w.kind = 'status'
+             ORDER BY w.webhook_id
+             LIMIT greatest(coalesce(batch, 500), 0)
+             FOR UPDATE OF w, m SKIP LOCKED LOOP
+        BEGIN
+            IF outreach.apply_webhook(r.team_id, r.webhook_id) <> 'received' THEN
+                done := done + 1;
+            END IF;
+        EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+            NULL;  -- still received: the next turn tries again
+        END;
+    END LOOP;
+    RETURN done;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.apply_received_webhooks(integer) IS
+    'For outreachd, every turn: applies (as outreach.apply_webhook does, once and forward only) up to batch delivery-status '
+    'events, oldest first, that are still received although their text''s provider id is known: events whose text was '
+    'locked when they arrived, or that arrived before the id was recorded. Skips what another session holds. Returns how '
+    'many events it applied or ignored.';
+COMMENT ON FUNCTION outreach.apply_webhook(text, bigint) IS
+    'Applies a stored delivery-status event to its text, forward only (sending/unknown -> sent -> delivered, undelivered or '
+    'failed): a late or repeated status is ignored, with the reason. An event for a text whose provider id is not known yet, '
+    'or that could not be applied when it arrived, stays received until outreach.complete_sends records the id or '
+    'outreach.apply_received_webhooks applies it.';
 
 CREATE FUNCTION outreach.webhook_team_ids() RETURNS SETOF text
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -205,6 +263,6 @@ COMMENT ON FUNCTION outreach.worker_gauges() IS
     'outcome waiting for reconciliation. The least-privilege role outreach_worker may call it without reading the tables.';
 
 REVOKE ALL ON FUNCTION outreach.record_webhook_rejection(text, text, text, text, jsonb, text, text, integer, inet),
-    outreach.webhook_team_ids(), outreach.worker_gauges() FROM PUBLIC;
+    outreach.webhook_team_ids(), outreach.worker_gauges(), outreach.apply_received_webhooks(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION outreach.record_webhook_rejection(text, text, text, text, jsonb, text, text, integer, inet),
-    outreach.webhook_team_ids(), outreach.worker_gauges() TO outreach_worker;
+    outreach.webhook_team_ids(), outreach.worker_gauges(), outreach.apply_received_webhooks(integer) TO outreach_worker;
