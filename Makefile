@@ -2,25 +2,24 @@
 # make installcheck); CMake builds the rest (unit tests, benchmarks, fuzz targets, outreachd),
 # driven by the targets at the bottom of this file.
 
-# Every release has a directory extension/sql/<version>/ whose files, in name order, are what that
-# release adds. The install script of a version is every release directory up to it, in order;
-# the upgrade script from the previous release is that version's directory alone. So a fresh
-# install is, by construction, the released install plus each upgrade (sql/upgrade.sql checks the
-# catalogs agree). Released directories are never edited.
-RELEASES     = 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0
-EXTVERSION   = $(lastword $(RELEASES))
+# extension/sql/ holds what pg_outreach is today: one file per journey step, each object defined
+# once in its final form. The install script of the current version is those files concatenated in
+# name order (the pgvector rule). extension/history/ holds the past, frozen: the install script of
+# the oldest supported release and every upgrade script, checked against SHA256SUMS on every build.
+# A release adds one hand-written delta there (the open release's delta has no checksum line yet);
+# sql/upgrade.sql proves that the oldest release plus every delta equals a fresh install.
+EXTVERSION  := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_outreach.control)
 PG_CONFIG   ?= pg_config
-
 MODULE_big   = pg_outreach
 MODULEDIR    = extension
 GENERATED    = extension/generated/reference_data.cpp
 OBJS         = $(patsubst %.cpp,%.o,$(sort $(wildcard extension/core/*.cpp) $(wildcard extension/pg/*.cpp))) \
                $(GENERATED:.cpp=.o)
-DATA         = extension/pg_outreach.control
-DATA_built   = $(foreach v,$(RELEASES),extension/pg_outreach--$(v).sql) \
-               extension/pg_outreach--0.1.0--0.2.0.sql extension/pg_outreach--0.2.0--0.3.0.sql \
-               extension/pg_outreach--0.3.0--0.4.0.sql extension/pg_outreach--0.4.0--0.5.0.sql
-EXTRA_CLEAN  = $(GENERATED) extension/pg_outreach--*.sql
+STEP_SOURCES = $(sort $(wildcard extension/sql/[0-9]*.sql))
+HISTORY      = $(sort $(wildcard extension/history/pg_outreach--*.sql))
+DATA         = extension/pg_outreach.control $(HISTORY)
+DATA_built   = extension/pg_outreach--$(EXTVERSION).sql
+EXTRA_CLEAN  = $(GENERATED) extension/pg_outreach--$(EXTVERSION).sql
 
 # pg_regress: one file per capability under sql/ with its expected output under expected/.
 REGRESS     := $(sort $(notdir $(basename $(wildcard sql/*.sql))))
@@ -38,46 +37,20 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-release_sources = $(sort $(wildcard extension/sql/$(1)/*.sql))
+# The folder is a prerequisite too, so removing a step file rebuilds the script.
+extension/pg_outreach--$(EXTVERSION).sql: $(STEP_SOURCES) extension/sql check-history
+	{ printf '%s\n' '-- pg_outreach $(EXTVERSION) install script, built from extension/sql/[0-9]*.sql (see the Makefile).' \
+	      '\echo Use "CREATE EXTENSION pg_outreach" to load this file. \quit'; cat $(STEP_SOURCES); } > $@
 
-# A released install script never changes: its checksum is recorded in extension/sql/RELEASED.
-check_released = want=$$(awk -v v="$(1)" '$$1 == v {print $$2}' extension/sql/RELEASED); \
-	 got=$$(sha256sum $@ | cut -d' ' -f1); \
-	 if [ -n "$$want" ] && [ "$$want" != "$$got" ]; then \
-	     echo "extension/sql/$(1)/ (or an earlier release) was edited: released scripts must not change (sha256 $$got, released $$want)" >&2; \
-	     rm -f $@; exit 1; fi
-
-extension/pg_outreach--0.1.0.sql: $(call release_sources,0.1.0) extension/sql/RELEASED
-	cat $(call release_sources,0.1.0) > $@
-	@$(call check_released,0.1.0)
-extension/pg_outreach--0.2.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0) extension/sql/RELEASED
-	cat $(call release_sources,0.1.0) $(call release_sources,0.2.0) > $@
-	@$(call check_released,0.2.0)
-extension/pg_outreach--0.3.0.sql: $(call release_sources,0.1.0) $(call release_sources,0.2.0) $(call release_sources,0.3.0) extension/sql/RELEASED
-	cat $(call release_sources,0.1.0) $(call release_sources,0.2.0) $(call release_sources,0.3.0) > $@
-	@$(call check_released,0.3.0)
-extension/pg_outreach--0.4.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0,$(call release_sources,$(v))) extension/sql/RELEASED
-	cat $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0,$(call release_sources,$(v))) > $@
-	@$(call check_released,0.4.0)
-# The open release's folder is a prerequisite too: a file removed from it rebuilds the scripts.
-extension/pg_outreach--0.5.0.sql: $(foreach v,0.1.0 0.2.0 0.3.0 0.4.0 0.5.0,$(call release_sources,$(v))) extension/sql/0.5.0
-	cat $(filter %.sql,$^) > $@
-extension/pg_outreach--0.1.0--0.2.0.sql: $(call release_sources,0.2.0)
-	printf '%s\n' '-- pg_outreach 0.1.0 -> 0.2.0, built from extension/sql/0.2.0/ (see the Makefile).' \
-	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.2.0''" to load this file. \quit' > $@
-	cat $^ >> $@
-extension/pg_outreach--0.2.0--0.3.0.sql: $(call release_sources,0.3.0)
-	printf '%s\n' '-- pg_outreach 0.2.0 -> 0.3.0, built from extension/sql/0.3.0/ (see the Makefile).' \
-	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.3.0''" to load this file. \quit' > $@
-	cat $^ >> $@
-extension/pg_outreach--0.3.0--0.4.0.sql: $(call release_sources,0.4.0)
-	printf '%s\n' '-- pg_outreach 0.3.0 -> 0.4.0, built from extension/sql/0.4.0/ (see the Makefile).' \
-	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.4.0''" to load this file. \quit' > $@
-	cat $^ >> $@
-extension/pg_outreach--0.4.0--0.5.0.sql: $(call release_sources,0.5.0) extension/sql/0.5.0
-	printf '%s\n' '-- pg_outreach 0.4.0 -> 0.5.0, built from extension/sql/0.5.0/ (see the Makefile).' \
-	    '\echo Use "ALTER EXTENSION pg_outreach UPDATE TO ''0.5.0''" to load this file. \quit' > $@
-	cat $(filter %.sql,$^) >> $@
+# Released scripts never change: every history file has a checksum line, except deltas into the
+# open (current, unreleased) version, which get theirs when it is released.
+check-history:
+	@cd extension/history && sha256sum --quiet --strict -c SHA256SUMS || \
+	    { echo "extension/history/: a released script was edited; write a delta to the open release instead" >&2; exit 1; }
+	@for f in extension/history/pg_outreach--*.sql; do f=$${f##*/}; \
+	    grep -q "  $$f\$$" extension/history/SHA256SUMS || case $$f in *--$(EXTVERSION).sql) ;; \
+	    *) echo "extension/history/$$f has no checksum and is not a delta into the open release $(EXTVERSION)" >&2; exit 1;; esac; done
+.PHONY: check-history
 
 # The shipped reference CSVs, embedded in the library.
 $(GENERATED): extension/data/embed.sh $(wildcard extension/data/*.csv)
@@ -103,4 +76,4 @@ unit: cmake-build
 .PHONY: cmake-build unit
 
 # The library reports EXTVERSION (outreach.library_version): rebuild it when the version changes.
-extension/pg/module.o: Makefile
+extension/pg/module.o: extension/pg_outreach.control

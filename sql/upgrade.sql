@@ -1,7 +1,9 @@
--- Upgrades: a database that installed 0.1.0 and ran ALTER EXTENSION pg_outreach UPDATE must end
--- up with exactly the catalog of a fresh install of the current version (functions and their
--- bodies and properties, tables, columns, defaults, constraints, indexes, policies, triggers,
--- types, comments, privileges, pg_dump registrations and reference data).
+-- Upgrades, the guard of the release process: a database that installed the oldest release (0.1.0,
+-- extension/history/) and ran every delta through ALTER EXTENSION pg_outreach UPDATE must end up
+-- with exactly the catalog of a fresh install from the current sources (extension/sql/): functions
+-- with their bodies and properties, tables, columns, defaults, constraints, indexes, policies,
+-- triggers, types, comments, privileges, pg_dump registrations and reference data. A delta that
+-- forgets a body, a grant or a comment fails here; the end of this file shows that it would.
 \set SHOW_CONTEXT never
 SELECT current_database() AS regress_db \gset
 CREATE DATABASE outreach_upgrade ENCODING 'UTF8' TEMPLATE template0;
@@ -9,24 +11,43 @@ CREATE DATABASE outreach_upgrade ENCODING 'UTF8' TEMPLATE template0;
 SET client_min_messages = warning;
 SET check_function_bodies = off;  -- the function reads a schema that does not exist yet
 
+-- A function's code as it behaves: a SQL-standard body (RETURN, BEGIN ATOMIC) as the server parsed
+-- it; any other body without its comments and with its whitespace collapsed, so that a comment
+-- written differently in the sources than in a delta is no difference.
+CREATE FUNCTION public.outreach_code(p oid) RETURNS text
+LANGUAGE sql AS $$
+    SELECT md5(coalesce(pg_get_function_sqlbody(p),
+                        btrim(regexp_replace(regexp_replace(prosrc, '--[^\n]*', '', 'g'), '\s+', ' ', 'g'))))
+    FROM pg_proc WHERE oid = p
+$$;
+-- Privileges in a fixed order: the order the GRANTs ran in is no difference.
+CREATE FUNCTION public.outreach_acl(acl aclitem[]) RETURNS text
+LANGUAGE sql AS $$ SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(acl) a $$;
+
 -- Everything about the extension's objects that a user or a dump could see, one row per fact.
+-- Columns of tables are compared by name, not position: the current sources may group a table's
+-- columns where they read best, and nothing of ours depends on a table's physical column order
+-- (every INSERT and COPY names its columns). The column order of views and composite types is
+-- their interface, so it is compared.
 CREATE FUNCTION public.outreach_catalog() RETURNS TABLE (kind text, name text, detail text)
 LANGUAGE sql AS $$
     SELECT 'function', p.oid::regprocedure::text,
            concat_ws(' | ', pg_get_function_result(p.oid), p.provolatile, p.proisstrict, p.proparallel, p.prosecdef,
-                     p.proconfig::text, md5(p.prosrc), p.probin, p.proacl::text, obj_description(p.oid, 'pg_proc'))
+                     p.proconfig::text, public.outreach_code(p.oid), p.probin, public.outreach_acl(p.proacl),
+                     obj_description(p.oid, 'pg_proc'))
     FROM pg_proc p WHERE p.pronamespace = 'outreach'::regnamespace
     UNION ALL
     SELECT 'relation', c.relname, concat_ws(' | ', c.relkind, c.relrowsecurity, c.relforcerowsecurity, c.reloptions::text,
-                                            c.relacl::text, obj_description(c.oid, 'pg_class'))
+                                            public.outreach_acl(c.relacl), obj_description(c.oid, 'pg_class'))
     FROM pg_class c WHERE c.relnamespace = 'outreach'::regnamespace AND c.relkind NOT IN ('i', 'S')
     UNION ALL
-    SELECT 'sequence', c.relname, c.relacl::text
+    SELECT 'sequence', c.relname, public.outreach_acl(c.relacl)
     FROM pg_class c WHERE c.relnamespace = 'outreach'::regnamespace AND c.relkind = 'S'
     UNION ALL
     SELECT 'column', c.relname || '.' || a.attname,
-           concat_ws(' | ', a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
-                     pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum), a.attacl::text)
+           concat_ws(' | ', CASE WHEN c.relkind <> 'r' THEN a.attnum END, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                     a.attidentity, pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum),
+                     public.outreach_acl(a.attacl))
     FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
     WHERE c.relnamespace = 'outreach'::regnamespace AND c.relkind IN ('r', 'v', 'c')
@@ -57,7 +78,7 @@ LANGUAGE sql AS $$
     SELECT 'dumped', cfg::regclass::text, cond
     FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u (cfg, cond) WHERE e.extname = 'pg_outreach'
     UNION ALL
-    SELECT 'schema', 'outreach', concat_ws(' | ', n.nspacl::text, obj_description(n.oid, 'pg_namespace'))
+    SELECT 'schema', 'outreach', concat_ws(' | ', public.outreach_acl(n.nspacl), obj_description(n.oid, 'pg_namespace'))
     FROM pg_namespace n WHERE n.nspname = 'outreach'
     UNION ALL
     SELECT 'rows', 'zip_codes', (SELECT count(*) || ' ' || md5(string_agg(z::text, ',' ORDER BY z::text)) FROM outreach.zip_codes z)
@@ -127,6 +148,15 @@ SELECT 'only in fresh install', * FROM (SELECT * FROM public.fresh EXCEPT SELECT
 ORDER BY 2, 3;
 SELECT count(*) > 300 AS compared_many_facts, count(DISTINCT kind) AS kinds FROM public.fresh;
 SELECT * FROM outreach.tenancy_violations();
+
+-- The guard catches what a careless delta would leave out. Here the fresh install plays the
+-- upgraded database with three omissions: a grant, a comment and a new function body.
+REVOKE EXECUTE ON FUNCTION outreach.start_sends(text, bigint[], timestamptz) FROM outreach_worker;
+COMMENT ON FUNCTION outreach.can_send(text, bigint, timestamptz) IS NULL;
+CREATE OR REPLACE FUNCTION outreach.phone_lock_key(team_id text, phone text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.hashtextextended('outreach.phone:' || team_id || '/' || phone, 0);
+SELECT f.kind, f.name FROM (SELECT * FROM public.fresh EXCEPT SELECT * FROM public.outreach_catalog()) f ORDER BY 1, 2;
 
 \c :regress_db
 DROP DATABASE outreach_upgrade;

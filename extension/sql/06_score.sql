@@ -1,26 +1,9 @@
--- Step 4b of the journey (design.md §3): what a lead is worth, kept current by triggers and
--- explainable component by component, and the one-row card an operator works from.
+-- ==== Step: score ================================================================================
+-- What a lead is worth: explainable lead scores, component by component, kept current by
+-- statement-level triggers on everything a score reads; and the lead's targeting view (the number
+-- it is texted on, its state and ZIP) the rest of the journey reads.
 
-ALTER TABLE outreach.leads
-    ADD COLUMN status text NOT NULL DEFAULT 'new'
-        CHECK (status IN ('new', 'contacted', 'engaged', 'qualified', 'converted', 'not_interested', 'do_not_contact', 'bad_data')),
-    ADD COLUMN tags text[] NOT NULL DEFAULT '{}',
-    ADD COLUMN enrichment_status text NOT NULL DEFAULT 'not_enriched'
-        CHECK (enrichment_status IN ('not_enriched', 'pending', 'enriched', 'failed')),
-    ADD COLUMN score integer NOT NULL DEFAULT 0,
-    ADD COLUMN score_updated_at timestamptz,
-    ADD COLUMN last_contacted_at timestamptz;
--- Scores are rewritten in bulk after every load; room on each page lets those updates stay HOT
--- (score is not indexed), so they do not touch the indexes.
-ALTER TABLE outreach.leads SET (fillfactor = 80);
-COMMENT ON COLUMN outreach.leads.status IS
-    'Where the lead is in the journey: new, contacted, engaged, qualified, converted, not_interested, do_not_contact (never '
-    'texted: outreach.can_send says suppressed), bad_data.';
-COMMENT ON COLUMN outreach.leads.tags IS 'Free labels a team filters campaigns by (campaign criteria tags / exclude_tags).';
-COMMENT ON COLUMN outreach.leads.score IS
-    'Sum of the earned components of outreach.explain_score (weights in outreach.score_weights); kept current by triggers on '
-    'leads, personas, businesses, persona_phones, persona_emails, source_records and score_weights.';
-COMMENT ON COLUMN outreach.leads.last_contacted_at IS 'When the lead was last texted (set by the sending side).';
+-- ---- tables -------------------------------------------------------------------------------------
 
 -- Points per scoring component, per team. Every team starts with the defaults below and may edit
 -- them (a change rescored every lead of the team). The rule of each component is fixed (see
@@ -34,9 +17,15 @@ CREATE TABLE outreach.score_weights (
     updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     PRIMARY KEY (team_id, component)
 );
+
 COMMENT ON TABLE outreach.score_weights IS
     'Points of each lead-scoring component for a team (outreach.default_score_weights() are the defaults every team starts '
     'with; they add up to 100). Changing a row rescores the team''s leads.';
+
+SELECT outreach.secure_tenant_tables(ARRAY['score_weights']);
+GRANT SELECT, INSERT, UPDATE, DELETE ON outreach.score_weights TO outreach_admin;
+
+-- ---- functions ----------------------------------------------------------------------------------
 
 -- The default points; the sum is 100 so that a score reads as a percentage of an ideal lead.
 CREATE FUNCTION outreach.default_score_weights()
@@ -71,26 +60,6 @@ BEGIN
 END
 $fn$;
 REVOKE ALL ON FUNCTION outreach.teams_seed_score_weights() FROM PUBLIC;
-CREATE TRIGGER seed_score_weights AFTER INSERT ON outreach.teams
-    FOR EACH ROW EXECUTE FUNCTION outreach.teams_seed_score_weights();
-
--- Who a lead is and where, as the rest of the journey needs it: the number to text (the
--- surviving persona's own, else the first one seen for it), the state (persona, business, ZIP,
--- then the phone's area code) and the ZIP.
-CREATE VIEW outreach.lead_targets WITH (security_invoker = true) AS
-SELECT l.team_id, l.lead_id, l.persona_id, l.business_id, l.status, l.tags, l.score,
-       coalesce(p.normalized_phone,
-                (SELECT pp.normalized_phone FROM outreach.persona_phones pp
-                 WHERE pp.team_id = l.team_id AND pp.persona_id = l.persona_id ORDER BY pp.phone_id LIMIT 1)) AS phone,
-       coalesce(p.normalized_zip, b.normalized_zip) AS zip,
-       coalesce(p.normalized_state, b.normalized_state, z.state) AS state
-FROM outreach.leads l
-JOIN outreach.personas p ON p.team_id = l.team_id AND p.persona_id = l.persona_id
-LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.business_id
-LEFT JOIN outreach.zip_codes z ON z.zip = coalesce(p.normalized_zip, b.normalized_zip)
-WHERE l.is_active;
-COMMENT ON VIEW outreach.lead_targets IS
-    'Active leads with the number they are texted on (E.164), their ZIP and state: the input of scheduling and of outreach.can_send.';
 
 -- The scoring rules, as the text of one query over the leads of a key relation (%s): the facts
 -- of each lead once, then each component as (name, earned, what it looked at). Two queries are
@@ -238,10 +207,6 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
-CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.leads
-    REFERENCING NEW TABLE AS changed_leads FOR EACH STATEMENT EXECUTE FUNCTION outreach.leads_rescore();
-CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.leads
-    REFERENCING NEW TABLE AS changed_leads FOR EACH STATEMENT EXECUTE FUNCTION outreach.leads_rescore();
 
 -- Changes to a persona or what hangs off it rescore its active leads.
 CREATE FUNCTION outreach.persona_rows_rescore() RETURNS trigger
@@ -261,6 +226,7 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
+
 CREATE FUNCTION outreach.business_rows_rescore() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -272,6 +238,7 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
+
 CREATE FUNCTION outreach.source_rows_rescore() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -282,30 +249,6 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
-CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.personas
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
-CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.personas
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
-CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.persona_phones
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
-CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.persona_phones
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
-CREATE TRIGGER rescore_deleted AFTER DELETE ON outreach.persona_phones
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
-CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.persona_emails
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
-CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.persona_emails
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
-CREATE TRIGGER rescore_deleted AFTER DELETE ON outreach.persona_emails
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
-CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.businesses
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.business_rows_rescore();
-CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.businesses
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.business_rows_rescore();
-CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.source_records
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.source_rows_rescore();
-CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.source_records
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.source_rows_rescore();
 
 -- New weights rescore the team.
 CREATE FUNCTION outreach.score_weights_rescore() RETURNS trigger
@@ -319,13 +262,6 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
-CREATE TRIGGER rescore_team AFTER UPDATE ON outreach.score_weights
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.score_weights_rescore();
-
-REVOKE ALL ON FUNCTION outreach.run_score_sql(text, text[], bigint[]), outreach.leads_rescore(), outreach.persona_rows_rescore(), outreach.business_rows_rescore(),
-    outreach.source_rows_rescore(), outreach.score_weights_rescore(), outreach.rescore_leads(text[], bigint[]),
-    outreach.lead_score_components(text[], bigint[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION outreach.lead_score_components(text[], bigint[]) TO outreach_operator, outreach_admin;
 
 -- Why a lead has its score: one row per component, with the value it looked at.
 CREATE FUNCTION outreach.explain_score(team_id text, lead_id bigint)
@@ -349,3 +285,113 @@ $fn$;
 COMMENT ON FUNCTION outreach.explain_score(text, bigint) IS
     'The components of a lead''s score: earned or not, the points it adds (the team''s score_weights), the value it looked at and '
     'what it rewards. The earned points add up to leads.score.';
+
+-- Updating a lead rescores it only when something its score reads changed. A text going out sets
+-- last_contacted_at and moves a new lead to contacted; neither is part of the score, and at
+-- thousands of texts a second rescoring each one was a tenth of a millisecond per text for nothing.
+-- The score reads from leads: is_active, persona_id, business_id, enrichment_status and whether
+-- the status is engaged or qualified (outreach.lead_score_sql); a change to any of those rescores.
+CREATE FUNCTION outreach.leads_rescore_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    -- the rescore itself updates leads: do not recurse into it
+    IF pg_catalog.pg_trigger_depth() > 1 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM outreach.rescore_leads(array_agg(n.team_id), array_agg(n.lead_id))
+    FROM changed_leads n
+    JOIN old_leads o ON o.team_id = n.team_id AND o.lead_id = n.lead_id
+    WHERE n.is_active
+      AND (o.is_active IS DISTINCT FROM n.is_active
+           OR o.persona_id IS DISTINCT FROM n.persona_id
+           OR o.business_id IS DISTINCT FROM n.business_id
+           OR o.enrichment_status IS DISTINCT FROM n.enrichment_status
+           OR (o.status IN ('engaged', 'qualified')) IS DISTINCT FROM (n.status IN ('engaged', 'qualified')))
+    HAVING count(*) > 0;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.leads_rescore_changed() IS
+    'Internal trigger: rescores the updated leads whose scored columns changed (is_active, persona_id, business_id, '
+    'enrichment_status, engaged/qualified status); last_contacted_at and other bookkeeping leave the score alone.';
+REVOKE ALL ON FUNCTION outreach.leads_rescore_changed() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION outreach.run_score_sql(text, text[], bigint[]), outreach.leads_rescore(), outreach.persona_rows_rescore(), outreach.business_rows_rescore(),
+    outreach.source_rows_rescore(), outreach.score_weights_rescore(), outreach.rescore_leads(text[], bigint[]),
+    outreach.lead_score_components(text[], bigint[]) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION outreach.lead_score_components(text[], bigint[]) TO outreach_operator, outreach_admin;
+
+-- ---- views --------------------------------------------------------------------------------------
+
+-- Who a lead is and where, as the rest of the journey needs it: the number to text (the
+-- surviving persona's own, else the first one seen for it), the state (persona, business, ZIP,
+-- then the phone's area code) and the ZIP.
+CREATE VIEW outreach.lead_targets WITH (security_invoker = true) AS
+SELECT l.team_id, l.lead_id, l.persona_id, l.business_id, l.status, l.tags, l.score,
+       coalesce(p.normalized_phone,
+                (SELECT pp.normalized_phone FROM outreach.persona_phones pp
+                 WHERE pp.team_id = l.team_id AND pp.persona_id = l.persona_id ORDER BY pp.phone_id LIMIT 1)) AS phone,
+       coalesce(p.normalized_zip, b.normalized_zip) AS zip,
+       coalesce(p.normalized_state, b.normalized_state, z.state) AS state
+FROM outreach.leads l
+JOIN outreach.personas p ON p.team_id = l.team_id AND p.persona_id = l.persona_id
+LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.business_id
+LEFT JOIN outreach.zip_codes z ON z.zip = coalesce(p.normalized_zip, b.normalized_zip)
+WHERE l.is_active;
+COMMENT ON VIEW outreach.lead_targets IS
+    'Active leads with the number they are texted on (E.164), their ZIP and state: the input of scheduling and of outreach.can_send.';
+GRANT SELECT ON outreach.lead_targets TO outreach_operator, outreach_admin;
+
+-- ---- triggers -----------------------------------------------------------------------------------
+
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.leads
+    REFERENCING NEW TABLE AS changed_leads FOR EACH STATEMENT EXECUTE FUNCTION outreach.leads_rescore();
+
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.personas
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.personas
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.persona_phones
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.persona_phones
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+
+CREATE TRIGGER rescore_deleted AFTER DELETE ON outreach.persona_phones
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.persona_emails
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.persona_emails
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+
+CREATE TRIGGER rescore_deleted AFTER DELETE ON outreach.persona_emails
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.persona_rows_rescore();
+
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.businesses
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.business_rows_rescore();
+
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.businesses
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.business_rows_rescore();
+
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.leads
+    REFERENCING OLD TABLE AS old_leads NEW TABLE AS changed_leads
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.leads_rescore_changed();
+
+CREATE TRIGGER seed_score_weights AFTER INSERT ON outreach.teams
+    FOR EACH ROW EXECUTE FUNCTION outreach.teams_seed_score_weights();
+
+CREATE TRIGGER rescore_inserted AFTER INSERT ON outreach.source_records
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.source_rows_rescore();
+
+CREATE TRIGGER rescore_updated AFTER UPDATE ON outreach.source_records
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.source_rows_rescore();
+
+CREATE TRIGGER rescore_team AFTER UPDATE ON outreach.score_weights
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.score_weights_rescore();

@@ -1,1 +1,0 @@
--- ---- pg_outreach 0.2.0: ingest and entity resolution (issue 4) ----------------------------------

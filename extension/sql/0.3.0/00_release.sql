@@ -1,1 +1,0 @@
--- ---- pg_outreach 0.3.0: scoring, campaign preparation and the compliance gate (issue 5) ---------

@@ -1,4 +1,0 @@
--- ---- pg_outreach 0.4.0: sending at volume (issue 6) -----------------------------------------------
--- Texts are started and completed a window at a time (outreach.start_sends, outreach.complete_sends),
--- the caps read incremental counters instead of counting the day's texts on every claim, and Apollo
--- organization enrichment joins people enrichment.

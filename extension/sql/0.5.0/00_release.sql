@@ -1,4 +1,0 @@
--- ---- pg_outreach 0.5.0: hardening (issue 11) --------------------------------------------------
--- Consent ordered by when it was recorded and lifted only by the person or an admin with a reason;
--- campaign criteria that cannot turn a filter off; an import race closed by an invariant the
--- database enforces; rejected webhooks stored bounded; gauges the least-privilege worker may read.
