@@ -1,6 +1,6 @@
 // fmgr entry points of the normalization, similarity and time-zone functions (design.md §4).
-// Each entry point is one line: guard() around a body that reads its arguments as plain data,
-// calls the pure C++ core, and converts the answer back.
+// Each entry point is one line (OUTREACH_ENTRY_POINT): guard() around a body that reads its
+// arguments as plain data, calls the pure C++ core, and converts the answer back.
 #include "datum.hpp"
 
 #include "core/address.hpp"
@@ -60,40 +60,20 @@ Datum reference_csv_body(FunctionCallInfo fcinfo) {
 }
 
 }  // namespace
+
+OUTREACH_ENTRY_POINT(outreach_normalize_phone, normalize_phone_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_normalize_email, normalize_text(fcinfo, outreach::normalize_email));
+OUTREACH_ENTRY_POINT(outreach_normalize_name, normalize_text(fcinfo, outreach::normalize_name));
+OUTREACH_ENTRY_POINT(outreach_name_key, normalize_text(fcinfo, outreach::name_key));
+OUTREACH_ENTRY_POINT(outreach_normalize_business_name, normalize_text(fcinfo, outreach::normalize_business_name));
+OUTREACH_ENTRY_POINT(outreach_normalize_street, normalize_text(fcinfo, outreach::normalize_street));
+OUTREACH_ENTRY_POINT(outreach_normalize_zip, normalize_text(fcinfo, outreach::normalize_zip));
+OUTREACH_ENTRY_POINT(outreach_normalize_state, normalize_text(fcinfo, outreach::normalize_state));
+OUTREACH_ENTRY_POINT(outreach_timezone_for, timezone_for_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_timezones_for, timezones_for_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_jaro_winkler, similarity(fcinfo, outreach::jaro_winkler));
+OUTREACH_ENTRY_POINT(outreach_name_similarity, similarity(fcinfo, outreach::name_similarity));
+OUTREACH_ENTRY_POINT(outreach_business_similarity, similarity(fcinfo, outreach::business_similarity));
+OUTREACH_ENTRY_POINT(outreach_reference_csv, reference_csv_body(fcinfo));
+
 }  // namespace outreach::pg
-
-using outreach::pg::guard;
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(outreach_normalize_phone);
-PG_FUNCTION_INFO_V1(outreach_normalize_email);
-PG_FUNCTION_INFO_V1(outreach_normalize_name);
-PG_FUNCTION_INFO_V1(outreach_name_key);
-PG_FUNCTION_INFO_V1(outreach_normalize_business_name);
-PG_FUNCTION_INFO_V1(outreach_normalize_street);
-PG_FUNCTION_INFO_V1(outreach_normalize_zip);
-PG_FUNCTION_INFO_V1(outreach_normalize_state);
-PG_FUNCTION_INFO_V1(outreach_timezone_for);
-PG_FUNCTION_INFO_V1(outreach_timezones_for);
-PG_FUNCTION_INFO_V1(outreach_jaro_winkler);
-PG_FUNCTION_INFO_V1(outreach_name_similarity);
-PG_FUNCTION_INFO_V1(outreach_business_similarity);
-PG_FUNCTION_INFO_V1(outreach_reference_csv);
-
-Datum outreach_normalize_phone(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::normalize_phone_body(fcinfo); }); }
-Datum outreach_normalize_email(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::normalize_text(fcinfo, outreach::normalize_email); }); }
-Datum outreach_normalize_name(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::normalize_text(fcinfo, outreach::normalize_name); }); }
-Datum outreach_name_key(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::normalize_text(fcinfo, outreach::name_key); }); }
-Datum outreach_normalize_business_name(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::normalize_text(fcinfo, outreach::normalize_business_name); }); }
-Datum outreach_normalize_street(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::normalize_text(fcinfo, outreach::normalize_street); }); }
-Datum outreach_normalize_zip(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::normalize_text(fcinfo, outreach::normalize_zip); }); }
-Datum outreach_normalize_state(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::normalize_text(fcinfo, outreach::normalize_state); }); }
-Datum outreach_timezone_for(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::timezone_for_body(fcinfo); }); }
-Datum outreach_timezones_for(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::timezones_for_body(fcinfo); }); }
-Datum outreach_jaro_winkler(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::similarity(fcinfo, outreach::jaro_winkler); }); }
-Datum outreach_name_similarity(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::similarity(fcinfo, outreach::name_similarity); }); }
-Datum outreach_business_similarity(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::similarity(fcinfo, outreach::business_similarity); }); }
-Datum outreach_reference_csv(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::reference_csv_body(fcinfo); }); }
-
-}  // extern "C"

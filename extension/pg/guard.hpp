@@ -1,9 +1,9 @@
 // The C++/Postgres error boundary (conventions.md, "The C++ / Postgres boundary").
 //
 // Postgres reports errors by longjmp; C++ unwinds by exceptions. Two tools keep them apart:
-//   guard(f)   wraps every fmgr entry point. It runs f, catches every C++ exception, copies what
-//              it needs into plain buffers, leaves the catch block, and only then raises the
-//              Postgres error with a proper SQLSTATE.
+//   guard(f)   wraps every fmgr entry point (declared with OUTREACH_ENTRY_POINT, below). It runs
+//              f, catches every C++ exception, copies what it needs into plain buffers, leaves
+//              the catch block, and only then raises the Postgres error with a proper SQLSTATE.
 //   pg_call(f) wraps every Postgres call made from C++ code that can ereport. It runs f inside
 //              PG_TRY; a longjmp lands in the same frame, the error is copied and flushed, and it
 //              continues as a C++ exception (PgError) that guard() re-raises unchanged.
@@ -139,3 +139,19 @@ Datum guard(F &&body) {
 }
 
 }  // namespace outreach::pg
+
+// Declares and defines one SQL-callable C function: its fmgr V1 info record and its extern "C"
+// entry point, which runs `body` (an expression of type Datum that may read `fcinfo`) inside
+// guard(). Use it at namespace scope in outreach::pg (never in an anonymous namespace: the symbol
+// must stay visible to the dynamic loader), with a semicolon after it, for example
+//     OUTREACH_ENTRY_POINT(outreach_sms_units, sms_units_body(fcinfo));
+// The body is variadic so that it may contain commas.
+#define OUTREACH_ENTRY_POINT(name, ...)                                             \
+    extern "C" {                                                                    \
+    PG_FUNCTION_INFO_V1(name);                                                      \
+    Datum name(PG_FUNCTION_ARGS) {                                                  \
+        (void)fcinfo;                                                               \
+        return ::outreach::pg::guard([&]() -> Datum { return __VA_ARGS__; });      \
+    }                                                                               \
+    }                                                                               \
+    static_assert(true, "OUTREACH_ENTRY_POINT is followed by a semicolon")

@@ -221,26 +221,13 @@ Datum connected_components_body(FunctionCallInfo fcinfo) {
 }
 
 }  // namespace
+
+OUTREACH_ENTRY_POINT(outreach_parse_csv, parse_csv_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_header_key, header_key_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_unique_headers, unique_headers_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_parse_count, parse_count_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_parse_money, parse_money_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_block_pairs, block_pairs_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_connected_components, connected_components_body(fcinfo));
+
 }  // namespace outreach::pg
-
-using outreach::pg::guard;
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(outreach_parse_csv);
-PG_FUNCTION_INFO_V1(outreach_header_key);
-PG_FUNCTION_INFO_V1(outreach_unique_headers);
-PG_FUNCTION_INFO_V1(outreach_parse_count);
-PG_FUNCTION_INFO_V1(outreach_parse_money);
-PG_FUNCTION_INFO_V1(outreach_connected_components);
-PG_FUNCTION_INFO_V1(outreach_block_pairs);
-
-Datum outreach_parse_csv(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_csv_body(fcinfo); }); }
-Datum outreach_header_key(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::header_key_body(fcinfo); }); }
-Datum outreach_unique_headers(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::unique_headers_body(fcinfo); }); }
-Datum outreach_parse_count(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_count_body(fcinfo); }); }
-Datum outreach_parse_money(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::parse_money_body(fcinfo); }); }
-Datum outreach_block_pairs(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::block_pairs_body(fcinfo); }); }
-Datum outreach_connected_components(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::connected_components_body(fcinfo); }); }
-
-}  // extern "C"

@@ -34,12 +34,11 @@ void _PG_init(void) {
     outreach::set_interrupt_poll(&poll_backend_interrupts);
 }
 
-PG_FUNCTION_INFO_V1(outreach_library_version);
+}  // extern "C"
+
+namespace outreach::pg {
 
 // The version of the loaded shared library, so the SQL side can tell when the two disagree.
-Datum outreach_library_version(PG_FUNCTION_ARGS) {
-    (void)fcinfo;
-    return outreach::pg::guard([&] { return outreach::pg::text_datum(OUTREACH_VERSION); });
-}
+OUTREACH_ENTRY_POINT(outreach_library_version, text_datum(OUTREACH_VERSION));
 
-}  // extern "C"
+}  // namespace outreach::pg

@@ -182,24 +182,12 @@ Datum render_template_body(FunctionCallInfo fcinfo) {
 Datum template_missing_variables_body(FunctionCallInfo fcinfo) { return text_array_datum(render_args(fcinfo).missing); }
 
 }  // namespace
+
+OUTREACH_ENTRY_POINT(outreach_sms_encoding, sms_encoding_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_sms_units, sms_units_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_sms_segments, sms_segments_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_template_variables, template_variables_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_render_template, render_template_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_template_missing_variables, template_missing_variables_body(fcinfo));
+
 }  // namespace outreach::pg
-
-using outreach::pg::guard;
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(outreach_sms_encoding);
-PG_FUNCTION_INFO_V1(outreach_sms_units);
-PG_FUNCTION_INFO_V1(outreach_sms_segments);
-PG_FUNCTION_INFO_V1(outreach_template_variables);
-PG_FUNCTION_INFO_V1(outreach_render_template);
-PG_FUNCTION_INFO_V1(outreach_template_missing_variables);
-
-Datum outreach_sms_encoding(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::sms_encoding_body(fcinfo); }); }
-Datum outreach_sms_units(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::sms_units_body(fcinfo); }); }
-Datum outreach_sms_segments(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::sms_segments_body(fcinfo); }); }
-Datum outreach_template_variables(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::template_variables_body(fcinfo); }); }
-Datum outreach_render_template(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::render_template_body(fcinfo); }); }
-Datum outreach_template_missing_variables(PG_FUNCTION_ARGS) { return guard([&] { return outreach::pg::template_missing_variables_body(fcinfo); }); }
-
-}  // extern "C"
