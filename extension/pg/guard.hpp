@@ -13,6 +13,7 @@
 
 #include "pg_includes.hpp"
 
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -86,6 +87,11 @@ auto pg_call(F &&f) -> decltype(f()) {
         if (error != nullptr) throw PgError(error);
         return result;
     }
+}
+
+// Lets a query cancel or a termination in (as a PgError through guard()) every `every` calls.
+inline void check_interrupts_every(std::uint64_t &count, std::uint64_t every) {
+    if (++count % every == 0) pg_call([] { CHECK_FOR_INTERRUPTS(); });
 }
 
 namespace detail {

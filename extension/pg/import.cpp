@@ -1,11 +1,9 @@
-// fmgr entry points of the import (issue 4): the CSV parser as a set-returning function (the same
-// reader outreachd uses, so both load paths see a file the same way), the header matching key,
-// and the connected components that turn resolution decisions into clusters.
+// fmgr entry points of the import step: the CSV parser as a set-returning function (the same
+// reader outreachd uses, so both load paths see a file the same way), the header matching key
+// and unique header names, and the parsers of counts and money amounts.
 #include "datum.hpp"
 
-#include "core/blocking.hpp"
 #include "core/csv.hpp"
-#include "core/union_find.hpp"
 #include "core/utf8.hpp"
 #include "core/values.hpp"
 
@@ -16,11 +14,6 @@ namespace {
 
 constexpr std::size_t kChunk = 1u << 20;  // the reader holds at most a record plus one chunk
 constexpr std::uint64_t kRowsPerInterruptCheck = 1024;  // rows put between two cancellation checks
-
-// Lets a query cancel or a termination in (as a PgError through guard()) every `every` calls.
-void check_interrupts_every(std::uint64_t &count, std::uint64_t every) {
-    if (++count % every == 0) pg_call([] { CHECK_FOR_INTERRUPTS(); });
-}
 
 // Adds one row of parse_csv's result: (row_number, line_number, fields, problem, raw); raw is
 // the record as written, for rejected records only.
@@ -140,86 +133,6 @@ Datum parse_money_body(FunctionCallInfo fcinfo) {
     });
 }
 
-// The elements of a bigint[] argument (NULL elements are an error: an edge needs two ends).
-std::vector<std::int64_t> int8_array_arg(FunctionCallInfo fcinfo, int n, const char *what) {
-    ArrayType *array = pg_call([&] { return PG_GETARG_ARRAYTYPE_P(n); });
-    Datum *elems = nullptr;
-    bool *nulls = nullptr;
-    int count = 0;
-    pg_call([&] { deconstruct_array(array, INT8OID, 8, true, TYPALIGN_DOUBLE, &elems, &nulls, &count); });
-    std::vector<std::int64_t> out(static_cast<std::size_t>(count));
-    for (int i = 0; i < count; ++i) {
-        if (nulls[i]) throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " contains a NULL at position " + std::to_string(i + 1));
-        out[static_cast<std::size_t>(i)] = DatumGetInt64(elems[i]);
-    }
-    return out;
-}
-
-// The elements of a boolean[] argument (no NULLs).
-std::vector<bool> bool_array_arg(FunctionCallInfo fcinfo, int n, const char *what) {
-    ArrayType *array = pg_call([&] { return PG_GETARG_ARRAYTYPE_P(n); });
-    Datum *elems = nullptr;
-    bool *nulls = nullptr;
-    int count = 0;
-    pg_call([&] { deconstruct_array(array, BOOLOID, 1, true, TYPALIGN_CHAR, &elems, &nulls, &count); });
-    std::vector<bool> out(static_cast<std::size_t>(count));
-    for (int i = 0; i < count; ++i) {
-        if (nulls[i]) throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " contains a NULL at position " + std::to_string(i + 1));
-        out[static_cast<std::size_t>(i)] = DatumGetBool(elems[i]);
-    }
-    return out;
-}
-
-Datum block_pairs_body(FunctionCallInfo fcinfo) {
-    const std::vector<std::int64_t> ids = int8_array_arg(fcinfo, 0, "ids");
-    const std::vector<std::int64_t> keys = int8_array_arg(fcinfo, 1, "keys");
-    const std::vector<bool> is_new = bool_array_arg(fcinfo, 2, "is_new");
-    const int32 max_rank = PG_GETARG_INT32(3);
-    if (ids.size() != keys.size() || ids.size() != is_new.size())
-        throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "ids, keys and is_new differ in length: " + std::to_string(ids.size()) +
-                                                           ", " + std::to_string(keys.size()) + " and " +
-                                                           std::to_string(is_new.size()));
-    if (max_rank < 1) throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "max_rank must be at least 1, not " + std::to_string(max_rank));
-    std::vector<BlockEntry> entries(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) entries[i] = BlockEntry{keys[i], ids[i], is_new[i]};
-    const auto pairs = block_pairs(entries, static_cast<std::size_t>(max_rank));
-    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
-    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-    std::uint64_t rows = 0;
-    for (const auto &[a, b] : pairs) {
-        check_interrupts_every(rows, 64 * kRowsPerInterruptCheck);
-        Datum values[2] = {Int64GetDatum(a), Int64GetDatum(b)};
-        bool nulls[2] = {false, false};
-        pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
-    }
-    return Datum(0);
-}
-
-Datum connected_components_body(FunctionCallInfo fcinfo) {
-    const std::vector<std::int64_t> from = int8_array_arg(fcinfo, 0, "the first edge array");
-    const std::vector<std::int64_t> to = int8_array_arg(fcinfo, 1, "the second edge array");
-    const std::vector<std::int64_t> cannot_a = int8_array_arg(fcinfo, 2, "the first cannot-link array");
-    const std::vector<std::int64_t> cannot_b = int8_array_arg(fcinfo, 3, "the second cannot-link array");
-    if (from.size() != to.size())
-        throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "edge arrays differ in length: " + std::to_string(from.size()) +
-                                                           " and " + std::to_string(to.size()));
-    if (cannot_a.size() != cannot_b.size())
-        throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "cannot-link arrays differ in length: " +
-                                                           std::to_string(cannot_a.size()) + " and " +
-                                                           std::to_string(cannot_b.size()));
-    const auto result = connected_components(from, to, cannot_a, cannot_b);
-    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
-    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-    std::uint64_t rows = 0;
-    for (const auto &[id, root] : result.components) {
-        check_interrupts_every(rows, 64 * kRowsPerInterruptCheck);
-        Datum values[2] = {Int64GetDatum(id), Int64GetDatum(root)};
-        bool nulls[2] = {false, false};
-        pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
-    }
-    return Datum(0);
-}
-
 }  // namespace
 
 OUTREACH_ENTRY_POINT(outreach_parse_csv, parse_csv_body(fcinfo));
@@ -227,7 +140,5 @@ OUTREACH_ENTRY_POINT(outreach_header_key, header_key_body(fcinfo));
 OUTREACH_ENTRY_POINT(outreach_unique_headers, unique_headers_body(fcinfo));
 OUTREACH_ENTRY_POINT(outreach_parse_count, parse_count_body(fcinfo));
 OUTREACH_ENTRY_POINT(outreach_parse_money, parse_money_body(fcinfo));
-OUTREACH_ENTRY_POINT(outreach_block_pairs, block_pairs_body(fcinfo));
-OUTREACH_ENTRY_POINT(outreach_connected_components, connected_components_body(fcinfo));
 
 }  // namespace outreach::pg

@@ -1,4 +1,5 @@
-// fmgr entry points of the normalization, similarity and time-zone functions (design.md §4).
+// fmgr entry points of the normalize step: the normalizers of phones, e-mails, names, streets,
+// ZIP codes and states, the time zones of a place, and the shipped reference data.
 // Each entry point is one line (OUTREACH_ENTRY_POINT): guard() around a body that reads its
 // arguments as plain data, calls the pure C++ core, and converts the answer back.
 #include "datum.hpp"
@@ -7,7 +8,6 @@
 #include "core/geo.hpp"
 #include "core/names.hpp"
 #include "core/phone.hpp"
-#include "core/similarity.hpp"
 #include "core/utf8.hpp"
 
 namespace outreach::pg {
@@ -32,11 +32,6 @@ Datum normalize_phone_body(FunctionCallInfo fcinfo) {
     Result<std::optional<std::string>> r = normalize_phone(text_arg(fcinfo, 0), text_arg(fcinfo, 1));
     if (!r.ok()) raise(r.error());
     return text_or_null(fcinfo, r.value());
-}
-
-template <typename F>
-Datum similarity(FunctionCallInfo fcinfo, F &&score) {
-    return Float8GetDatum(score(text_arg(fcinfo, 0), text_arg(fcinfo, 1)));
 }
 
 Datum timezone_for_body(FunctionCallInfo fcinfo) {
@@ -71,9 +66,6 @@ OUTREACH_ENTRY_POINT(outreach_normalize_zip, normalize_text(fcinfo, outreach::no
 OUTREACH_ENTRY_POINT(outreach_normalize_state, normalize_text(fcinfo, outreach::normalize_state));
 OUTREACH_ENTRY_POINT(outreach_timezone_for, timezone_for_body(fcinfo));
 OUTREACH_ENTRY_POINT(outreach_timezones_for, timezones_for_body(fcinfo));
-OUTREACH_ENTRY_POINT(outreach_jaro_winkler, similarity(fcinfo, outreach::jaro_winkler));
-OUTREACH_ENTRY_POINT(outreach_name_similarity, similarity(fcinfo, outreach::name_similarity));
-OUTREACH_ENTRY_POINT(outreach_business_similarity, similarity(fcinfo, outreach::business_similarity));
 OUTREACH_ENTRY_POINT(outreach_reference_csv, reference_csv_body(fcinfo));
 
 }  // namespace outreach::pg
