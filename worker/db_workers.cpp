@@ -4,19 +4,19 @@
 
 namespace outreach::worker {
 
-pg::Connection &DbSession::connection()
+libpq::Connection &DbSession::connection()
 {
     if (conn_) return *conn_;
     try {
-        conn_ = std::make_unique<pg::Connection>(
+        conn_ = std::make_unique<libpq::Connection>(
             settings_.dsn, std::vector<std::pair<std::string, std::string>>{
                                {"connect_timeout", std::to_string(settings_.connect_timeout_s)},
                                {"fallback_application_name", "outreachd " + settings_.name}});
         if (settings_.statement_timeout_ms > 0) conn_->exec("SET statement_timeout = " + std::to_string(settings_.statement_timeout_ms));
         if (settings_.lock_timeout_ms > 0) conn_->exec("SET lock_timeout = " + std::to_string(settings_.lock_timeout_ms));
-    } catch (const pg::Error &e) {
+    } catch (const libpq::Error &e) {
         conn_.reset();
-        throw pg::Error(e.what(), "08001");
+        throw libpq::Error(e.what(), "08001");
     }
     return *conn_;
 }

@@ -4,7 +4,7 @@
 // pool (/healthz has a pool of its own).
 #pragma once
 
-#include "pg.hpp"
+#include "libpq.hpp"
 
 #include <condition_variable>
 #include <cstddef>
@@ -32,15 +32,15 @@ public:
     explicit DbSession(const DbSettings &settings) : settings_(settings) {}
 
     // Runs f(connection). A connection that broke is opened again once; a failure to connect is a
-    // pg::Error with SQLSTATE 08001, so callers can tell "unreachable" from an SQL error.
+    // libpq::Error with SQLSTATE 08001, so callers can tell "unreachable" from an SQL error.
     template <typename F>
-    auto run(F &&f) -> decltype(f(std::declval<pg::Connection &>()))
+    auto run(F &&f) -> decltype(f(std::declval<libpq::Connection &>()))
     {
         for (int attempt = 0;; ++attempt) {
             const bool fresh = !conn_;
             try {
                 return f(connection());
-            } catch (const pg::Error &) {
+            } catch (const libpq::Error &) {
                 if (conn_ && PQstatus(conn_->raw()) == CONNECTION_OK) throw;  // an SQL error: the connection is fine
                 conn_.reset();
                 if (fresh || attempt >= 1) throw;
@@ -49,9 +49,9 @@ public:
     }
 
 private:
-    pg::Connection &connection();
+    libpq::Connection &connection();
     const DbSettings &settings_;
-    std::unique_ptr<pg::Connection> conn_;
+    std::unique_ptr<libpq::Connection> conn_;
 };
 
 class DbWorkers {

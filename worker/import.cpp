@@ -2,7 +2,7 @@
 #include "import.hpp"
 
 #include "copy_text.hpp"
-#include "pg.hpp"
+#include "libpq.hpp"
 
 #include "core/csv.hpp"
 
@@ -181,9 +181,9 @@ std::optional<std::string> raw_of(int fd, bool seekable, const Rejection &r)
     return csv::render_raw(bytes);
 }
 
-void print_summary(std::ostream &out, const std::string &file, const std::string &team, const pg::Result &s)
+void print_summary(std::ostream &out, const std::string &file, const std::string &team, const libpq::Result &s)
 {
-    const auto col = [&](const char *name) { return pg::value(s, 0, PQfnumber(s.get(), name)); };
+    const auto col = [&](const char *name) { return libpq::value(s, 0, PQfnumber(s.get(), name)); };
     out << "imported " << file << " into team " << team << " as data source " << col("data_source_id") << "\n"
         << "  rows read           " << col("rows_read") << "\n"
         << "  imported            " << col("rows_imported") << "\n"
@@ -317,13 +317,13 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
     }
     csv::Reader reader = std::move(made.value());
 
-    std::unique_ptr<pg::Connection> db;
+    std::unique_ptr<libpq::Connection> db;
     std::string id;
     try {
-        db = std::make_unique<pg::Connection>(o.dsn);
-        pg::Result r = db->exec("SELECT outreach.begin_import($1, $2, $3, $4, $5::jsonb)",
+        db = std::make_unique<libpq::Connection>(o.dsn);
+        libpq::Result r = db->exec("SELECT outreach.begin_import($1, $2, $3, $4, $5::jsonb)",
                                 {o.team, o.name, o.file, o.preset, o.map_json});
-        id = pg::value(r, 0, 0);
+        id = libpq::value(r, 0, 0);
     } catch (const std::exception &e) {
         err << "outreachd import: " << e.what() << "\n";
         return 1;
@@ -361,7 +361,7 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
             read_more();
         }
         const std::vector<std::string> header = reader.header();
-        db->exec("SELECT outreach.set_import_headers($1, $2, $3::text[])", {o.team, id, pg::text_array_literal(header)});
+        db->exec("SELECT outreach.set_import_headers($1, $2, $3::text[])", {o.team, id, libpq::text_array_literal(header)});
         db->exec("CREATE TEMP TABLE _outreach_stage (row_number bigint, line_number bigint, fields text[]) ON COMMIT DROP");
 
         // the rows: good ones to the staging table, the others to import_errors afterwards
@@ -413,7 +413,7 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
         }
 
         progress.message("resolving " + std::to_string(rows) + " rows ...");
-        pg::Result summary = db->exec("SELECT * FROM outreach.import_staged($1, $2, '_outreach_stage')", {o.team, id});
+        libpq::Result summary = db->exec("SELECT * FROM outreach.import_staged($1, $2, '_outreach_stage')", {o.team, id});
         db->exec("COMMIT");
         progress.clear();
         print_summary(out, o.file, o.team, summary);

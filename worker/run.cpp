@@ -2,9 +2,9 @@
 
 #include "config.hpp"
 #include "enrichment.hpp"
+#include "libpq.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "pg.hpp"
 #include "providers.hpp"
 #include "webhooks.hpp"
 
@@ -54,7 +54,7 @@ void nap(std::chrono::milliseconds d)
 }
 
 // Waits for a NOTIFY on the connection's socket, or the poll interval, or a signal.
-void wait_for_work(pg::Connection &db, std::chrono::milliseconds timeout)
+void wait_for_work(libpq::Connection &db, std::chrono::milliseconds timeout)
 {
     const int fd = PQsocket(db.raw());
     const auto until = std::chrono::steady_clock::now() + timeout;
@@ -64,7 +64,7 @@ void wait_for_work(pg::Connection &db, std::chrono::milliseconds timeout)
         pollfd p{fd, POLLIN, 0};
         const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
         if (n > 0) {
-            if (!PQconsumeInput(db.raw())) throw pg::Error(PQerrorMessage(db.raw()));
+            if (!PQconsumeInput(db.raw())) throw libpq::Error(PQerrorMessage(db.raw()));
             bool woke = false;
             while (PGnotify *note = PQnotifies(db.raw())) {
                 woke = true;
@@ -86,18 +86,18 @@ struct Claimed {
     std::string primary, backup;
 };
 
-Claimed claimed_row(const pg::Result &rows, int i)
+Claimed claimed_row(const libpq::Result &rows, int i)
 {
     Claimed c;
-    c.request.team_id = pg::value(rows, i, 0);
-    c.request.sms_message_id = std::stoll(pg::value(rows, i, 1));
-    c.request.to_phone = pg::value(rows, i, 5);
-    c.request.body = pg::value(rows, i, 6);
-    c.primary = pg::value(rows, i, 8);
-    c.backup = pg::value(rows, i, 9);
-    c.request.signalhouse_sender = pg::value(rows, i, 10);
-    c.request.twilio_from = pg::value(rows, i, 11);
-    c.request.twilio_messaging_service_sid = pg::value(rows, i, 12);
+    c.request.team_id = libpq::value(rows, i, 0);
+    c.request.sms_message_id = std::stoll(libpq::value(rows, i, 1));
+    c.request.to_phone = libpq::value(rows, i, 5);
+    c.request.body = libpq::value(rows, i, 6);
+    c.primary = libpq::value(rows, i, 8);
+    c.backup = libpq::value(rows, i, 9);
+    c.request.signalhouse_sender = libpq::value(rows, i, 10);
+    c.request.twilio_from = libpq::value(rows, i, 11);
+    c.request.twilio_messaging_service_sid = libpq::value(rows, i, 12);
     return c;
 }
 
@@ -140,7 +140,7 @@ struct Answered {
 // Commits a window's claimed texts as sending (outreach.start_sends) and returns those that may go:
 // a text whose number opted out since the claim is not started. From here a crash leaves a text
 // unknown, never re-sent.
-std::vector<Claimed> start_window(pg::Connection &db, const std::vector<Claimed> &window, const std::optional<std::string> &at)
+std::vector<Claimed> start_window(libpq::Connection &db, const std::vector<Claimed> &window, const std::optional<std::string> &at)
 {
     const std::string &team = window.front().request.team_id;
     std::string ids = "{";
@@ -151,7 +151,7 @@ std::vector<Claimed> start_window(pg::Connection &db, const std::vector<Claimed>
     std::vector<Claimed> going;
     for (int r = 0; r < PQntuples(started.get()); ++r) {
         const Claimed &c = window[static_cast<std::size_t>(r)];
-        if (pg::value(started, r, 1) == "t") {
+        if (libpq::value(started, r, 1) == "t") {
             going.push_back(c);
         } else {
             log_event(Level::Info, "send_skipped", {{"team", team}, {"text", std::to_string(c.request.sms_message_id)},
@@ -220,10 +220,10 @@ std::string outcomes_json(const Answered &a)
 const char *const k_complete_sql = "SELECT sms_message_id, state FROM outreach.complete_sends($1, $2::jsonb)";
 
 // Logs each text of a recorded window with the state complete_sends left it in.
-void log_recorded(const Answered &a, const pg::Result &done)
+void log_recorded(const Answered &a, const libpq::Result &done)
 {
     std::map<long long, std::string> state_of;
-    for (int r = 0; r < PQntuples(done.get()); ++r) state_of[std::stoll(pg::value(done, r, 0))] = pg::value(done, r, 1);
+    for (int r = 0; r < PQntuples(done.get()); ++r) state_of[std::stoll(libpq::value(done, r, 0))] = libpq::value(done, r, 1);
     for (std::size_t i = 0; i < a.texts.size(); ++i) {
         const SendOutcome &o = a.outcomes[i];
         const SendRequest &q = a.texts[i].request;
@@ -237,17 +237,17 @@ void log_recorded(const Answered &a, const pg::Result &done)
 // Whether a failed statement may simply be run again: a deadlock or serialization failure rolled
 // it back whole. Recording outcomes is idempotent (a repeat changes nothing), so it is retried
 // rather than left for the reaper, which could only call the texts unknown.
-bool retryable(const pg::Error &e) { return e.sqlstate() == "40P01" || e.sqlstate() == "40001"; }
+bool retryable(const libpq::Error &e) { return e.sqlstate() == "40P01" || e.sqlstate() == "40001"; }
 
 // Records a window's outcomes, trying again after a deadlock (a delivery callback of one of its
 // texts being stored at the same moment).
-void record_window(pg::Connection &db, const Answered &a)
+void record_window(libpq::Connection &db, const Answered &a)
 {
     for (int attempt = 1;; ++attempt) {
         try {
             log_recorded(a, db.exec(k_complete_sql, {a.team, outcomes_json(a)}));
             return;
-        } catch (const pg::Error &e) {
+        } catch (const libpq::Error &e) {
             if (!retryable(e) || attempt == 3) throw;
             log_event(Level::Warn, "record_retry", {{"team", a.team}, {"error", e.what()}, {"attempt", std::to_string(attempt)}});
         }
@@ -298,9 +298,9 @@ public:
     }
 
 private:
-    pg::Connection &conn()
+    libpq::Connection &conn()
     {
-        if (!conn_) conn_ = std::make_unique<pg::Connection>(dsn_);
+        if (!conn_) conn_ = std::make_unique<libpq::Connection>(dsn_);
         return *conn_;
     }
 
@@ -321,11 +321,11 @@ private:
         try {
             try {
                 log_recorded(todo_.front(), conn().receive());
-            } catch (const pg::Error &e) {
+            } catch (const libpq::Error &e) {
                 if (!connected() || !retryable(e)) throw;
                 record_window(conn(), todo_.front());
             }
-        } catch (const pg::Error &e) {
+        } catch (const libpq::Error &e) {
             if (!connected()) throw;
             const Answered &a = todo_.front();
             std::string ids;
@@ -338,14 +338,14 @@ private:
     bool connected() const { return conn_ && PQstatus(conn_->raw()) == CONNECTION_OK; }
 
     std::string dsn_;
-    std::unique_ptr<pg::Connection> conn_;
+    std::unique_ptr<libpq::Connection> conn_;
     std::deque<Answered> todo_;  // the front is in flight when busy_
     bool busy_ = false;
 };
 
 // Sends a claimed batch window by window, each window one team's texts in claim order: started
 // (committed as sending), sent at once, then handed to the recorder.
-void send_batch(pg::Connection &db, Recorder &recorder, HttpPool &pool, const Config &config, const pg::Result &rows,
+void send_batch(libpq::Connection &db, Recorder &recorder, HttpPool &pool, const Config &config, const libpq::Result &rows,
                 const std::optional<std::string> &at)
 {
     const int n = PQntuples(rows.get());
@@ -371,7 +371,7 @@ void send_batch(pg::Connection &db, Recorder &recorder, HttpPool &pool, const Co
 }
 
 // Runs the due enrichment jobs (at-least-once). Returns how many were claimed.
-int run_enrichment(pg::Connection &db, const Config &config, const std::optional<std::string> &at)
+int run_enrichment(libpq::Connection &db, const Config &config, const std::optional<std::string> &at)
 {
     db.exec("SELECT outreach.reap_stale_enrichment(coalesce($1::timestamptz, now()))", {at});
     const auto jobs = db.exec("SELECT team_id, job_id, provider, kind, request::text, attempt "
@@ -380,19 +380,19 @@ int run_enrichment(pg::Connection &db, const Config &config, const std::optional
                                std::to_string(config.lease.count()) + " seconds", at});
     const int n = PQntuples(jobs.get());
     for (int i = 0; i < n; ++i) {
-        const std::string team = pg::value(jobs, i, 0), job = pg::value(jobs, i, 1), provider = pg::value(jobs, i, 2);
-        const std::string kind = pg::value(jobs, i, 3);
+        const std::string team = libpq::value(jobs, i, 0), job = libpq::value(jobs, i, 1), provider = libpq::value(jobs, i, 2);
+        const std::string kind = libpq::value(jobs, i, 3);
         const ProviderSettings &s = provider == "apollo" ? config.apollo : config.realestateapi;
-        const EnrichmentCall call = call_enrichment(kind, s, pg::value(jobs, i, 4), config.connect_timeout, config.request_timeout);
+        const EnrichmentCall call = call_enrichment(kind, s, libpq::value(jobs, i, 4), config.connect_timeout, config.request_timeout);
         const auto r = db.exec("SELECT outreach.complete_enrichment($1, $2, $3, $4::jsonb, $5, $6)",
                                {team, job, call.http_status == 0 ? std::nullopt : std::optional<std::string>(std::to_string(call.http_status)),
                                 call.response_json.empty() ? std::nullopt : std::optional<std::string>(call.response_json),
                                 call.error.empty() ? std::nullopt : std::optional<std::string>(call.error),
                                 call.retry_after_seconds > 0 ? std::optional<std::string>(std::to_string(call.retry_after_seconds)) : std::nullopt});
-        metrics().add("outreach_enrichment_total", {{"provider", provider}, {"state", call.sandbox ? "sandbox" : pg::value(r, 0, 0)}});
+        metrics().add("outreach_enrichment_total", {{"provider", provider}, {"state", call.sandbox ? "sandbox" : libpq::value(r, 0, 0)}});
         log_event(call.http_status == 200 || call.sandbox ? Level::Info : Level::Warn, "enrichment",
                   {{"team", team}, {"job", job}, {"provider", provider}, {"http", std::to_string(call.http_status)},
-                   {"sandbox", call.sandbox ? "yes" : "no"}, {"state", pg::value(r, 0, 0)}, {"error", call.error}});
+                   {"sandbox", call.sandbox ? "yes" : "no"}, {"state", libpq::value(r, 0, 0)}, {"error", call.error}});
     }
     return n;
 }
@@ -482,7 +482,7 @@ int run_daemon(const RunOptions &options)
                {"realestateapi", config.realestateapi.sandbox ? "sandbox" : config.realestateapi.base_url},
                {"apollo", config.apollo.sandbox ? "sandbox" : config.apollo.base_url}, {"once", options.once ? "yes" : "no"}});
 
-    std::unique_ptr<pg::Connection> db;
+    std::unique_ptr<libpq::Connection> db;
     std::unique_ptr<Recorder> recorder;  // the outcomes of sent windows, recorded on a second connection
     HttpPool pool(config.send_concurrency);
     std::mt19937 rng(std::random_device{}());
@@ -509,7 +509,7 @@ int run_daemon(const RunOptions &options)
         }
         try {
             if (!db) {
-                db = std::make_unique<pg::Connection>(dsn);
+                db = std::make_unique<libpq::Connection>(dsn);
                 db->exec("LISTEN outreach_sends");
                 if (!recorder) recorder = std::make_unique<Recorder>(dsn);
                 recorder->finish();  // windows answered before a database error are recorded first
@@ -521,17 +521,17 @@ int run_daemon(const RunOptions &options)
             // counter and queue rows
             recorder->finish();
             const auto reaped = db->exec("SELECT outreach.reap_stale_sends(coalesce($1::timestamptz, now()))", {at});
-            if (pg::value(reaped, 0, 0) != "0") {
-                metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}}, std::stod(pg::value(reaped, 0, 0)));
-                log_event(Level::Warn, "reaped", {{"unknown", pg::value(reaped, 0, 0)}});
+            if (libpq::value(reaped, 0, 0) != "0") {
+                metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}}, std::stod(libpq::value(reaped, 0, 0)));
+                log_event(Level::Warn, "reaped", {{"unknown", libpq::value(reaped, 0, 0)}});
             }
             // an import whose session died (a killed client or backend) would stay 'created' forever
             const auto abandoned = db->exec("SELECT outreach.reap_abandoned_imports()");
-            if (pg::value(abandoned, 0, 0) != "0")
-                log_event(Level::Warn, "reaped_imports", {{"failed", pg::value(abandoned, 0, 0)}});
+            if (libpq::value(abandoned, 0, 0) != "0")
+                log_event(Level::Warn, "reaped_imports", {{"failed", libpq::value(abandoned, 0, 0)}});
             // delivery callbacks stored while their text was locked, or before its provider id was recorded
             const auto late = db->exec("SELECT outreach.apply_received_webhooks()");
-            if (pg::value(late, 0, 0) != "0") log_event(Level::Info, "webhooks_applied_late", {{"events", pg::value(late, 0, 0)}});
+            if (libpq::value(late, 0, 0) != "0") log_event(Level::Info, "webhooks_applied_late", {{"events", libpq::value(late, 0, 0)}});
             // claimed in one transaction with the gate; each is committed as sending just before its request
             const auto rows = db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
                                        {config.worker_name, std::to_string(config.batch), std::to_string(config.lease.count()) + " seconds", at});
@@ -545,7 +545,7 @@ int run_daemon(const RunOptions &options)
             recorder->finish();  // nothing more is due right now: record the last window before waiting
             if (options.once && n == 0 && jobs == 0) break;
             if (!options.once) wait_for_work(*db, config.poll_interval);
-        } catch (const pg::Error &e) {
+        } catch (const libpq::Error &e) {
             // A deadlock or serialization failure rolled back one statement and nothing else: the
             // connections are fine, and what it meant to do is done again on the next turn (a claim
             // is claimed again; a window that failed to start is still claimed and goes back to the
@@ -560,7 +560,7 @@ int run_daemon(const RunOptions &options)
             if (recorder) {
                 try {
                     recorder->finish();
-                } catch (const pg::Error &) {
+                } catch (const libpq::Error &) {
                     recorder->disconnect();
                 }
             }
@@ -576,7 +576,7 @@ int run_daemon(const RunOptions &options)
     if (recorder) {
         try {
             recorder->finish();
-        } catch (const pg::Error &e) {
+        } catch (const libpq::Error &e) {
             log_event(Level::Error, "database_error", {{"error", e.what()}, {"unrecorded_texts", std::to_string(recorder->unrecorded())},
                                                        {"note", "their leases run out and they become unknown"}});
         }

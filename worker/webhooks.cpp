@@ -2,9 +2,9 @@
 
 #include "db_workers.hpp"
 #include "http_guard.hpp"
+#include "libpq.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "pg.hpp"
 
 #include <microhttpd.h>
 #include <nlohmann/json.hpp>
@@ -268,7 +268,7 @@ std::string one_line(std::string s)
 // ---- database jobs (on the pools' threads) ------------------------------------------------------
 
 // What is wrong with the database, as /healthz says it.
-std::string describe_database_error(const pg::Error &e, int timeout_ms)
+std::string describe_database_error(const libpq::Error &e, int timeout_ms)
 {
     const std::string &state = e.sqlstate();
     if (state.rfind("08", 0) == 0) return "database unreachable: " + one_line(e.what());
@@ -285,8 +285,8 @@ Answer probe_health(HttpServer::Impl &s, DbSession &db)
     }
     Answer a = answer(MHD_HTTP_OK, "ok\n");
     try {
-        db.run([](pg::Connection &c) { return c.exec("SELECT 1"); });
-    } catch (const pg::Error &e) {
+        db.run([](libpq::Connection &c) { return c.exec("SELECT 1"); });
+    } catch (const libpq::Error &e) {
         a = answer(MHD_HTTP_SERVICE_UNAVAILABLE, describe_database_error(e, health_statement_ms) + "\n");
     }
     std::lock_guard<std::mutex> lock(s.health_mutex);
@@ -300,11 +300,11 @@ Answer render_metrics(DbSession &db)
     std::string extra = "# TYPE outreach_database_up gauge\n";
     try {
         // a SECURITY DEFINER function: the least-privilege worker role reads no table for it
-        auto r = db.run([](pg::Connection &c) { return c.exec("SELECT queue_due, queue_depth, unknown_sends FROM outreach.worker_gauges()"); });
-        extra += "outreach_database_up 1\n# TYPE outreach_queue_due gauge\noutreach_queue_due " + pg::value(r, 0, 0) +
-                 "\n# TYPE outreach_queue_depth gauge\noutreach_queue_depth " + pg::value(r, 0, 1) +
-                 "\n# TYPE outreach_unknown_sends gauge\noutreach_unknown_sends " + pg::value(r, 0, 2) + "\n";
-    } catch (const pg::Error &e) {
+        auto r = db.run([](libpq::Connection &c) { return c.exec("SELECT queue_due, queue_depth, unknown_sends FROM outreach.worker_gauges()"); });
+        extra += "outreach_database_up 1\n# TYPE outreach_queue_due gauge\noutreach_queue_due " + libpq::value(r, 0, 0) +
+                 "\n# TYPE outreach_queue_depth gauge\noutreach_queue_depth " + libpq::value(r, 0, 1) +
+                 "\n# TYPE outreach_unknown_sends gauge\noutreach_unknown_sends " + libpq::value(r, 0, 2) + "\n";
+    } catch (const libpq::Error &e) {
         // the counters are worth a scrape exactly when the database is in trouble
         extra += "outreach_database_up 0\n";
         log_event(Level::Debug, "metrics_gauges_failed", {{"error", one_line(e.what())}});
@@ -316,9 +316,9 @@ bool team_known(HttpServer::Impl &s, DbSession &db, const std::string &team)
 {
     // the database is asked outside any lock: one slow refresh holds only its own webhook
     return s.teams.known(team, [&db] {
-        auto r = db.run([](pg::Connection &c) { return c.exec("SELECT * FROM outreach.webhook_team_ids()"); });
+        auto r = db.run([](libpq::Connection &c) { return c.exec("SELECT * FROM outreach.webhook_team_ids()"); });
         std::vector<std::string> ids;
-        for (int i = 0; i < PQntuples(r.get()); ++i) ids.push_back(pg::value(r, i, 0));
+        for (int i = 0; i < PQntuples(r.get()); ++i) ids.push_back(libpq::value(r, i, 0));
         return ids;
     });
 }
@@ -431,25 +431,25 @@ Answer process_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &i
             return a;
         }
         const std::string kept(utf8_prefix(escape_unstorable(std::string_view(in.body).substr(0, rejected_body_kept)), rejected_body_kept));
-        auto r = db.run([&](pg::Connection &c) {
+        auto r = db.run([&](libpq::Connection &c) {
             return c.exec("SELECT state, duplicate FROM outreach.record_webhook_rejection($1, $2, 'status', $3, $4::jsonb, $5, $6, $7, $8::inet)",
                           {in.team, provider, v.reason, dump(in.headers), kept, sha256_hex(in.body), std::to_string(in.body.size()),
                            in.remote.empty() ? std::nullopt : std::optional<std::string>(in.remote)});
         });
         metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", v.reason}});
         log_event(Level::Warn, "webhook_rejected", {{"provider", provider}, {"team", in.team}, {"reason", v.reason}, {"from", in.remote},
-                                                    {"repeat", pg::value(r, 0, 1) == "t" ? "yes" : "no"}});
+                                                    {"repeat", libpq::value(r, 0, 1) == "t" ? "yes" : "no"}});
         if (v.reason == "invalid_utf8") return answer(MHD_HTTP_BAD_REQUEST, "body is not UTF-8 text\n");
         return answer(MHD_HTTP_UNAUTHORIZED, "invalid signature\n");
     }
 
-    auto r = db.run([&](pg::Connection &c) {
+    auto r = db.run([&](libpq::Connection &c) {
         return c.exec("SELECT state, duplicate FROM outreach.record_webhook($1, $2, 'status', $3, $4, $5::jsonb, $6, $7::jsonb, true)",
                       {in.team, provider, v.key, v.ref.empty() ? std::nullopt : std::optional<std::string>(v.ref), dump(in.headers), in.body,
                        dump(v.params)});
     });
-    const std::string state = pg::value(r, 0, 0);
-    const bool duplicate = pg::value(r, 0, 1) == "t";
+    const std::string state = libpq::value(r, 0, 0);
+    const bool duplicate = libpq::value(r, 0, 1) == "t";
     metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", duplicate ? "duplicate" : state}});
     log_event(Level::Info, "webhook", {{"provider", provider}, {"team", in.team}, {"key", v.key}, {"state", state},
                                        {"duplicate", duplicate ? "yes" : "no"}});

@@ -1,5 +1,6 @@
 // A small RAII layer over libpq for outreachd: a connection, results that free themselves, and
-// errors as exceptions carrying the server's message and SQLSTATE.
+// errors as exceptions carrying the server's message and SQLSTATE. It is the daemon's client side,
+// in namespace outreach::libpq; outreach::pg is the extension's backend glue (extension/pg/).
 #pragma once
 
 #include <libpq-fe.h>
@@ -12,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace outreach::pg {
+namespace outreach::libpq {
 
 // A failed libpq call or SQL statement.
 class Error : public std::runtime_error {
@@ -73,4 +74,4 @@ bool is_null(const Result &r, int row, int col);
 // A text[] literal of plain strings (array input syntax, every element quoted).
 std::string text_array_literal(const std::vector<std::string> &items);
 
-}  // namespace outreach::pg
+}  // namespace outreach::libpq

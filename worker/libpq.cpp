@@ -1,7 +1,7 @@
-// libpq wrapper (see pg.hpp).
-#include "pg.hpp"
+// libpq wrapper (see libpq.hpp).
+#include "libpq.hpp"
 
-namespace outreach::pg {
+namespace outreach::libpq {
 
 Connection::Connection(const std::string &dsn) : conn_(PQconnectdb(dsn.c_str())) { check_connected(); }
 
@@ -149,4 +149,4 @@ std::string text_array_literal(const std::vector<std::string> &items)
     return out;
 }
 
-}  // namespace outreach::pg
+}  // namespace outreach::libpq
