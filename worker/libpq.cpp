@@ -131,6 +131,14 @@ std::string value(const Result &r, int row, int col)
 
 bool is_null(const Result &r, int row, int col) { return PQgetisnull(r.get(), row, col) != 0; }
 
+int column(const Result &r, const char *name)
+{
+    const int col = PQfnumber(r.get(), name);
+    if (col < 0)
+        throw Error(std::string("the result has no column \"") + name + "\"");
+    return col;
+}
+
 std::string text_array_literal(const std::vector<std::string> &items)
 {
     std::string out = "{";

@@ -71,6 +71,10 @@ private:
 std::string value(const Result &r, int row, int col);
 bool is_null(const Result &r, int row, int col);
 
+// The number of the result column called `name` (PQfnumber); throws Error when there is none,
+// so that a function whose result changed shape fails loudly instead of being misread.
+int column(const Result &r, const char *name);
+
 // A text[] literal of plain strings (array input syntax, every element quoted).
 std::string text_array_literal(const std::vector<std::string> &items);
 

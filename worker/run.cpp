@@ -80,24 +80,40 @@ const ProviderSettings &settings_of(const Config &c, const std::string &provider
     return provider == "twilio" ? c.twilio : c.signalhouse;
 }
 
-// A claimed text as claim_sends returned it (row i).
+// A claimed text as claim_sends returned it.
 struct Claimed {
     SendRequest request;
     std::string primary, backup;
 };
 
-Claimed claimed_row(const libpq::Result &rows, int i)
+// The columns of outreach.claim_sends' result that outreachd reads, found by name once per batch:
+// a column added to or moved in the function's result cannot shift what is read.
+struct ClaimColumns {
+    explicit ClaimColumns(const libpq::Result &rows)
+        : team_id(libpq::column(rows, "team_id")), sms_message_id(libpq::column(rows, "sms_message_id")),
+          to_phone(libpq::column(rows, "to_phone")), body(libpq::column(rows, "body")),
+          provider(libpq::column(rows, "provider")), backup_provider(libpq::column(rows, "backup_provider")),
+          signalhouse_sender(libpq::column(rows, "signalhouse_sender")), twilio_from(libpq::column(rows, "twilio_from")),
+          twilio_messaging_service_sid(libpq::column(rows, "twilio_messaging_service_sid"))
+    {
+    }
+    int team_id, sms_message_id, to_phone, body, provider, backup_provider, signalhouse_sender, twilio_from,
+        twilio_messaging_service_sid;
+};
+
+// Row i of claim_sends' result.
+Claimed claimed_row(const libpq::Result &rows, const ClaimColumns &col, int i)
 {
     Claimed c;
-    c.request.team_id = libpq::value(rows, i, 0);
-    c.request.sms_message_id = std::stoll(libpq::value(rows, i, 1));
-    c.request.to_phone = libpq::value(rows, i, 5);
-    c.request.body = libpq::value(rows, i, 6);
-    c.primary = libpq::value(rows, i, 8);
-    c.backup = libpq::value(rows, i, 9);
-    c.request.signalhouse_sender = libpq::value(rows, i, 10);
-    c.request.twilio_from = libpq::value(rows, i, 11);
-    c.request.twilio_messaging_service_sid = libpq::value(rows, i, 12);
+    c.request.team_id = libpq::value(rows, i, col.team_id);
+    c.request.sms_message_id = std::stoll(libpq::value(rows, i, col.sms_message_id));
+    c.request.to_phone = libpq::value(rows, i, col.to_phone);
+    c.request.body = libpq::value(rows, i, col.body);
+    c.primary = libpq::value(rows, i, col.provider);
+    c.backup = libpq::value(rows, i, col.backup_provider);
+    c.request.signalhouse_sender = libpq::value(rows, i, col.signalhouse_sender);
+    c.request.twilio_from = libpq::value(rows, i, col.twilio_from);
+    c.request.twilio_messaging_service_sid = libpq::value(rows, i, col.twilio_messaging_service_sid);
     return c;
 }
 
@@ -148,10 +164,15 @@ std::vector<Claimed> start_window(libpq::Connection &db, const std::vector<Claim
     ids += "}";
     const auto started = db.exec("SELECT sms_message_id, started FROM outreach.start_sends($1, $2::bigint[], coalesce($3::timestamptz, now()))",
                                  {team, ids, at});
+    // matched to the window by id, not by row order: a text start_sends does not report is not started
+    const int id_col = libpq::column(started, "sms_message_id"), started_col = libpq::column(started, "started");
+    std::map<long long, bool> started_of;
+    for (int r = 0; r < PQntuples(started.get()); ++r)
+        started_of[std::stoll(libpq::value(started, r, id_col))] = libpq::value(started, r, started_col) == "t";
     std::vector<Claimed> going;
-    for (int r = 0; r < PQntuples(started.get()); ++r) {
-        const Claimed &c = window[static_cast<std::size_t>(r)];
-        if (libpq::value(started, r, 1) == "t") {
+    for (const Claimed &c : window) {
+        const auto it = started_of.find(c.request.sms_message_id);
+        if (it != started_of.end() && it->second) {
             going.push_back(c);
         } else {
             log_event(Level::Info, "send_skipped", {{"team", team}, {"text", std::to_string(c.request.sms_message_id)},
@@ -349,10 +370,11 @@ void send_batch(libpq::Connection &db, Recorder &recorder, HttpPool &pool, const
                 const std::optional<std::string> &at)
 {
     const int n = PQntuples(rows.get());
+    const ClaimColumns columns(rows);
     std::map<std::string, std::vector<Claimed>> by_team;
     std::vector<std::string> teams;  // in order of first appearance
     for (int i = 0; i < n; ++i) {
-        Claimed c = claimed_row(rows, i);
+        Claimed c = claimed_row(rows, columns, i);
         auto [it, fresh] = by_team.try_emplace(c.request.team_id);
         if (fresh) teams.push_back(c.request.team_id);
         it->second.push_back(std::move(c));
