@@ -1,5 +1,7 @@
 #include "enrichment.hpp"
 
+#include "log.hpp"
+#include "metrics.hpp"
 #include "providers.hpp"
 
 #include <nlohmann/json.hpp>
@@ -93,6 +95,33 @@ EnrichmentCall call_enrichment(const std::string &kind, const ProviderSettings &
     call.response_json = body.is_discarded() ? json{{"raw", r.body.substr(0, 100000)}}.dump() : body.dump();
     if (r.status >= 400) call.error = "HTTP " + std::to_string(r.status);
     return call;
+}
+
+// Runs the due enrichment jobs (at-least-once). Returns how many were claimed.
+int run_enrichment(libpq::Connection &db, const Config &config, const std::optional<std::string> &at)
+{
+    db.exec("SELECT outreach.reap_stale_enrichment(coalesce($1::timestamptz, now()))", {at});
+    const auto jobs = db.exec("SELECT team_id, job_id, provider, kind, request::text, attempt "
+                              "FROM outreach.claim_enrichment($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
+                              {config.worker_name, std::to_string(config.enrichment_batch),
+                               std::to_string(config.lease.count()) + " seconds", at});
+    const int n = PQntuples(jobs.get());
+    for (int i = 0; i < n; ++i) {
+        const std::string team = libpq::value(jobs, i, 0), job = libpq::value(jobs, i, 1), provider = libpq::value(jobs, i, 2);
+        const std::string kind = libpq::value(jobs, i, 3);
+        const ProviderSettings &s = provider == "apollo" ? config.apollo : config.realestateapi;
+        const EnrichmentCall call = call_enrichment(kind, s, libpq::value(jobs, i, 4), config.connect_timeout, config.request_timeout);
+        const auto r = db.exec("SELECT outreach.complete_enrichment($1, $2, $3, $4::jsonb, $5, $6)",
+                               {team, job, call.http_status == 0 ? std::nullopt : std::optional<std::string>(std::to_string(call.http_status)),
+                                call.response_json.empty() ? std::nullopt : std::optional<std::string>(call.response_json),
+                                call.error.empty() ? std::nullopt : std::optional<std::string>(call.error),
+                                call.retry_after_seconds > 0 ? std::optional<std::string>(std::to_string(call.retry_after_seconds)) : std::nullopt});
+        metrics().add("outreach_enrichment_total", {{"provider", provider}, {"state", call.sandbox ? "sandbox" : libpq::value(r, 0, 0)}});
+        log_event(call.http_status == 200 || call.sandbox ? Level::Info : Level::Warn, "enrichment",
+                  {{"team", team}, {"job", job}, {"provider", provider}, {"http", std::to_string(call.http_status)},
+                   {"sandbox", call.sandbox ? "yes" : "no"}, {"state", libpq::value(r, 0, 0)}, {"error", call.error}});
+    }
+    return n;
 }
 
 }  // namespace outreach::worker

@@ -5,7 +5,9 @@
 
 #include "config.hpp"
 #include "http_client.hpp"
+#include "libpq.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -38,5 +40,11 @@ std::string apollo_query(const std::string &input_json);
 // (providers.md §4: GET /organizations/enrich?domain=apollo.io). An input without a domain gives
 // an empty value, which Apollo refuses: the job fails instead of guessing.
 std::string apollo_organization_query(const std::string &input_json);
+
+// One turn of `outreachd run`'s enrichment loop: reaps jobs whose lease ran out, claims up to
+// config.enrichment_batch due jobs (outreach.claim_enrichment, as of `at`, or now), calls each
+// one's provider and hands the answer to outreach.complete_enrichment. Returns how many jobs were
+// claimed, so the caller knows whether more may be due.
+int run_enrichment(libpq::Connection &db, const Config &config, const std::optional<std::string> &at);
 
 }  // namespace outreach::worker
