@@ -2,7 +2,7 @@
 //
 // The test stand-in (test/integration/provider_standin.py) checks every request in detail and can
 // be told to fail; it answers about a thousand requests a second, which would measure Python, not
-// outreachd. This one speaks the same documented wire format (providers.md §2: POST /message/sms,
+// outreachd. This one speaks the same documented wire format (SignalHouse: POST /message/sms,
 // Bearer key, JSON body with senderPhoneNumber, recipientPhoneNumber[] and messageBody; a 201 with
 // insertedMessages[], enqueuedCount, failedCount), checks the parts a sender could get wrong, and
 // counts what it received so the benchmark can show that no text reached it twice:

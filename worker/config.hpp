@@ -1,4 +1,4 @@
-// Configuration of `outreachd run`: the environment (design.md §6 names) over an optional file of
+// Configuration of `outreachd run`: the environment (OUTREACH_* names) over an optional file of
 // the same KEY=VALUE lines. Credentials live only here, in memory: nothing logs them, and a
 // provider without credentials runs in sandbox mode (records what it would send, no network).
 #pragma once

@@ -53,7 +53,7 @@ std::optional<HttpRequest> enrichment_request(const std::string &kind, const Pro
         http.headers = {"Content-Type: application/json", "Accept: application/json", "x-api-key: " + s.api_key};
         http.body = "{}";
     } else if (kind == "organization") {
-        // a lookup by domain: GET, the domain in the query string, no body (providers.md §4)
+        // a lookup by domain: GET, the domain in the query string, no body (Apollo's documented request)
         http.method = "GET";
         http.url = s.base_url + "/api/v1/organizations/enrich" + apollo_organization_query(input_json);
         http.headers = {"Accept: application/json", "x-api-key: " + s.api_key};

@@ -1,6 +1,7 @@
-// Enrichment requests of outreachd (providers.md §4 Apollo, §5 RealEstateAPI SkipTrace v2): one
-// HTTP call per job, its answer handed back raw to outreach.complete_enrichment, which keeps it
-// and resolves what it found. Jobs are at-least-once: a repeated call costs a credit, never data.
+// Enrichment jobs of outreachd (Apollo People and Organization Enrichment, RealEstateAPI
+// SkipTrace v2): one HTTP call per job, its answer handed back raw to
+// outreach.complete_enrichment, which keeps it and resolves what it found. Jobs are
+// at-least-once: a repeated call costs a credit, never data.
 #pragma once
 
 #include "config.hpp"
@@ -32,12 +33,12 @@ std::optional<HttpRequest> enrichment_request(const std::string &kind, const Pro
 EnrichmentCall call_enrichment(const std::string &kind, const ProviderSettings &settings, const std::string &input_json,
                                std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout);
 
-// The Apollo People Enrichment query string for an input (parameters are declared `in: query`,
-// providers.md §4).
+// The Apollo People Enrichment query string for an input (Apollo declares its parameters `in: query`;
+// a request body is ignored).
 std::string apollo_query(const std::string &input_json);
 
 // The Apollo Organization Enrichment query string: "?domain=" and the input's domain, URL-encoded
-// (providers.md §4: GET /organizations/enrich?domain=apollo.io). An input without a domain gives
+// (Apollo's form: GET /organizations/enrich?domain=apollo.io). An input without a domain gives
 // an empty value, which Apollo refuses: the job fails instead of guessing.
 std::string apollo_organization_query(const std::string &input_json);
 

@@ -1,6 +1,7 @@
 // `outreachd import`: streams a CSV file into PostgreSQL with COPY and resolves it there
-// (design.md §6). The file is parsed here by the same reader the SQL function
-// outreach.parse_csv uses; everything else (mapping, normalization, resolution) happens in SQL.
+// (docs/architecture.md, "outreachd import"). The file is parsed here by the same reader the SQL
+// function outreach.parse_csv uses; everything else (mapping, normalization, resolution) happens
+// in SQL.
 #pragma once
 
 #include <iosfwd>

@@ -1,5 +1,5 @@
 // outreachd: the worker daemon of pg_outreach. It moves bytes between PostgreSQL and the outside
-// world; the logic lives in SQL (design.md §1). Commands:
+// world; the logic lives in SQL (docs/architecture.md, "The two rules"). Commands:
 //   outreachd import ...   load a CSV file (worker/import.cpp)
 //   outreachd run ...      claim and send due messages, serve webhooks (worker/run.cpp)
 #include "import.hpp"

@@ -149,7 +149,8 @@ SendOutcome read_twilio_response(const HttpResponse &r)
     return o;
 }
 
-// SignalHouse: acceptance is enqueuedCount, not the HTTP status (providers.md §2).
+// SignalHouse: acceptance is enqueuedCount, not the HTTP status: a blocked recipient
+// (opt-out, moderation) still comes back as a 201 with the recipient FAILED.
 SendOutcome read_signalhouse_response(const HttpResponse &r)
 {
     if (r.transport_error) return transport_outcome(r);

@@ -1,4 +1,4 @@
-// The SMS providers as outreachd speaks to them (../shared/reference/providers.md §1, §2): the
+// The SMS providers as outreachd speaks to them (Twilio Programmable Messaging, SignalHouse): the
 // exact request of each, and the reading of its answer as one of four outcomes that
 // outreach.complete_send understands. A provider without credentials is a sandbox: it builds the
 // same request, records it, and touches no network.

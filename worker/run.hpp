@@ -1,4 +1,4 @@
-// `outreachd run`: the long-running worker (design.md §6, conventions.md "The daemon").
+// `outreachd run`: the long-running worker (docs/architecture.md, "outreachd run").
 #pragma once
 
 #include <string>

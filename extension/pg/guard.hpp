@@ -1,4 +1,4 @@
-// The C++/Postgres error boundary (conventions.md, "The C++ / Postgres boundary").
+// The C++/Postgres error boundary (docs/architecture.md, "The C++/Postgres boundary").
 //
 // Postgres reports errors by longjmp; C++ unwinds by exceptions. Two tools keep them apart:
 //   guard(f)   wraps every fmgr entry point (declared with OUTREACH_ENTRY_POINT, below). It runs

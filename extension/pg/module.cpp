@@ -19,7 +19,8 @@ extern "C" {
 PG_MODULE_MAGIC;
 
 // The team a session works as; row-level security policies compare every tenant row's team_id
-// with it (design.md §2). Empty means "no team": tenant tables then show no rows.
+// with it, so that one team never reads or changes another's rows. Empty means "no team":
+// tenant tables then show no rows.
 static char *outreach_team_id = nullptr;
 
 void _PG_init(void);

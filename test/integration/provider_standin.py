@@ -12,8 +12,8 @@ One process serves all four providers on 127.0.0.1:<port>:
 Every Twilio request is checked against the OpenAPI spec given by --twilio-spec (path template,
 path-parameter pattern, declared content type, field names, each field's type/pattern/enum/format,
 required fields), plus the two "one of" rules Twilio enforces in practice. SignalHouse requests are
-checked against the wire facts in providers.md section 2 (there is no spec); RealEstateAPI SkipTrace v2
-and Apollo People and Organization Enrichment against sections 5 and 4.
+checked against the wire facts of SignalHouse's own SDKs (there is no spec); RealEstateAPI SkipTrace v2
+and Apollo People and Organization Enrichment against their published API references.
 
 The two enrichment stand-ins answer deterministically from the input so tests can predict the reply:
 the phone numbers end in D = standin_digits(first, last), four digits in 0100-0199 computed as
@@ -496,7 +496,7 @@ class TwilioProvider:
 # ---------------------------------------------------------------------------------------------
 
 SH_SEND_PATH = "/message/sms"
-SH_FIELDS = {  # field -> description of what it must be (providers.md section 2)
+SH_FIELDS = {  # field -> description of what it must be (SignalHouse SDK: digits only, no "+")
     "senderPhoneNumber": "digits-only string",
     "recipientPhoneNumber": "array of digits-only strings",
     "messageBody": "non-empty string",
@@ -509,7 +509,7 @@ SHORT_CODE = re.compile(r"\d{5,6}")
 
 
 class SignalHouseProvider:
-    # POST /message/sms with Bearer auth and a JSON body (providers.md section 2).
+    # POST /message/sms with Bearer auth and a JSON body; acceptance is enqueuedCount in a 201.
     name = "signalhouse"
 
     def __init__(self, key):
@@ -660,7 +660,7 @@ def text_value(value):
 # ---------------------------------------------------------------------------------------------
 
 REAPI_SEND_PATHS = ("/v2/SkipTrace", "/v2/PeopleSearch")      # PeopleSearch is a documented alias
-# The request forms of providers.md section 5, in the order they are tried: (name, required fields).
+# The request forms SkipTrace documents, in the order they are tried: (name, required fields).
 REAPI_FORMS = (
     ("property address", ("first_name", "last_name", "address", "city", "state", "zip")),
     ("mailing address", ("mail_address", "mail_city", "mail_state", "mail_zip")),
@@ -671,7 +671,7 @@ PLACEHOLDER_ADDRESS = {"address": "1 Example Plaza", "city": "New York", "state"
 
 
 class RealEstateApiProvider:
-    # POST /v2/SkipTrace with an x-api-key header and a JSON body (providers.md section 5).
+    # POST /v2/SkipTrace with an x-api-key header and a JSON body; no match is HTTP 404.
     name = "realestateapi"
 
     def __init__(self, key):
@@ -822,7 +822,7 @@ APOLLO_ORGANIZATION_FIXED = {
     "raw_address": "350 5th Ave, New York, New York 10118, United States", "street_address": "350 5th Ave",
     "city": "New York", "state": "New York", "postal_code": "10118", "country": "United States",
 }
-# Parameters that identify whom to enrich (providers.md section 4); at least one is required.
+# Parameters that identify whom to enrich (Apollo People Enrichment); at least one is required.
 APOLLO_IDENTIFYING = ("first_name", "last_name", "name", "email", "hashed_email", "organization_name",
                       "domain", "id", "linkedin_url")
 APOLLO_BOOLEANS = ("reveal_personal_emails", "reveal_phone_number", "run_waterfall_email", "run_waterfall_phone")
@@ -831,14 +831,14 @@ APOLLO_NEED_WEBHOOK = ("reveal_phone_number", "run_waterfall_email", "run_waterf
 
 class ApolloProvider:
     # POST /api/v1/people/match with an x-api-key header and the parameters in the query string
-    # (providers.md section 4: they are declared "in: query"; a request body is ignored), and
-    # GET /api/v1/organizations/enrich?domain=... (Organization Enrichment, same section).
+    # (Apollo declares them "in: query"; a request body is ignored), and
+    # GET /api/v1/organizations/enrich?domain=... (Organization Enrichment).
     name = "apollo"
 
     def __init__(self, key):
         self.key = key
 
-    # Apollo's error bodies are not in providers.md; {"error", "error_code"} is the stand-in's own shape.
+    # Apollo does not document its error bodies; {"error", "error_code"} is the stand-in's own shape.
     @staticmethod
     def error(status, message, code=None, headers=None, **kw):
         body = {"error": message}
@@ -899,7 +899,7 @@ class ApolloProvider:
         return []
 
     # At least one identifying parameter with a value; booleans are true/false; the phone/waterfall
-    # options need a webhook_url (providers.md section 4).
+    # options need a webhook_url (Apollo delivers those results asynchronously).
     def check_params(self, req):
         params = self.params(req)
 

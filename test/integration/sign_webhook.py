@@ -2,13 +2,13 @@
 """Compute provider webhook signatures, so tests can POST signed callbacks to outreachd.
 
   sign_webhook.py twilio --token T --url URL [--form 'k=v&k2=v2']
-      prints the X-Twilio-Signature value (providers.md 1.4):
+      prints the X-Twilio-Signature value (twilio-python's request_validator):
       base64(HMAC-SHA1(token, URL + name+value for each form param name in sorted order and each
       of its distinct values in sorted order)). --form is the URL-encoded body as sent; values are
       signed decoded. Omit --form for GET webhooks or JSON-body webhooks (URL carries bodySHA256).
 
   sign_webhook.py signalhouse --secret S --timestamp MS (--body BODY | --body-file F)
-      prints X-SignalHouse-Signature: hex HMAC-SHA256(secret, "<timestamp>.<raw body>") (providers.md 2).
+      prints X-SignalHouse-Signature: hex HMAC-SHA256(secret, "<timestamp>.<raw body>").
 
   sign_webhook.py selftest
       checks the published Twilio vectors and the SignalHouse cross-check vector; exit 1 on mismatch.

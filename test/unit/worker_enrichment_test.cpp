@@ -1,4 +1,5 @@
-// The requests outreachd makes for enrichment jobs (providers.md §4 Apollo, §5 RealEstateAPI):
+// The requests outreachd makes for enrichment jobs (Apollo People and Organization Enrichment,
+// RealEstateAPI SkipTrace v2):
 // method, URL, headers and body of each kind, the URL-encoding of the Apollo organization domain,
 // and what a sandbox run records instead of sending.
 #include "enrichment.hpp"

@@ -125,7 +125,7 @@ TEST(ProviderSandbox, BuildsTheRequestAndTouchesNoNetwork)
     EXPECT_EQ(o.request_json.find("Bearer"), std::string::npos);
 }
 
-// Published vectors: twilio/twilio-python tests/unit/test_request_validator.py (providers.md §1.4).
+// Published vectors: twilio/twilio-python tests/unit/test_request_validator.py.
 TEST(WebhookSignature, TwilioPublishedVectors)
 {
     const std::string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
