@@ -322,12 +322,8 @@ void typo(std::string &s, Rng &rng)
                 return;
             }
             break;
-        case 1:
-            s.erase(i, 1);
-            return;
-        default:
-            s.insert(i, 1, s[i]);
-            return;
+        case 1: s.erase(i, 1); return;
+        default: s.insert(i, 1, s[i]); return;
         }
     }
 }
@@ -371,6 +367,7 @@ std::vector<std::string_view> split_bar(std::string_view s)
 // Word lists, written for this generator. Lists of names are ordered roughly by how common the
 // name is among US adults; a Zipf draw over the order gives the skew of real data.
 // ================================================================================================
+// clang-format off
 struct StateInfo {
     const char *code;
     const char *name;
@@ -823,6 +820,7 @@ constexpr const char *kGenericMailboxes[] = {"info",    "info",  "info",  "offic
 constexpr const char *kBadRevenue[] = {"N/A", "$1.2M", "unknown", "1.5 million", "TBD", "$850K", "-", "see notes"};
 constexpr const char *kBadPhone[] = {"555-0199", "N/A",     "000-000-0000", "123",
                                      "(555) 555-5555", "none", "1234567",      "call office"};
+// clang-format on
 
 // ================================================================================================
 // Reference geography: real ZIPs (us_zip.csv) with their state, a town from kCities and a draw
@@ -1061,8 +1059,7 @@ std::string_view header_line(HeaderStyle style)
     case HeaderStyle::title:
         return "Company Name,Owner First Name,Owner Last Name,Phone,Email,SIC Code,NAICS Code,Employee Count,"
                "Annual Revenue,Street,City,State,Zip,Website,Years In Business";
-    case HeaderStyle::camel:
-        break;
+    case HeaderStyle::camel: break;
     }
     return "companyName,ownerFirstName,ownerLastName,phone,email,sicCode,naicsCode,employeeCount,"
            "annualRevenue,street,city,state,zip,website,yearsInBusiness";
@@ -1196,8 +1193,10 @@ public:
 
         ++summary_.rows;
         if (repeat) ++summary_.repeat_rows;
-        if (rejects_row(defect)) ++summary_.bad_rows;
-        else if (defect != Defect::none) ++summary_.field_defects;
+        if (rejects_row(defect))
+            ++summary_.bad_rows;
+        else if (defect != Defect::none)
+            ++summary_.field_defects;
         if (truth) {
             line_.clear();
             append_uint(line_, row_number);
@@ -1363,22 +1362,23 @@ private:
         const bool family = p.household >= 0 && !households_[p.household].family_email.empty();
         const double r = rng_.unit();
         switch (role) {
-        case kOwner:
-            l.phone_pref = p.mobile && r < 0.55 ? kMobile : kMainLine;
-            break;
-        case kStaff:
-            l.phone_pref = p.mobile && r < 0.3 ? kMobile : kMainLine;
-            break;
+        case kOwner: l.phone_pref = p.mobile && r < 0.55 ? kMobile : kMainLine; break;
+        case kStaff: l.phone_pref = p.mobile && r < 0.3 ? kMobile : kMainLine; break;
         case kHouseholdCoOwner:
             l.phone_pref = home && r < 0.45 ? kHomePhone : (p.mobile && r < 0.8 ? kMobile : kMainLine);
             break;
         }
         const double e = rng_.unit();
-        if (role == kStaff && !b.generic_email.empty() && e < 0.5) l.email_pref = kGeneric;
-        else if (family && e < 0.35) l.email_pref = kFamily;
-        else if (!l.work_email.empty() && e < 0.65) l.email_pref = kWork;
-        else if (!b.generic_email.empty() && e < 0.75) l.email_pref = kGeneric;
-        else l.email_pref = kPersonal;
+        if (role == kStaff && !b.generic_email.empty() && e < 0.5)
+            l.email_pref = kGeneric;
+        else if (family && e < 0.35)
+            l.email_pref = kFamily;
+        else if (!l.work_email.empty() && e < 0.65)
+            l.email_pref = kWork;
+        else if (!b.generic_email.empty() && e < 0.75)
+            l.email_pref = kGeneric;
+        else
+            l.email_pref = kPersonal;
         leads_.push_back(l);
         return static_cast<std::uint32_t>(leads_.size() - 1);
     }
@@ -1571,8 +1571,8 @@ private:
         static constexpr double kProfessional[] = {25, 8, 0, 0, 0, 0, 25, 20, 10, 12};
         static constexpr double kMedical[] = {35, 10, 5, 0, 0, 0, 20, 20, 10, 0};
         b.legal = static_cast<std::uint8_t>(pick_weighted(rng_, t.family == LegalFamily::general        ? kGeneral
-                                                               : t.family == LegalFamily::professional ? kProfessional
-                                                                                                       : kMedical));
+                                                                : t.family == LegalFamily::professional ? kProfessional
+                                                                                                        : kMedical));
         b.legal_spelling = static_cast<std::uint8_t>(pick_weighted(rng_, {0.72, 0.24, 0.04}));
         b.legal_comma = rng_.chance(0.25);
 
@@ -1588,9 +1588,12 @@ private:
             d += tld;
             for (int attempt = 0; !domains_.insert(hash_str(d, 3)); ++attempt) {
                 d.resize(stem);
-                if (attempt == 0) append_alnum_lower(d, kCities[z.city].name);
-                else if (attempt == 1) append_alnum_lower(d, kStates[z.state].code);
-                else append_uint(d, 2 + rng_.below(98));
+                if (attempt == 0)
+                    append_alnum_lower(d, kCities[z.city].name);
+                else if (attempt == 1)
+                    append_alnum_lower(d, kStates[z.state].code);
+                else
+                    append_uint(d, 2 + rng_.below(98));
                 d += tld;
             }
             b.domain = pool_.add(d);
@@ -1638,8 +1641,10 @@ private:
         a.number = static_cast<std::uint16_t>(rng_.between(kLo[d], std::min(kHi[d], 65535)));
         a.name = static_cast<std::uint16_t>(rng_.below(std::size(kStreetNames)));
         a.suffix = static_cast<std::uint8_t>(suffix_pick_.pick(rng_));
-        if (rng_.chance(0.15)) a.predir = static_cast<std::uint8_t>(1 + rng_.below(rng_.chance(0.8) ? 4 : 8));
-        else if (rng_.chance(0.05)) a.postdir = static_cast<std::uint8_t>(1 + rng_.below(8));
+        if (rng_.chance(0.15))
+            a.predir = static_cast<std::uint8_t>(1 + rng_.below(rng_.chance(0.8) ? 4 : 8));
+        else if (rng_.chance(0.05))
+            a.postdir = static_cast<std::uint8_t>(1 + rng_.below(8));
         if (home) {
             if (rng_.chance(0.15)) {
                 a.unit_kind = kApt;
@@ -1684,8 +1689,10 @@ private:
                 }
                 return;
             default:
-                if (law) out.append("Law Offices of ").append(first).append(" ").append(last);
-                else out.append(first).append(" ").append(last).append(" ").append(word);
+                if (law)
+                    out.append("Law Offices of ").append(first).append(" ").append(last);
+                else
+                    out.append(first).append(" ").append(last).append(" ").append(word);
                 return;
             }
         }
@@ -1729,7 +1736,7 @@ private:
         const Business &b = businesses_[lead.business];
         const Person &p = persons_[lead.person];
         const Zip &z = geo_.zips[b.zip];
-        const bool ascii_only = rng_.chance(0.12);  // the source system drops accents
+        const bool ascii_only = rng_.chance(0.12);   // the source system drops accents
         const bool spreadsheet = rng_.chance(0.04);  // opened and saved in a spreadsheet
 
         // companyName
@@ -1792,8 +1799,10 @@ private:
         // state: usually the code, sometimes the name or a lower-case code
         const StateInfo &st = kStates[z.state];
         const double r = rng_.unit();
-        if (r < 0.92) field(st.code);
-        else if (r < 0.98) field(st.name);
+        if (r < 0.92)
+            field(st.code);
+        else if (r < 0.98)
+            field(st.name);
         else {
             s.assign(st.code);
             to_lower(s);
@@ -1854,8 +1863,8 @@ private:
         s.clear();
         const EmailKind kind = choose_email(lead, p, b, repeat);
         if (kind == kNoEmail) return;
-        s.assign(pool_.get(kind == kPersonal ? p.personal_email
-                           : kind == kWork   ? lead.work_email
+        s.assign(pool_.get(kind == kPersonal  ? p.personal_email
+                           : kind == kWork    ? lead.work_email
                            : kind == kGeneric ? b.generic_email
                                               : households_[p.household].family_email));
         const double r = rng_.unit();
@@ -1868,8 +1877,10 @@ private:
                 s[at + 1] = static_cast<char>(s[at + 1] - 32);
         }
         if (rng_.chance(repeat ? 0.04 : 0.01)) {
-            if (rng_.chance(0.5)) s.insert(0, " ");
-            else s += rng_.chance(0.5) ? " " : "\t";
+            if (rng_.chance(0.5))
+                s.insert(0, " ");
+            else
+                s += rng_.chance(0.5) ? " " : "\t";
         }
     }
 
@@ -1887,9 +1898,12 @@ private:
             if (rng_.chance(0.04)) typo(s, rng_);
             const double r = rng_.unit();
             if (legal != kNoLegal) {
-                if (r < 0.07) legal = kNoLegal;
-                else if (r < 0.15) spelling = static_cast<std::uint8_t>((spelling + 1 + rng_.below(2)) % 3);
-                else if (r < 0.18) legal = static_cast<std::uint8_t>(kLLC + rng_.below(2));  // LLC <-> Inc confusion
+                if (r < 0.07)
+                    legal = kNoLegal;
+                else if (r < 0.15)
+                    spelling = static_cast<std::uint8_t>((spelling + 1 + rng_.below(2)) % 3);
+                else if (r < 0.18)
+                    legal = static_cast<std::uint8_t>(kLLC + rng_.below(2));  // LLC <-> Inc confusion
             } else if (r < 0.05) {
                 legal = kLLC;
             }
@@ -2005,7 +2019,8 @@ private:
         s += kStreetNames[a.name];
         const Suffix &sx = kSuffixes[a.suffix];
         s += ' ';
-        if (suffix_style == 0) s += sx.full;
+        if (suffix_style == 0)
+            s += sx.full;
         else {
             s += sx.abbr;
             if (suffix_style == 2 && std::strcmp(sx.abbr, sx.full) != 0) s += '.';
@@ -2026,9 +2041,12 @@ private:
     static void abbreviate_city(std::string &s)
     {
         if (replace_all(s, "St. ", "Saint ")) return;
-        if (s.rfind("Fort ", 0) == 0) s.replace(0, 5, "Ft. ");
-        else if (s.rfind("Mount ", 0) == 0) s.replace(0, 6, "Mt. ");
-        else if (s.rfind("Saint ", 0) == 0) s.replace(0, 6, "St. ");
+        if (s.rfind("Fort ", 0) == 0)
+            s.replace(0, 5, "Ft. ");
+        else if (s.rfind("Mount ", 0) == 0)
+            s.replace(0, 6, "Mt. ");
+        else if (s.rfind("Saint ", 0) == 0)
+            s.replace(0, 6, "St. ");
     }
 
     // An address an e-mail parser must refuse: missing domain, space, double @, no @.
@@ -2039,10 +2057,10 @@ private:
         s += '.';
         append_alnum_lower(s, kSurnames[p.last]);
         switch (bad_rng_.below(5)) {
-        case 0: s += '@'; break;                        // john.smith@
-        case 1: s += " at gmail.com"; break;            // john.smith at gmail.com
-        case 2: s += "@@gmail.com"; break;              // john.smith@@gmail.com
-        case 3: s += ".gmail.com"; break;               // john.smith.gmail.com
+        case 0: s += '@'; break;              // john.smith@
+        case 1: s += " at gmail.com"; break;  // john.smith at gmail.com
+        case 2: s += "@@gmail.com"; break;    // john.smith@@gmail.com
+        case 3: s += ".gmail.com"; break;     // john.smith.gmail.com
         default: s.assign(bad_rng_.chance(0.5) ? "N/A" : "none"); break;
         }
     }
@@ -2058,8 +2076,10 @@ private:
             return;
         }
         const std::size_t space = row.find(' ');
-        if (space != std::string::npos) row[space] = '\xA0';
-        else row.insert(1, "\xE9");
+        if (space != std::string::npos)
+            row[space] = '\xA0';
+        else
+            row.insert(1, "\xE9");
     }
 
     const Options &opt_;
@@ -2107,10 +2127,9 @@ Summary generate(const Options &opt, const Geo &geo)
     return s;
 }
 
-constexpr const char *kUsage =
-    "usage: bench_datagen --rows N [--seed S] --out FILE.csv [--truth FILE.csv]\n"
-    "                     [--header camel|snake|title] [--bad-rows RATE] [--dup-rate RATE]\n"
-    "                     [--crlf] [--data-dir DIR] [--quiet]\n";
+constexpr const char *kUsage = "usage: bench_datagen --rows N [--seed S] --out FILE.csv [--truth FILE.csv]\n"
+                               "                     [--header camel|snake|title] [--bad-rows RATE] [--dup-rate RATE]\n"
+                               "                     [--crlf] [--data-dir DIR] [--quiet]\n";
 
 // Parses the command line into `opt`; returns an error message, or nullopt when it is usable.
 std::optional<std::string> parse_args(int argc, const char *const *argv, Options &opt)
@@ -2153,10 +2172,14 @@ std::optional<std::string> parse_args(int argc, const char *const *argv, Options
             opt.truth = v;
         } else if (a == "--header") {
             const std::string_view h = v;
-            if (h == "camel") opt.header = HeaderStyle::camel;
-            else if (h == "snake") opt.header = HeaderStyle::snake;
-            else if (h == "title") opt.header = HeaderStyle::title;
-            else return "--header wants camel, snake or title";
+            if (h == "camel")
+                opt.header = HeaderStyle::camel;
+            else if (h == "snake")
+                opt.header = HeaderStyle::snake;
+            else if (h == "title")
+                opt.header = HeaderStyle::title;
+            else
+                return "--header wants camel, snake or title";
         } else if (a == "--bad-rows") {
             if (!number(v, 0, 1, d)) return "--bad-rows wants a rate in [0, 1]";
             opt.bad_rate = d;

@@ -22,7 +22,8 @@ using Clock = std::chrono::steady_clock;
 using Results = std::vector<std::optional<std::string>>;
 
 template <typename F>
-double run(const std::vector<std::string> &inputs, Results &out, F &&normalize) {
+double run(const std::vector<std::string> &inputs, Results &out, F &&normalize)
+{
     out.clear();
     out.reserve(inputs.size());
     auto start = Clock::now();
@@ -32,14 +33,18 @@ double run(const std::vector<std::string> &inputs, Results &out, F &&normalize) 
 
 }  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     std::size_t count = 1000000;
     unsigned long seed = 20261125;
     const char *corpus_file = nullptr;
     for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--count") && i + 1 < argc) count = std::strtoul(argv[++i], nullptr, 10);
-        else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoul(argv[++i], nullptr, 10);
-        else if (!std::strcmp(argv[i], "--write-corpus") && i + 1 < argc) corpus_file = argv[++i];
+        if (!std::strcmp(argv[i], "--count") && i + 1 < argc)
+            count = std::strtoul(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc)
+            seed = std::strtoul(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--write-corpus") && i + 1 < argc)
+            corpus_file = argv[++i];
         else {
             std::fprintf(stderr, "usage: %s [--count N] [--seed S] [--write-corpus FILE]\n", argv[0]);
             return 2;
@@ -53,11 +58,16 @@ int main(int argc, char **argv) {
         for (const std::string &s : inputs) {
             // One input per line for COPY text format: escape what COPY would interpret.
             for (char c : s) {
-                if (c == '\\') f << "\\\\";
-                else if (c == '\t') f << "\\t";
-                else if (c == '\n') f << "\\n";
-                else if (c == '\r') f << "\\r";
-                else f << c;
+                if (c == '\\')
+                    f << "\\\\";
+                else if (c == '\t')
+                    f << "\\t";
+                else if (c == '\n')
+                    f << "\\n";
+                else if (c == '\r')
+                    f << "\\r";
+                else
+                    f << c;
             }
             f << '\n';
         }
@@ -81,8 +91,8 @@ int main(int argc, char **argv) {
                          fast[i].value_or("NULL").c_str(), reference[i].value_or("NULL").c_str());
     }
 
-    std::printf("inputs:                    %zu (realistic messy US lead phones, seed %lu; %zu valid)\n",
-                inputs.size(), seed, valid);
+    std::printf("inputs:                    %zu (realistic messy US lead phones, seed %lu; %zu valid)\n", inputs.size(),
+                seed, valid);
     std::printf("libphonenumber parse+format: %10.0f numbers/s  (%.3f s)\n", inputs.size() / t_ref, t_ref);
     std::printf("normalize_phone core:        %10.0f numbers/s  (%.3f s)\n", inputs.size() / t_fast, t_fast);
     std::printf("ratio core / libphonenumber: %.1fx  (target >= 10x)\n", t_ref / t_fast);

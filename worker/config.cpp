@@ -45,7 +45,8 @@ Result<long> parse_number(const std::string &key, const std::string &value, long
     const long n = std::strtol(value.c_str(), &end, 10);
     // the value is not repeated: a token pasted into the wrong setting must not reach the log
     if (value.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
-        return Error{ErrorKind::invalid_argument, key + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)};
+        return Error{ErrorKind::invalid_argument,
+                     key + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)};
     return n;
 }
 
@@ -65,7 +66,8 @@ bool valid_listen(const std::string &s)
     const auto colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0) return false;
     const std::size_t digits = s.size() - colon - 1;
-    if (digits < 1 || digits > 5 || !all_of(s, colon + 1, s.size(), [](int c) { return std::isdigit(c); })) return false;
+    if (digits < 1 || digits > 5 || !all_of(s, colon + 1, s.size(), [](int c) { return std::isdigit(c); }))
+        return false;
     if (std::stol(s.substr(colon + 1)) > 65535) return false;
     if (s.front() == '[') return colon >= 3 && s[colon - 1] == ']' && all_of(s, 1, colon - 1, ipv6_char);
     return all_of(s, 0, colon, host_char);
@@ -73,7 +75,8 @@ bool valid_listen(const std::string &s)
 
 bool valid_twilio_sid(const std::string &s)
 {
-    return s.size() == 34 && s[0] == 'A' && s[1] == 'C' && all_of(s, 2, s.size(), [](int c) { return std::isxdigit(c); });
+    return s.size() == 34 && s[0] == 'A' && s[1] == 'C' &&
+           all_of(s, 2, s.size(), [](int c) { return std::isxdigit(c); });
 }
 
 bool valid_base_url(const std::string &s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
@@ -143,7 +146,11 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
         gethostname(host, sizeof host - 1);
         c.worker_name = std::string(host) + ":" + std::to_string(getpid());
     }
-    struct NumberSetting { const char *key; long lo, hi; std::function<void(long)> set; };
+    struct NumberSetting {
+        const char *key;
+        long lo, hi;
+        std::function<void(long)> set;
+    };
     const NumberSetting numbers[] = {
         {"OUTREACH_BATCH", 1, 10000, [&](long n) { c.batch = static_cast<int>(n); }},
         {"OUTREACH_SEND_CONCURRENCY", 1, 256, [&](long n) { c.send_concurrency = static_cast<int>(n); }},
@@ -153,12 +160,17 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
         {"OUTREACH_HTTP_TIMEOUT_MS", 100, 600000, [&](long n) { c.request_timeout = std::chrono::milliseconds(n); }},
         {"OUTREACH_CONNECT_TIMEOUT_MS", 100, 600000, [&](long n) { c.connect_timeout = std::chrono::milliseconds(n); }},
         {"OUTREACH_HTTP_MAX_CONNECTIONS", 16, 100000, [&](long n) { c.http_max_connections = static_cast<int>(n); }},
-        {"OUTREACH_HTTP_MAX_CONNECTIONS_PER_IP", 0, 100000, [&](long n) { c.http_max_connections_per_ip = static_cast<int>(n); }},
-        {"OUTREACH_HTTP_REQUEST_DEADLINE_MS", 500, 120000, [&](long n) { c.http_request_deadline = std::chrono::milliseconds(n); }},
-        {"OUTREACH_WEBHOOK_MAX_BODY_BYTES", 1024, 1 << 20, [&](long n) { c.webhook_max_body = static_cast<std::size_t>(n); }},
+        {"OUTREACH_HTTP_MAX_CONNECTIONS_PER_IP", 0, 100000,
+         [&](long n) { c.http_max_connections_per_ip = static_cast<int>(n); }},
+        {"OUTREACH_HTTP_REQUEST_DEADLINE_MS", 500, 120000,
+         [&](long n) { c.http_request_deadline = std::chrono::milliseconds(n); }},
+        {"OUTREACH_WEBHOOK_MAX_BODY_BYTES", 1024, 1 << 20,
+         [&](long n) { c.webhook_max_body = static_cast<std::size_t>(n); }},
         {"OUTREACH_WEBHOOK_DB_CONNECTIONS", 1, 32, [&](long n) { c.webhook_db_connections = static_cast<int>(n); }},
-        {"OUTREACH_WEBHOOK_REJECTIONS_BURST", 0, 10000, [&](long n) { c.webhook_rejections_burst = static_cast<int>(n); }},
-        {"OUTREACH_WEBHOOK_REJECTIONS_PER_MINUTE", 0, 100000, [&](long n) { c.webhook_rejections_per_minute = static_cast<int>(n); }},
+        {"OUTREACH_WEBHOOK_REJECTIONS_BURST", 0, 10000,
+         [&](long n) { c.webhook_rejections_burst = static_cast<int>(n); }},
+        {"OUTREACH_WEBHOOK_REJECTIONS_PER_MINUTE", 0, 100000,
+         [&](long n) { c.webhook_rejections_per_minute = static_cast<int>(n); }},
     };
     for (const auto &s : numbers)
         if (auto v = get(s.key)) {
@@ -167,7 +179,8 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
             s.set(n.value());
         }
     if (std::chrono::duration_cast<std::chrono::milliseconds>(c.lease) <= c.request_timeout + c.connect_timeout)
-        return Error{ErrorKind::invalid_argument, "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts"};
+        return Error{ErrorKind::invalid_argument,
+                     "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts"};
     if (auto v = get("OUTREACH_LOG_LEVEL")) c.log_level = *v;
     if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
         return Error{ErrorKind::invalid_argument, "OUTREACH_LOG_LEVEL must be debug, info, warn or error"};
@@ -184,18 +197,23 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
     c.apollo.api_key = get("OUTREACH_APOLLO_API_KEY").value_or("");
     c.realestateapi.sandbox = c.realestateapi.api_key.empty();
     c.apollo.sandbox = c.apollo.api_key.empty();
-    const std::pair<const char *, ProviderSettings *> providers[] = {{"OUTREACH_TWILIO_BASE_URL", &c.twilio},
-                                                                     {"OUTREACH_SIGNALHOUSE_BASE_URL", &c.signalhouse},
-                                                                     {"OUTREACH_REALESTATEAPI_BASE_URL", &c.realestateapi},
-                                                                     {"OUTREACH_APOLLO_BASE_URL", &c.apollo}};
+    const std::pair<const char *, ProviderSettings *> providers[] = {
+        {"OUTREACH_TWILIO_BASE_URL", &c.twilio},
+        {"OUTREACH_SIGNALHOUSE_BASE_URL", &c.signalhouse},
+        {"OUTREACH_REALESTATEAPI_BASE_URL", &c.realestateapi},
+        {"OUTREACH_APOLLO_BASE_URL", &c.apollo}};
     for (const auto &[key, p] : providers) {
         while (!p->base_url.empty() && p->base_url.back() == '/') p->base_url.pop_back();
-        if (!valid_base_url(p->base_url)) return Error{ErrorKind::invalid_argument, std::string(key) + " must start with http:// or https://"};
+        if (!valid_base_url(p->base_url))
+            return Error{ErrorKind::invalid_argument, std::string(key) + " must start with http:// or https://"};
     }
     if (!c.twilio.account_sid.empty() && !valid_twilio_sid(c.twilio.account_sid))
-        return Error{ErrorKind::invalid_argument, "OUTREACH_TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits"};
+        return Error{ErrorKind::invalid_argument,
+                     "OUTREACH_TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits"};
     if (c.twilio.account_sid.empty() != c.twilio.auth_token.empty())
-        return Error{ErrorKind::invalid_argument, "Twilio needs both OUTREACH_TWILIO_ACCOUNT_SID and OUTREACH_TWILIO_AUTH_TOKEN, or neither (sandbox)"};
+        return Error{
+            ErrorKind::invalid_argument,
+            "Twilio needs both OUTREACH_TWILIO_ACCOUNT_SID and OUTREACH_TWILIO_AUTH_TOKEN, or neither (sandbox)"};
     c.twilio.sandbox = c.twilio.account_sid.empty();
     c.signalhouse.sandbox = c.signalhouse.api_key.empty();
     return c;

@@ -24,12 +24,12 @@ struct ProviderSettings {
 };
 
 struct Config {
-    std::string dsn;                       // libpq conninfo; empty = PG* environment
+    std::string dsn;  // libpq conninfo; empty = PG* environment
     std::string http_listen = "127.0.0.1:8080";
-    std::string public_url;                // how providers reach our webhooks (StatusCallback); empty = none
+    std::string public_url;  // how providers reach our webhooks (StatusCallback); empty = none
     std::string worker_name;
     int batch = 500;
-    int send_concurrency = 64;             // texts per window: started together, sent at once, recorded together
+    int send_concurrency = 64;  // texts per window: started together, sent at once, recorded together
     std::chrono::milliseconds poll_interval{1000};
     std::chrono::seconds lease{120};
     std::chrono::milliseconds connect_timeout{5000};
@@ -43,13 +43,14 @@ struct Config {
     std::string config_file;
 
     // The HTTP side (webhooks, /healthz, /metrics): every request is bounded in size and time.
-    int http_max_connections = 2000;         // open connections at once (more wait in the kernel's backlog)
-    int http_max_connections_per_ip = 64;    // 0 = no limit (behind a proxy every client has its address)
-    std::chrono::milliseconds http_request_deadline{10000};  // a whole request, first byte to last, or the connection is closed
-    std::size_t webhook_max_body = 64 * 1024;                // providers send a few KB
-    int webhook_db_connections = 2;                          // database connections for webhooks (health has its own)
-    int webhook_rejections_burst = 10;                       // rejected requests stored per sender and team at once...
-    int webhook_rejections_per_minute = 30;                  // ...and refilled at this rate; beyond, 429 and not stored
+    int http_max_connections = 2000;       // open connections at once (more wait in the kernel's backlog)
+    int http_max_connections_per_ip = 64;  // 0 = no limit (behind a proxy every client has its address)
+    std::chrono::milliseconds http_request_deadline{
+        10000};                                // a whole request, first byte to last, or the connection is closed
+    std::size_t webhook_max_body = 64 * 1024;  // providers send a few KB
+    int webhook_db_connections = 2;            // database connections for webhooks (health has its own)
+    int webhook_rejections_burst = 10;         // rejected requests stored per sender and team at once...
+    int webhook_rejections_per_minute = 30;    // ...and refilled at this rate; beyond, 429 and not stored
 
     // Settings that a SIGHUP cannot change (a restart can).
     bool same_fixed_settings(const Config &other) const;

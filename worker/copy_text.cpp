@@ -23,8 +23,7 @@ inline void put_escaped(std::string &out, char c)
 void append_value(std::string &out, std::string_view value)
 {
     out.reserve(out.size() + value.size());
-    for (char c : value)
-        put_escaped(out, c);
+    for (char c : value) put_escaped(out, c);
 }
 
 void append_text_array(std::string &out, std::span<const std::string_view> fields)
@@ -32,8 +31,7 @@ void append_text_array(std::string &out, std::span<const std::string_view> field
     out += '{';
     bool first = true;
     for (std::string_view f : fields) {
-        if (!first)
-            out += ',';
+        if (!first) out += ',';
         first = false;
         out += '"';
         for (char c : f) {

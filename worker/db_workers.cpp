@@ -12,8 +12,10 @@ libpq::Connection &DbSession::connection()
             settings_.dsn, std::vector<std::pair<std::string, std::string>>{
                                {"connect_timeout", std::to_string(settings_.connect_timeout_s)},
                                {"fallback_application_name", "outreachd " + settings_.name}});
-        if (settings_.statement_timeout_ms > 0) conn_->exec("SET statement_timeout = " + std::to_string(settings_.statement_timeout_ms));
-        if (settings_.lock_timeout_ms > 0) conn_->exec("SET lock_timeout = " + std::to_string(settings_.lock_timeout_ms));
+        if (settings_.statement_timeout_ms > 0)
+            conn_->exec("SET statement_timeout = " + std::to_string(settings_.statement_timeout_ms));
+        if (settings_.lock_timeout_ms > 0)
+            conn_->exec("SET lock_timeout = " + std::to_string(settings_.lock_timeout_ms));
     } catch (const libpq::Error &e) {
         conn_.reset();
         throw libpq::Error(e.what(), "08001");
@@ -21,7 +23,8 @@ libpq::Connection &DbSession::connection()
     return *conn_;
 }
 
-DbWorkers::DbWorkers(DbSettings settings, int threads, std::size_t max_queue) : settings_(std::move(settings)), max_queue_(max_queue)
+DbWorkers::DbWorkers(DbSettings settings, int threads, std::size_t max_queue)
+    : settings_(std::move(settings)), max_queue_(max_queue)
 {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
 }

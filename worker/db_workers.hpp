@@ -19,10 +19,10 @@
 namespace outreach::worker {
 
 struct DbSettings {
-    std::string name;             // the pool's name, also in application_name
-    std::string dsn;              // libpq connection string; empty = PG* environment
-    int connect_timeout_s = 3;    // libpq connect_timeout (a setting in dsn wins)
-    int statement_timeout_ms = 0; // 0 = the server's default
+    std::string name;              // the pool's name, also in application_name
+    std::string dsn;               // libpq connection string; empty = PG* environment
+    int connect_timeout_s = 3;     // libpq connect_timeout (a setting in dsn wins)
+    int statement_timeout_ms = 0;  // 0 = the server's default
     int lock_timeout_ms = 0;
 };
 

@@ -36,7 +36,8 @@ std::string apollo_organization_query(const std::string &input_json)
     return "?domain=" + form_encode(string_member(json::parse(input_json, nullptr, false), "domain"));
 }
 
-std::optional<HttpRequest> enrichment_request(const std::string &kind, const ProviderSettings &s, const std::string &input_json)
+std::optional<HttpRequest> enrichment_request(const std::string &kind, const ProviderSettings &s,
+                                              const std::string &input_json)
 {
     HttpRequest http;
     if (kind == "skiptrace") {
@@ -107,19 +108,30 @@ int run_enrichment(libpq::Connection &db, const Config &config, const std::optio
                                std::to_string(config.lease.count()) + " seconds", at});
     const int n = PQntuples(jobs.get());
     for (int i = 0; i < n; ++i) {
-        const std::string team = libpq::value(jobs, i, 0), job = libpq::value(jobs, i, 1), provider = libpq::value(jobs, i, 2);
+        const std::string team = libpq::value(jobs, i, 0), job = libpq::value(jobs, i, 1),
+                          provider = libpq::value(jobs, i, 2);
         const std::string kind = libpq::value(jobs, i, 3);
         const ProviderSettings &s = provider == "apollo" ? config.apollo : config.realestateapi;
-        const EnrichmentCall call = call_enrichment(kind, s, libpq::value(jobs, i, 4), config.connect_timeout, config.request_timeout);
-        const auto r = db.exec("SELECT outreach.complete_enrichment($1, $2, $3, $4::jsonb, $5, $6)",
-                               {team, job, call.http_status == 0 ? std::nullopt : std::optional<std::string>(std::to_string(call.http_status)),
-                                call.response_json.empty() ? std::nullopt : std::optional<std::string>(call.response_json),
-                                call.error.empty() ? std::nullopt : std::optional<std::string>(call.error),
-                                call.retry_after_seconds > 0 ? std::optional<std::string>(std::to_string(call.retry_after_seconds)) : std::nullopt});
-        metrics().add("outreach_enrichment_total", {{"provider", provider}, {"state", call.sandbox ? "sandbox" : libpq::value(r, 0, 0)}});
+        const EnrichmentCall call =
+            call_enrichment(kind, s, libpq::value(jobs, i, 4), config.connect_timeout, config.request_timeout);
+        const auto r = db.exec(
+            "SELECT outreach.complete_enrichment($1, $2, $3, $4::jsonb, $5, $6)",
+            {team, job,
+             call.http_status == 0 ? std::nullopt : std::optional<std::string>(std::to_string(call.http_status)),
+             call.response_json.empty() ? std::nullopt : std::optional<std::string>(call.response_json),
+             call.error.empty() ? std::nullopt : std::optional<std::string>(call.error),
+             call.retry_after_seconds > 0 ? std::optional<std::string>(std::to_string(call.retry_after_seconds))
+                                          : std::nullopt});
+        metrics().add("outreach_enrichment_total",
+                      {{"provider", provider}, {"state", call.sandbox ? "sandbox" : libpq::value(r, 0, 0)}});
         log_event(call.http_status == 200 || call.sandbox ? Level::Info : Level::Warn, "enrichment",
-                  {{"team", team}, {"job", job}, {"provider", provider}, {"http", std::to_string(call.http_status)},
-                   {"sandbox", call.sandbox ? "yes" : "no"}, {"state", libpq::value(r, 0, 0)}, {"error", call.error}});
+                  {{"team", team},
+                   {"job", job},
+                   {"provider", provider},
+                   {"http", std::to_string(call.http_status)},
+                   {"sandbox", call.sandbox ? "yes" : "no"},
+                   {"state", libpq::value(r, 0, 0)},
+                   {"error", call.error}});
     }
     return n;
 }

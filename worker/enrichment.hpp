@@ -15,10 +15,10 @@
 namespace outreach::worker {
 
 struct EnrichmentCall {
-    int http_status = 0;            // 0: no answer (transport error, or a kind this daemon does not know)
-    std::string response_json;      // the body as JSON (a non-JSON body is wrapped as {"raw": ...})
+    int http_status = 0;        // 0: no answer (transport error, or a kind this daemon does not know)
+    std::string response_json;  // the body as JSON (a non-JSON body is wrapped as {"raw": ...})
     std::string error;
-    int retry_after_seconds = 0;    // from Retry-After, 0 if none
+    int retry_after_seconds = 0;  // from Retry-After, 0 if none
     bool sandbox = false;
 };
 

@@ -3,8 +3,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cctype>
+#include <cstdlib>
 #include <memory>
 
 namespace outreach::worker {
@@ -24,7 +24,8 @@ size_t on_header(char *data, size_t size, size_t n, void *user)
         std::string name = line.substr(0, colon);
         std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
         std::string value = line.substr(colon + 1);
-        while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
+        while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+            value.pop_back();
         value.erase(0, value.find_first_not_of(' '));
         (*static_cast<std::map<std::string, std::string> *>(user))[name] = value;
     }

@@ -21,7 +21,7 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-    long status = 0;                             // 0 when no response arrived
+    long status = 0;  // 0 when no response arrived
     std::string body;
     std::map<std::string, std::string> headers;  // names lower-cased
     bool transport_error = false;                // no (complete) response

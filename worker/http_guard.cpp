@@ -20,8 +20,10 @@ bool valid_team(std::string_view team)
 Route route_of(std::string_view path)
 {
     Route r;
-    if (path == "/healthz") r.kind = Route::Kind::healthz;
-    else if (path == "/metrics") r.kind = Route::Kind::metrics;
+    if (path == "/healthz")
+        r.kind = Route::Kind::healthz;
+    else if (path == "/metrics")
+        r.kind = Route::Kind::metrics;
     else {
         constexpr std::string_view prefix = "/webhooks/";
         if (path.substr(0, prefix.size()) != prefix) return r;
@@ -41,9 +43,12 @@ Route route_of(std::string_view path)
 std::string toggle_default_port(const std::string &url)
 {
     std::string scheme;
-    if (url.rfind("https://", 0) == 0) scheme = "https";
-    else if (url.rfind("http://", 0) == 0) scheme = "http";
-    else return url;
+    if (url.rfind("https://", 0) == 0)
+        scheme = "https";
+    else if (url.rfind("http://", 0) == 0)
+        scheme = "http";
+    else
+        return url;
     const std::size_t host_start = scheme.size() + 3;
     const std::size_t host_end = std::min(url.find('/', host_start), url.size());
     const std::string_view authority(url.data() + host_start, host_end - host_start);
@@ -67,7 +72,9 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i)
     if (c == 0) return 0;
     if (c < 0x80) return 1;
     const std::size_t left = s.size() - i;
-    const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) { return b(k) >= lo && b(k) <= hi; };
+    const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+        return b(k) >= lo && b(k) <= hi;
+    };
     if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(i + 1) ? 2 : 0;
     if (c >= 0xE0 && c <= 0xEF) {
         if (left < 3) return 0;
@@ -76,7 +83,8 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i)
     }
     if (c >= 0xF0 && c <= 0xF4) {
         if (left < 4) return 0;
-        const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;  // no overlong, nothing past U+10FFFF
+        const unsigned char lo = c == 0xF0 ? 0x90 : 0x80,
+                            hi = c == 0xF4 ? 0x8F : 0xBF;  // no overlong, nothing past U+10FFFF
         return cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3) ? 4 : 0;
     }
     return 0;
@@ -125,12 +133,21 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max)
 
 bool storable_header(std::string_view name)
 {
-    static constexpr std::array<std::string_view, 11> allowed = {
-        "host", "user-agent", "content-type", "content-length", "accept", "x-forwarded-for", "x-forwarded-proto", "x-real-ip",
-        "x-home-region", "x-signalhouse-timestamp", "x-signalhouse-delivery-id"};
+    static constexpr std::array<std::string_view, 11> allowed = {"host",
+                                                                 "user-agent",
+                                                                 "content-type",
+                                                                 "content-length",
+                                                                 "accept",
+                                                                 "x-forwarded-for",
+                                                                 "x-forwarded-proto",
+                                                                 "x-real-ip",
+                                                                 "x-home-region",
+                                                                 "x-signalhouse-timestamp",
+                                                                 "x-signalhouse-delivery-id"};
     if (name.size() > 64) return false;
     std::string lower(name);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return std::find(allowed.begin(), allowed.end(), lower) != allowed.end();
 }
 
@@ -164,8 +181,10 @@ RateLimiter::Verdict RateLimiter::take(const std::string &key, int burst, int pe
             // forget the buckets that are full again: they hold no memory of anything
             for (auto b = buckets_.begin(); b != buckets_.end();) {
                 const double seconds = std::chrono::duration<double>(now - b->second.at).count();
-                if (b->second.tokens + seconds * per_second >= capacity) b = buckets_.erase(b);
-                else ++b;
+                if (b->second.tokens + seconds * per_second >= capacity)
+                    b = buckets_.erase(b);
+                else
+                    ++b;
             }
             if (buckets_.size() >= max_keys_) return Verdict::limited;
         }

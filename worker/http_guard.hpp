@@ -65,7 +65,8 @@ public:
     using Clock = std::chrono::steady_clock;
     using Load = std::function<std::vector<std::string>()>;
     TeamList(Clock::duration ttl, Clock::duration miss_reload, Clock::duration miss_wait)
-        : ttl_(ttl), miss_reload_(miss_reload), miss_wait_(miss_wait) {}
+        : ttl_(ttl), miss_reload_(miss_reload), miss_wait_(miss_wait)
+    {}
     bool known(const std::string &team, const Load &load);
 
 private:

@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 #include <iomanip>
 #include <memory>
@@ -24,8 +24,8 @@
 namespace outreach::worker {
 namespace {
 
-constexpr std::size_t kReadChunk = 1u << 20;   // bytes read from the file at a time
-constexpr std::size_t kCopyChunk = 1u << 20;   // bytes of COPY data sent at a time
+constexpr std::size_t kReadChunk = 1u << 20;  // bytes read from the file at a time
+constexpr std::size_t kCopyChunk = 1u << 20;  // bytes of COPY data sent at a time
 
 struct FileCloser {
     void operator()(std::FILE *f) const { std::fclose(f); }
@@ -47,15 +47,14 @@ std::string base_name(const std::string &path)
 class Progress {
 public:
     Progress(std::ostream &err, bool enabled, std::uint64_t total_bytes)
-        : err_(err), enabled_(enabled), total_(total_bytes), start_(std::chrono::steady_clock::now()) {}
+        : err_(err), enabled_(enabled), total_(total_bytes), start_(std::chrono::steady_clock::now())
+    {}
 
     void update(std::uint64_t bytes, std::uint64_t rows, bool force = false)
     {
-        if (!enabled_)
-            return;
+        if (!enabled_) return;
         const auto now = std::chrono::steady_clock::now();
-        if (!force && now - last_ < std::chrono::milliseconds(100))
-            return;
+        if (!force && now - last_ < std::chrono::milliseconds(100)) return;
         last_ = now;
         const double secs = std::chrono::duration<double>(now - start_).count();
         const double frac = total_ ? static_cast<double>(bytes) / static_cast<double>(total_) : 0.0;
@@ -71,14 +70,12 @@ public:
 
     void message(const std::string &text)
     {
-        if (enabled_)
-            err_ << "\r\033[K" << text << std::flush;
+        if (enabled_) err_ << "\r\033[K" << text << std::flush;
     }
 
     void clear()
     {
-        if (enabled_)
-            err_ << "\r\033[K" << std::flush;
+        if (enabled_) err_ << "\r\033[K" << std::flush;
     }
 
 private:
@@ -107,7 +104,8 @@ public:
         if (!file_) {
             file_.reset(std::tmpfile());
             if (!file_)
-                throw ImportFailure(std::string("cannot create a temporary file for rejected rows: ") + std::strerror(errno));
+                throw ImportFailure(std::string("cannot create a temporary file for rejected rows: ") +
+                                    std::strerror(errno));
         }
         if (std::fwrite(line.data(), 1, line.size(), file_.get()) != line.size())
             throw ImportFailure(std::string("cannot write rejected rows to a temporary file: ") + std::strerror(errno));
@@ -120,15 +118,13 @@ public:
     template <typename Send>
     void replay(Send &&send)
     {
-        if (!file_)
-            return;
+        if (!file_) return;
         if (std::fflush(file_.get()) != 0 || std::fseek(file_.get(), 0, SEEK_SET) != 0)
             throw ImportFailure(std::string("cannot read back rejected rows: ") + std::strerror(errno));
         std::string chunk(kCopyChunk, '\0');
         for (;;) {
             const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), file_.get());
-            if (n > 0)
-                send(std::string_view(chunk.data(), n));
+            if (n > 0) send(std::string_view(chunk.data(), n));
             if (n < chunk.size()) {
                 if (std::ferror(file_.get()))
                     throw ImportFailure(std::string("cannot read back rejected rows: ") + std::strerror(errno));
@@ -144,7 +140,8 @@ private:
 
 // The COPY line of one rejection for import_errors (team_id, data_source_id, row_number,
 // line_number, severity, reason, value).
-std::string rejection_line(const std::string &team, const std::string &id, const Rejection &rj, const std::optional<std::string> &raw)
+std::string rejection_line(const std::string &team, const std::string &id, const Rejection &rj,
+                           const std::optional<std::string> &raw)
 {
     std::string line;
     copy_text::append_value(line, team);
@@ -169,13 +166,11 @@ std::string rejection_line(const std::string &team, const std::string &id, const
 // input is not a regular file (a pipe cannot be read twice) or cannot be read again.
 std::optional<std::string> raw_of(int fd, bool seekable, const Rejection &r)
 {
-    if (!seekable)
-        return std::nullopt;
+    if (!seekable) return std::nullopt;
     std::string bytes(static_cast<std::size_t>(std::min<std::uint64_t>(r.end - r.start, 8192)), '\0');
     if (!bytes.empty()) {
         const ssize_t got = pread(fd, bytes.data(), bytes.size(), static_cast<off_t>(r.start));
-        if (got < 0)
-            return std::nullopt;
+        if (got < 0) return std::nullopt;
         bytes.resize(static_cast<std::size_t>(got));
     }
     return csv::render_raw(bytes);
@@ -225,8 +220,7 @@ Result<std::string> parse_column_map(const std::vector<std::string> &specs)
                 segments.back() += "," + seg;
             else
                 segments.push_back(seg);
-            if (comma == std::string::npos)
-                break;
+            if (comma == std::string::npos) break;
             start = comma + 1;
         }
         for (const std::string &seg : segments) {
@@ -250,8 +244,7 @@ Result<ImportOptions> parse_import_args(const std::vector<std::string> &args)
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];
         const auto value = [&](const char *flag) -> Result<std::string> {
-            if (i + 1 >= args.size())
-                return Error{ErrorKind::invalid_argument, std::string(flag) + " needs a value"};
+            if (i + 1 >= args.size()) return Error{ErrorKind::invalid_argument, std::string(flag) + " needs a value"};
             return args[++i];
         };
         Result<std::string> v = std::string();
@@ -274,7 +267,8 @@ Result<ImportOptions> parse_import_args(const std::vector<std::string> &args)
             if (!(v = value("--delimiter")).ok()) return v.error();
             const std::string d = v.value() == "\\t" || v.value() == "tab" ? std::string("\t") : v.value();
             if (d.size() != 1)
-                return Error{ErrorKind::invalid_argument, "--delimiter must be one character, not \"" + v.value() + "\""};
+                return Error{ErrorKind::invalid_argument,
+                             "--delimiter must be one character, not \"" + v.value() + "\""};
             o.delimiter = d[0];
         } else if (a == "--quiet" || a == "-q") {
             o.quiet = true;
@@ -283,19 +277,16 @@ Result<ImportOptions> parse_import_args(const std::vector<std::string> &args)
         } else if (o.file.empty()) {
             o.file = a;
         } else {
-            return Error{ErrorKind::invalid_argument, "only one file per import (got \"" + o.file + "\" and \"" + a + "\")"};
+            return Error{ErrorKind::invalid_argument,
+                         "only one file per import (got \"" + o.file + "\" and \"" + a + "\")"};
         }
     }
-    if (o.team.empty())
-        return Error{ErrorKind::invalid_argument, "--team is required"};
-    if (o.file.empty())
-        return Error{ErrorKind::invalid_argument, "no CSV file given"};
+    if (o.team.empty()) return Error{ErrorKind::invalid_argument, "--team is required"};
+    if (o.file.empty()) return Error{ErrorKind::invalid_argument, "no CSV file given"};
     Result<std::string> map = parse_column_map(maps);
-    if (!map.ok())
-        return map.error();
+    if (!map.ok()) return map.error();
     o.map_json = map.value();
-    if (o.name.empty())
-        o.name = base_name(o.file);
+    if (o.name.empty()) o.name = base_name(o.file);
     return o;
 }
 
@@ -307,7 +298,8 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
         return 1;
     }
     struct stat st {};
-    const std::uint64_t total = fstat(fileno(file.get()), &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+    const std::uint64_t total =
+        fstat(fileno(file.get()), &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
     csv::Options copts;
     copts.delimiter = o.delimiter;
     Result<csv::Reader> made = csv::Reader::create(copts);
@@ -322,7 +314,7 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
     try {
         db = std::make_unique<libpq::Connection>(o.dsn);
         libpq::Result r = db->exec("SELECT outreach.begin_import($1, $2, $3, $4, $5::jsonb)",
-                                {o.team, o.name, o.file, o.preset, o.map_json});
+                                   {o.team, o.name, o.file, o.preset, o.map_json});
         id = libpq::value(r, 0, 0);
     } catch (const std::exception &e) {
         err << "outreachd import: " << e.what() << "\n";
@@ -337,11 +329,9 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
         bool eof = false;
         const auto read_more = [&] {
             const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), file.get());
-            if (n > 0)
-                reader.feed(std::string_view(chunk.data(), n));
+            if (n > 0) reader.feed(std::string_view(chunk.data(), n));
             if (n < chunk.size()) {
-                if (std::ferror(file.get()))
-                    throw ImportFailure("cannot read " + o.file + ": " + std::strerror(errno));
+                if (std::ferror(file.get())) throw ImportFailure("cannot read " + o.file + ": " + std::strerror(errno));
                 eof = true;
                 reader.finish();
             }
@@ -356,13 +346,14 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
                 have_header = true;
                 break;
             }
-            if (eof)
-                throw ImportFailure(o.file + " is empty: no header row");
+            if (eof) throw ImportFailure(o.file + " is empty: no header row");
             read_more();
         }
         const std::vector<std::string> header = reader.header();
-        db->exec("SELECT outreach.set_import_headers($1, $2, $3::text[])", {o.team, id, libpq::text_array_literal(header)});
-        db->exec("CREATE TEMP TABLE _outreach_stage (row_number bigint, line_number bigint, fields text[]) ON COMMIT DROP");
+        db->exec("SELECT outreach.set_import_headers($1, $2, $3::text[])",
+                 {o.team, id, libpq::text_array_literal(header)});
+        db->exec(
+            "CREATE TEMP TABLE _outreach_stage (row_number bigint, line_number bigint, fields text[]) ON COMMIT DROP");
 
         // the rows: good ones to the staging table, the others to import_errors afterwards
         db->copy_begin("COPY _outreach_stage (row_number, line_number, fields) FROM STDIN");
@@ -397,23 +388,23 @@ int run_import(const ImportOptions &o, std::ostream &out, std::ostream &err)
                 }
             }
             progress.update(reader.bytes_consumed(), rows);
-            if (eof)
-                break;
+            if (eof) break;
             read_more();
         }
-        if (!buf.empty())
-            db->copy_send(buf);
+        if (!buf.empty()) db->copy_send(buf);
         db->copy_end();
         progress.update(reader.bytes_consumed(), rows, true);
 
         if (rejected.count() > 0) {
-            db->copy_begin("COPY outreach.import_errors (team_id, data_source_id, row_number, line_number, severity, reason, value) FROM STDIN");
+            db->copy_begin(
+                "COPY outreach.import_errors (team_id, data_source_id, row_number, line_number, severity, reason, value) FROM STDIN");
             rejected.replay([&](std::string_view chunk) { db->copy_send(chunk); });
             db->copy_end();
         }
 
         progress.message("resolving " + std::to_string(rows) + " rows ...");
-        libpq::Result summary = db->exec("SELECT * FROM outreach.import_staged($1, $2, '_outreach_stage')", {o.team, id});
+        libpq::Result summary =
+            db->exec("SELECT * FROM outreach.import_staged($1, $2, '_outreach_stage')", {o.team, id});
         db->exec("COMMIT");
         progress.clear();
         print_summary(out, o.file, o.team, summary);

@@ -20,7 +20,7 @@ struct ImportOptions {
     std::string dsn;              // empty: libpq's PG* environment variables
     std::string name;             // data source name (default: the file's name)
     char delimiter = ',';
-    bool quiet = false;           // no progress bar even on a terminal
+    bool quiet = false;  // no progress bar even on a terminal
     std::string file;
 };
 

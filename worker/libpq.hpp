@@ -19,7 +19,8 @@ namespace outreach::libpq {
 class Error : public std::runtime_error {
 public:
     Error(std::string message, std::string sqlstate = {})
-        : std::runtime_error(std::move(message)), sqlstate_(std::move(sqlstate)) {}
+        : std::runtime_error(std::move(message)), sqlstate_(std::move(sqlstate))
+    {}
     const std::string &sqlstate() const { return sqlstate_; }
 
 private:

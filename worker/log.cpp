@@ -62,7 +62,8 @@ Level parse_log_level(std::string_view name, Level fallback)
     return fallback;
 }
 
-void log_event(Level level, std::string_view event, std::initializer_list<std::pair<std::string_view, std::string>> fields)
+void log_event(Level level, std::string_view event,
+               std::initializer_list<std::pair<std::string_view, std::string>> fields)
 {
     if (level < g_level.load()) return;
     const auto now = std::chrono::system_clock::now();
@@ -71,8 +72,8 @@ void log_event(Level level, std::string_view event, std::initializer_list<std::p
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char stamp[64];
-    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
     std::string line = std::string(stamp) + " level=" + level_name(level) + " event=";
     append_value(line, event);
     for (const auto &[key, value] : fields) {

@@ -26,8 +26,8 @@ std::string Metrics::render(const std::string &extra) const
     std::ostringstream out;
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto &[name, values] : series_) {
-        out << "# TYPE " << name << (name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0 ? " counter" : " untyped")
-            << "\n";
+        out << "# TYPE " << name
+            << (name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0 ? " counter" : " untyped") << "\n";
         for (const auto &[labels, v] : values) out << name << labels << " " << v << "\n";
     }
     out << extra;

@@ -96,8 +96,10 @@ std::string form_encode(const std::string &s)
 std::string twilio_form_body(const SendRequest &q)
 {
     std::string body = "To=" + form_encode(q.to_phone);
-    if (!q.twilio_messaging_service_sid.empty()) body += "&MessagingServiceSid=" + form_encode(q.twilio_messaging_service_sid);
-    else body += "&From=" + form_encode(q.twilio_from);
+    if (!q.twilio_messaging_service_sid.empty())
+        body += "&MessagingServiceSid=" + form_encode(q.twilio_messaging_service_sid);
+    else
+        body += "&From=" + form_encode(q.twilio_from);
     body += "&Body=" + form_encode(q.body);
     if (!q.status_callback_url.empty()) body += "&StatusCallback=" + form_encode(q.status_callback_url);
     return body;
@@ -140,7 +142,8 @@ SendOutcome read_twilio_response(const HttpResponse &r)
         return o;
     }
     if (auto refused = not_taken_outcome(r, "Twilio refused the credentials")) {
-        if (refused->error_code == "429" && body.is_object() && body.contains("code")) refused->error_code = body["code"].dump();
+        if (refused->error_code == "429" && body.is_object() && body.contains("code"))
+            refused->error_code = body["code"].dump();
         return *refused;
     }
     o.outcome = "failed";
@@ -163,14 +166,17 @@ SendOutcome read_signalhouse_response(const HttpResponse &r)
             !body["insertedMessages"].empty())
             first = &body["insertedMessages"][0];
         const long enqueued = body.is_object() && body.contains("enqueuedCount") && body["enqueuedCount"].is_number()
-                                  ? body["enqueuedCount"].get<long>() : -1;
-        if (first && first->contains("_id") && (*first)["_id"].is_string()) o.provider_message_id = (*first)["_id"].get<std::string>();
+                                  ? body["enqueuedCount"].get<long>()
+                                  : -1;
+        if (first && first->contains("_id") && (*first)["_id"].is_string())
+            o.provider_message_id = (*first)["_id"].get<std::string>();
         if (enqueued >= 1) {
             o.outcome = "sent";
         } else if (enqueued == 0) {
             o.outcome = "failed";
             o.error_code = first && first->contains("errorCode") && (*first)["errorCode"].is_string()
-                               ? (*first)["errorCode"].get<std::string>() : "not_enqueued";
+                               ? (*first)["errorCode"].get<std::string>()
+                               : "not_enqueued";
             o.error_message = "SignalHouse did not enqueue the message";
         } else {
             o.outcome = "unknown";
@@ -204,12 +210,19 @@ PreparedSend prepare_send(const std::string &provider, const ProviderSettings &s
         http.body = twilio_form_body(q);
         http.basic_user = s.account_sid;
         http.basic_password = s.auth_token;
-        recorded = {{"method", "POST"}, {"url", http.url}, {"content_type", "application/x-www-form-urlencoded"}, {"body", http.body}};
+        recorded = {{"method", "POST"},
+                    {"url", http.url},
+                    {"content_type", "application/x-www-form-urlencoded"},
+                    {"body", http.body}};
     } else {
         http.url = s.base_url + "/message/sms";
-        http.headers = {"Content-Type: application/json", "Accept: application/json", "Authorization: Bearer " + s.api_key};
+        http.headers = {"Content-Type: application/json", "Accept: application/json",
+                        "Authorization: Bearer " + s.api_key};
         http.body = signalhouse_json_body(q);
-        recorded = {{"method", "POST"}, {"url", http.url}, {"content_type", "application/json"}, {"body", json::parse(http.body)}};
+        recorded = {{"method", "POST"},
+                    {"url", http.url},
+                    {"content_type", "application/json"},
+                    {"body", json::parse(http.body)}};
     }
     p.request_json = recorded.dump();
     return p;

@@ -29,9 +29,9 @@ struct SendOutcome {
     std::string provider_message_id;
     std::string error_code;
     std::string error_message;
-    std::string request_json;    // what was (or would have been) sent, without credentials
+    std::string request_json;  // what was (or would have been) sent, without credentials
     bool sandbox = false;
-    bool never_left = false;     // certainly not received: another provider may take it
+    bool never_left = false;  // certainly not received: another provider may take it
     int retry_after_seconds = 60;
     int http_status = 0;
     double seconds = 0;

@@ -12,8 +12,8 @@
 #include <poll.h>
 #include <signal.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <deque>
@@ -59,7 +59,8 @@ void wait_for_work(libpq::Connection &db, std::chrono::milliseconds timeout)
     const int fd = PQsocket(db.raw());
     const auto until = std::chrono::steady_clock::now() + timeout;
     while (!g_stop && !g_reload) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) return;
         pollfd p{fd, POLLIN, 0};
         const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
@@ -93,10 +94,10 @@ struct ClaimColumns {
         : team_id(libpq::column(rows, "team_id")), sms_message_id(libpq::column(rows, "sms_message_id")),
           to_phone(libpq::column(rows, "to_phone")), body(libpq::column(rows, "body")),
           provider(libpq::column(rows, "provider")), backup_provider(libpq::column(rows, "backup_provider")),
-          signalhouse_sender(libpq::column(rows, "signalhouse_sender")), twilio_from(libpq::column(rows, "twilio_from")),
+          signalhouse_sender(libpq::column(rows, "signalhouse_sender")),
+          twilio_from(libpq::column(rows, "twilio_from")),
           twilio_messaging_service_sid(libpq::column(rows, "twilio_messaging_service_sid"))
-    {
-    }
+    {}
     int team_id, sms_message_id, to_phone, body, provider, backup_provider, signalhouse_sender, twilio_from,
         twilio_messaging_service_sid;
 };
@@ -133,7 +134,8 @@ std::vector<SendOutcome> perform_round(HttpPool &pool, const std::vector<Prepare
     }
     if (!live.empty()) {
         const std::vector<HttpResponse> answers = pool.perform_all(live);
-        for (std::size_t k = 0; k < live.size(); ++k) outcomes[live_at[k]] = read_send_response(round[live_at[k]], answers[k]);
+        for (std::size_t k = 0; k < live.size(); ++k)
+            outcomes[live_at[k]] = read_send_response(round[live_at[k]], answers[k]);
     }
     return outcomes;
 }
@@ -142,7 +144,8 @@ std::vector<SendOutcome> perform_round(HttpPool &pool, const std::vector<Prepare
 PreparedSend prepare_for(const Config &config, const Claimed &c, const std::string &provider)
 {
     SendRequest q = c.request;
-    if (!config.public_url.empty()) q.status_callback_url = config.public_url + "/webhooks/" + provider + "/" + q.team_id;
+    if (!config.public_url.empty())
+        q.status_callback_url = config.public_url + "/webhooks/" + provider + "/" + q.team_id;
     return prepare_send(provider, settings_of(config, provider), q, config.connect_timeout, config.request_timeout);
 }
 
@@ -156,14 +159,17 @@ struct Answered {
 // Commits a window's claimed texts as sending (outreach.start_sends) and returns those that may go:
 // a text whose number opted out since the claim is not started. From here a crash leaves a text
 // unknown, never re-sent.
-std::vector<Claimed> start_window(libpq::Connection &db, const std::vector<Claimed> &window, const std::optional<std::string> &at)
+std::vector<Claimed> start_window(libpq::Connection &db, const std::vector<Claimed> &window,
+                                  const std::optional<std::string> &at)
 {
     const std::string &team = window.front().request.team_id;
     std::string ids = "{";
-    for (std::size_t i = 0; i < window.size(); ++i) ids += (i ? "," : "") + std::to_string(window[i].request.sms_message_id);
+    for (std::size_t i = 0; i < window.size(); ++i)
+        ids += (i ? "," : "") + std::to_string(window[i].request.sms_message_id);
     ids += "}";
-    const auto started = db.exec("SELECT sms_message_id, started FROM outreach.start_sends($1, $2::bigint[], coalesce($3::timestamptz, now()))",
-                                 {team, ids, at});
+    const auto started = db.exec(
+        "SELECT sms_message_id, started FROM outreach.start_sends($1, $2::bigint[], coalesce($3::timestamptz, now()))",
+        {team, ids, at});
     // matched to the window by id, not by row order: a text start_sends does not report is not started
     const int id_col = libpq::column(started, "sms_message_id"), started_col = libpq::column(started, "started");
     std::map<long long, bool> started_of;
@@ -175,8 +181,10 @@ std::vector<Claimed> start_window(libpq::Connection &db, const std::vector<Claim
         if (it != started_of.end() && it->second) {
             going.push_back(c);
         } else {
-            log_event(Level::Info, "send_skipped", {{"team", team}, {"text", std::to_string(c.request.sms_message_id)},
-                                                     {"reason", "no longer claimed, or the number opted out since the claim"}});
+            log_event(Level::Info, "send_skipped",
+                      {{"team", team},
+                       {"text", std::to_string(c.request.sms_message_id)},
+                       {"reason", "no longer claimed, or the number opted out since the claim"}});
         }
     }
     return going;
@@ -198,10 +206,13 @@ std::vector<SendOutcome> perform_window(HttpPool &pool, const Config &config, co
         // sandbox mode and never reach anyone. It stays queued for the primary instead.
         if (settings_of(config, c.backup).sandbox && !settings_of(config, c.primary).sandbox) {
             log_event(Level::Warn, "provider_unreachable",
-                      {{"provider", c.primary}, {"error", outcomes[i].error_message}, {"fallback", "none: " + c.backup + " runs in sandbox mode"}});
+                      {{"provider", c.primary},
+                       {"error", outcomes[i].error_message},
+                       {"fallback", "none: " + c.backup + " runs in sandbox mode"}});
             continue;
         }
-        log_event(Level::Warn, "provider_unreachable", {{"provider", c.primary}, {"error", outcomes[i].error_message}, {"fallback", c.backup}});
+        log_event(Level::Warn, "provider_unreachable",
+                  {{"provider", c.primary}, {"error", outcomes[i].error_message}, {"fallback", c.backup}});
         backup_round.push_back(prepare_for(config, c, c.backup));
         backup_of.push_back(i);
     }
@@ -210,7 +221,8 @@ std::vector<SendOutcome> perform_window(HttpPool &pool, const Config &config, co
         for (std::size_t k = 0; k < second.size(); ++k) outcomes[backup_of[k]] = std::move(second[k]);
     }
     for (const SendOutcome &o : outcomes) {
-        metrics().add("outreach_sends_total", {{"provider", o.provider}, {"outcome", o.sandbox ? "sandbox" : o.outcome}});
+        metrics().add("outreach_sends_total",
+                      {{"provider", o.provider}, {"outcome", o.sandbox ? "sandbox" : o.outcome}});
         if (!o.sandbox) {
             metrics().add("outreach_provider_request_seconds_sum", {{"provider", o.provider}}, o.seconds);
             metrics().add("outreach_provider_request_seconds_count", {{"provider", o.provider}});
@@ -226,8 +238,11 @@ std::string outcomes_json(const Answered &a)
     nlohmann::json report = nlohmann::json::array();
     for (std::size_t i = 0; i < a.texts.size(); ++i) {
         const SendOutcome &o = a.outcomes[i];
-        nlohmann::json item = {{"sms_message_id", a.texts[i].request.sms_message_id}, {"outcome", o.outcome}, {"provider", o.provider},
-                               {"sandbox", o.sandbox}, {"retry_after_seconds", o.retry_after_seconds}};
+        nlohmann::json item = {{"sms_message_id", a.texts[i].request.sms_message_id},
+                               {"outcome", o.outcome},
+                               {"provider", o.provider},
+                               {"sandbox", o.sandbox},
+                               {"retry_after_seconds", o.retry_after_seconds}};
         if (!o.provider_message_id.empty()) item["provider_message_id"] = o.provider_message_id;
         if (!o.error_code.empty()) item["error_code"] = o.error_code;
         if (!o.error_message.empty()) item["error_message"] = o.error_message;
@@ -244,13 +259,19 @@ const char *const k_complete_sql = "SELECT sms_message_id, state FROM outreach.c
 void log_recorded(const Answered &a, const libpq::Result &done)
 {
     std::map<long long, std::string> state_of;
-    for (int r = 0; r < PQntuples(done.get()); ++r) state_of[std::stoll(libpq::value(done, r, 0))] = libpq::value(done, r, 1);
+    for (int r = 0; r < PQntuples(done.get()); ++r)
+        state_of[std::stoll(libpq::value(done, r, 0))] = libpq::value(done, r, 1);
     for (std::size_t i = 0; i < a.texts.size(); ++i) {
         const SendOutcome &o = a.outcomes[i];
         const SendRequest &q = a.texts[i].request;
         log_event(o.outcome == "sent" ? Level::Info : Level::Warn, "send",
-                  {{"team", a.team}, {"text", std::to_string(q.sms_message_id)}, {"to", mask_phone(q.to_phone)}, {"provider", o.provider},
-                   {"outcome", o.outcome}, {"sandbox", o.sandbox ? "yes" : "no"}, {"code", o.error_code},
+                  {{"team", a.team},
+                   {"text", std::to_string(q.sms_message_id)},
+                   {"to", mask_phone(q.to_phone)},
+                   {"provider", o.provider},
+                   {"outcome", o.outcome},
+                   {"sandbox", o.sandbox ? "yes" : "no"},
+                   {"code", o.error_code},
                    {"state", state_of[q.sms_message_id]}});
     }
 }
@@ -270,7 +291,8 @@ void record_window(libpq::Connection &db, const Answered &a)
             return;
         } catch (const libpq::Error &e) {
             if (!retryable(e) || attempt == 3) throw;
-            log_event(Level::Warn, "record_retry", {{"team", a.team}, {"error", e.what()}, {"attempt", std::to_string(attempt)}});
+            log_event(Level::Warn, "record_retry",
+                      {{"team", a.team}, {"error", e.what()}, {"attempt", std::to_string(attempt)}});
         }
     }
 }
@@ -366,8 +388,8 @@ private:
 
 // Sends a claimed batch window by window, each window one team's texts in claim order: started
 // (committed as sending), sent at once, then handed to the recorder.
-void send_batch(libpq::Connection &db, Recorder &recorder, HttpPool &pool, const Config &config, const libpq::Result &rows,
-                const std::optional<std::string> &at)
+void send_batch(libpq::Connection &db, Recorder &recorder, HttpPool &pool, const Config &config,
+                const libpq::Result &rows, const std::optional<std::string> &at)
 {
     const int n = PQntuples(rows.get());
     const ClaimColumns columns(rows);
@@ -455,8 +477,10 @@ int run_daemon(const RunOptions &options)
     Config config = loaded.value();
     set_log_level(parse_log_level(config.log_level, Level::Info));
     // a rehearsal at another moment must never reach a real provider
-    if (!options.at.empty() && !(config.twilio.sandbox && config.signalhouse.sandbox && config.realestateapi.sandbox && config.apollo.sandbox)) {
-        log_event(Level::Error, "at_needs_sandbox", {{"error", "--at is only allowed when every provider runs in sandbox mode"}});
+    if (!options.at.empty() && !(config.twilio.sandbox && config.signalhouse.sandbox && config.realestateapi.sandbox &&
+                                 config.apollo.sandbox)) {
+        log_event(Level::Error, "at_needs_sandbox",
+                  {{"error", "--at is only allowed when every provider runs in sandbox mode"}});
         return 2;
     }
     const std::optional<std::string> at = options.at.empty() ? std::nullopt : std::optional<std::string>(options.at);
@@ -471,11 +495,13 @@ int run_daemon(const RunOptions &options)
         return 1;
     }
     log_event(Level::Info, "started",
-              {{"worker", config.worker_name}, {"http_port", std::to_string(http->port())},
+              {{"worker", config.worker_name},
+               {"http_port", std::to_string(http->port())},
                {"signalhouse", config.signalhouse.sandbox ? "sandbox" : config.signalhouse.base_url},
                {"twilio", config.twilio.sandbox ? "sandbox" : config.twilio.base_url},
                {"realestateapi", config.realestateapi.sandbox ? "sandbox" : config.realestateapi.base_url},
-               {"apollo", config.apollo.sandbox ? "sandbox" : config.apollo.base_url}, {"once", options.once ? "yes" : "no"}});
+               {"apollo", config.apollo.sandbox ? "sandbox" : config.apollo.base_url},
+               {"once", options.once ? "yes" : "no"}});
 
     std::unique_ptr<libpq::Connection> db;
     std::unique_ptr<Recorder> recorder;  // the outcomes of sent windows, recorded on a second connection
@@ -488,18 +514,21 @@ int run_daemon(const RunOptions &options)
             g_reload = 0;
             auto fresh = load_config(options.config_file, [](const char *k) { return std::getenv(k); });
             if (!fresh.ok()) {
-                log_event(Level::Error, "reload_rejected", {{"error", fresh.error().message}, {"kept", "previous configuration"}});
+                log_event(Level::Error, "reload_rejected",
+                          {{"error", fresh.error().message}, {"kept", "previous configuration"}});
             } else {
                 if (!config.same_fixed_settings(fresh.value()))
-                    log_event(Level::Warn, "reload_partial", {{"note", "listen address, DSN and worker name change on restart only"}});
+                    log_event(Level::Warn, "reload_partial",
+                              {{"note", "listen address, DSN and worker name change on restart only"}});
                 Config next = fresh.value();
                 next.http_listen = config.http_listen;
                 next.worker_name = config.worker_name;
                 config = next;
                 set_log_level(parse_log_level(config.log_level, Level::Info));
                 http->update_config(config);
-                log_event(Level::Info, "reloaded", {{"signalhouse", config.signalhouse.sandbox ? "sandbox" : "live"},
-                                                    {"twilio", config.twilio.sandbox ? "sandbox" : "live"}});
+                log_event(Level::Info, "reloaded",
+                          {{"signalhouse", config.signalhouse.sandbox ? "sandbox" : "live"},
+                           {"twilio", config.twilio.sandbox ? "sandbox" : "live"}});
             }
         }
         try {
@@ -517,7 +546,8 @@ int run_daemon(const RunOptions &options)
             recorder->finish();
             const auto reaped = db->exec("SELECT outreach.reap_stale_sends(coalesce($1::timestamptz, now()))", {at});
             if (libpq::value(reaped, 0, 0) != "0") {
-                metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}}, std::stod(libpq::value(reaped, 0, 0)));
+                metrics().add("outreach_unknown_total", {{"reason", "lease_expired"}},
+                              std::stod(libpq::value(reaped, 0, 0)));
                 log_event(Level::Warn, "reaped", {{"unknown", libpq::value(reaped, 0, 0)}});
             }
             // an import whose session died (a killed client or backend) would stay 'created' forever
@@ -526,10 +556,13 @@ int run_daemon(const RunOptions &options)
                 log_event(Level::Warn, "reaped_imports", {{"failed", libpq::value(abandoned, 0, 0)}});
             // delivery callbacks stored while their text was locked, or before its provider id was recorded
             const auto late = db->exec("SELECT outreach.apply_received_webhooks()");
-            if (libpq::value(late, 0, 0) != "0") log_event(Level::Info, "webhooks_applied_late", {{"events", libpq::value(late, 0, 0)}});
+            if (libpq::value(late, 0, 0) != "0")
+                log_event(Level::Info, "webhooks_applied_late", {{"events", libpq::value(late, 0, 0)}});
             // claimed in one transaction with the gate; each is committed as sending just before its request
-            const auto rows = db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
-                                       {config.worker_name, std::to_string(config.batch), std::to_string(config.lease.count()) + " seconds", at});
+            const auto rows =
+                db->exec("SELECT * FROM outreach.claim_sends($1, $2, $3::interval, coalesce($4::timestamptz, now()))",
+                         {config.worker_name, std::to_string(config.batch),
+                          std::to_string(config.lease.count()) + " seconds", at});
             const int n = PQntuples(rows.get());
             if (n > 0) metrics().add("outreach_claims_total", {}, n);
             // a stop signal lets the claimed batch finish; a kill leaves the unstarted ones to the reaper,
@@ -549,7 +582,8 @@ int run_daemon(const RunOptions &options)
                 log_event(Level::Warn, "database_retry", {{"error", e.what()}});
                 continue;
             }
-            log_event(Level::Error, "database_error", {{"error", e.what()}, {"retry_in_ms", std::to_string(backoff.count())}});
+            log_event(Level::Error, "database_error",
+                      {{"error", e.what()}, {"retry_in_ms", std::to_string(backoff.count())}});
             // what was answered is recorded now if the recorder's connection still works, else
             // after reconnecting
             if (recorder) {
@@ -572,8 +606,10 @@ int run_daemon(const RunOptions &options)
         try {
             recorder->finish();
         } catch (const libpq::Error &e) {
-            log_event(Level::Error, "database_error", {{"error", e.what()}, {"unrecorded_texts", std::to_string(recorder->unrecorded())},
-                                                       {"note", "their leases run out and they become unknown"}});
+            log_event(Level::Error, "database_error",
+                      {{"error", e.what()},
+                       {"unrecorded_texts", std::to_string(recorder->unrecorded())},
+                       {"note", "their leases run out and they become unknown"}});
         }
     }
     log_event(Level::Info, "stopped", {{"worker", config.worker_name}});

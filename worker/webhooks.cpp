@@ -55,19 +55,19 @@ std::string hmac(const EVP_MD *md, const std::string &key, const std::string &da
 {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char *>(data.data()), data.size(), out, &len);
+    HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char *>(data.data()),
+         data.size(), out, &len);
     return std::string(reinterpret_cast<char *>(out), len);
 }
 
 std::string base64(const std::string &raw)
 {
     std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()), reinterpret_cast<const unsigned char *>(raw.data()),
-                                  static_cast<int>(raw.size()));
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
+                                  reinterpret_cast<const unsigned char *>(raw.data()), static_cast<int>(raw.size()));
     out.resize(static_cast<std::size_t>(n));
     return out;
 }
-
 
 }  // namespace
 
@@ -81,7 +81,8 @@ std::map<std::string, std::vector<std::string>> parse_form(const std::string &bo
         const std::string pair = body.substr(start, end - start);
         if (!pair.empty()) {
             const auto eq = pair.find('=');
-            params[url_decode(pair.substr(0, eq))].push_back(eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1)));
+            params[url_decode(pair.substr(0, eq))].push_back(eq == std::string::npos ? ""
+                                                                                     : url_decode(pair.substr(eq + 1)));
         }
         start = end + 1;
     }
@@ -127,21 +128,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t max_path = 1024;                 // our paths are short; a longer one is an attack or a mistake
-constexpr std::size_t max_header_bytes = 8 * 1024;     // request line and headers together
-constexpr std::size_t connection_memory = 16 * 1024;   // per connection in libmicrohttpd: bigger request heads get 414/431 there
-constexpr std::size_t rejected_body_kept = 2048;       // bytes of a rejected body kept for the operator
+constexpr std::size_t max_path = 1024;              // our paths are short; a longer one is an attack or a mistake
+constexpr std::size_t max_header_bytes = 8 * 1024;  // request line and headers together
+constexpr std::size_t connection_memory =
+    16 * 1024;  // per connection in libmicrohttpd: bigger request heads get 414/431 there
+constexpr std::size_t rejected_body_kept = 2048;  // bytes of a rejected body kept for the operator
 constexpr int health_statement_ms = 1000;
-constexpr int webhook_statement_ms = 5000;             // SignalHouse gives up after 3 s and retries: longer is pointless
+constexpr int webhook_statement_ms = 5000;  // SignalHouse gives up after 3 s and retries: longer is pointless
 constexpr int webhook_lock_ms = 2000;
-constexpr std::size_t webhook_queue = 256;             // webhooks waiting for a database connection
+constexpr std::size_t webhook_queue = 256;  // webhooks waiting for a database connection
 constexpr std::size_t health_queue = 256;
 constexpr std::size_t metrics_queue = 64;
-constexpr auto team_ttl = std::chrono::seconds(30);     // a new team's webhooks work within this
+constexpr auto team_ttl = std::chrono::seconds(30);  // a new team's webhooks work within this
 constexpr auto team_miss_reload = std::chrono::seconds(2);
 constexpr auto team_miss_wait = std::chrono::milliseconds(500);  // for a list being loaded, on a miss
-constexpr long long signalhouse_window_ms = 5 * 60 * 1000;      // a signed timestamp older than this is a replay
-constexpr auto health_reuse = std::chrono::milliseconds(250);  // probes answer many /healthz at once
+constexpr long long signalhouse_window_ms = 5 * 60 * 1000;       // a signed timestamp older than this is a replay
+constexpr auto health_reuse = std::chrono::milliseconds(250);    // probes answer many /healthz at once
 
 struct Answer {
     unsigned status = MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -188,7 +190,7 @@ struct HttpServer::Impl {
     std::mutex config_mutex;
     std::string dsn;
     std::unique_ptr<DbWorkers> webhook_db;
-    std::unique_ptr<DbWorkers> health_db;   // /healthz alone: a slow scrape never holds it
+    std::unique_ptr<DbWorkers> health_db;  // /healthz alone: a slow scrape never holds it
     std::unique_ptr<DbWorkers> metrics_db;
     RateLimiter rejections;
     TeamList teams{team_ttl, team_miss_reload, team_miss_wait};  // from outreach.webhook_team_ids()
@@ -219,7 +221,8 @@ namespace {
 
 MHD_Result respond(MHD_Connection *c, const Answer &a)
 {
-    MHD_Response *r = MHD_create_response_from_buffer(a.body.size(), const_cast<char *>(a.body.data()), MHD_RESPMEM_MUST_COPY);
+    MHD_Response *r =
+        MHD_create_response_from_buffer(a.body.size(), const_cast<char *>(a.body.data()), MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
     MHD_add_response_header(r, "Content-Type", a.type.c_str());
     if (!a.retry_after.empty()) MHD_add_response_header(r, "Retry-After", a.retry_after.c_str());
@@ -248,8 +251,10 @@ std::string remote_address(MHD_Connection *c)
     if (!info || !info->client_addr) return "";
     char text[INET6_ADDRSTRLEN] = {0};
     const sockaddr *sa = info->client_addr;
-    if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in *>(sa)->sin_addr, text, sizeof text);
-    else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(sa)->sin6_addr, text, sizeof text);
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in *>(sa)->sin_addr, text, sizeof text);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(sa)->sin6_addr, text, sizeof text);
     return text;
 }
 
@@ -300,10 +305,13 @@ Answer render_metrics(DbSession &db)
     std::string extra = "# TYPE outreach_database_up gauge\n";
     try {
         // a SECURITY DEFINER function: the least-privilege worker role reads no table for it
-        auto r = db.run([](libpq::Connection &c) { return c.exec("SELECT queue_due, queue_depth, unknown_sends FROM outreach.worker_gauges()"); });
-        extra += "outreach_database_up 1\n# TYPE outreach_queue_due gauge\noutreach_queue_due " + libpq::value(r, 0, 0) +
-                 "\n# TYPE outreach_queue_depth gauge\noutreach_queue_depth " + libpq::value(r, 0, 1) +
-                 "\n# TYPE outreach_unknown_sends gauge\noutreach_unknown_sends " + libpq::value(r, 0, 2) + "\n";
+        auto r = db.run([](libpq::Connection &c) {
+            return c.exec("SELECT queue_due, queue_depth, unknown_sends FROM outreach.worker_gauges()");
+        });
+        extra += "outreach_database_up 1\n# TYPE outreach_queue_due gauge\noutreach_queue_due " +
+                 libpq::value(r, 0, 0) + "\n# TYPE outreach_queue_depth gauge\noutreach_queue_depth " +
+                 libpq::value(r, 0, 1) + "\n# TYPE outreach_unknown_sends gauge\noutreach_unknown_sends " +
+                 libpq::value(r, 0, 2) + "\n";
     } catch (const libpq::Error &e) {
         // the counters are worth a scrape exactly when the database is in trouble
         extra += "outreach_database_up 0\n";
@@ -337,7 +345,8 @@ json scrub(const json &j)
     }
     if (j.is_object()) {
         json out = json::object();
-        for (const auto &[k, v] : j.items()) out[k.find('\0') == std::string::npos ? k : escape_unstorable(k)] = scrub(v);
+        for (const auto &[k, v] : j.items())
+            out[k.find('\0') == std::string::npos ? k : escape_unstorable(k)] = scrub(v);
         return out;
     }
     return j;
@@ -359,11 +368,15 @@ Verdict verify_twilio(const WebhookInput &in, const std::string &token, const st
     Verdict v;
     const auto form = parse_form(in.body);
     const std::string url = (public_url.empty() ? "http://" + in.host : public_url) + in.path;
-    if (token.empty()) v.reason = "no_signing_key";
-    else if (in.twilio_signature.empty()) v.reason = "missing_signature";
-    else if (!twilio_signature_valid(token, url, form, in.twilio_signature)) v.reason = "bad_signature";
+    if (token.empty())
+        v.reason = "no_signing_key";
+    else if (in.twilio_signature.empty())
+        v.reason = "missing_signature";
+    else if (!twilio_signature_valid(token, url, form, in.twilio_signature))
+        v.reason = "bad_signature";
     if (!v.reason.empty()) return v;
-    for (const auto &[k, vals] : form) v.params[escape_unstorable(k)] = vals.empty() ? "" : escape_unstorable(vals.front());
+    for (const auto &[k, vals] : form)
+        v.params[escape_unstorable(k)] = vals.empty() ? "" : escape_unstorable(vals.front());
     const std::string sid = v.params.value("MessageSid", std::string());
     v.key = bounded_key(sid + ":" + v.params.value("MessageStatus", std::string()));
     v.ref = sid.size() <= 255 ? sid : "";
@@ -373,17 +386,23 @@ Verdict verify_twilio(const WebhookInput &in, const std::string &token, const st
 Verdict verify_signalhouse(const WebhookInput &in, const std::string &secret)
 {
     Verdict v;
-    if (secret.empty()) v.reason = "no_signing_key";
-    else if (in.sh_signature.empty() || in.sh_timestamp.empty()) v.reason = "missing_signature";
-    else if (!constant_time_equal(signalhouse_signature(secret, in.sh_timestamp, in.body), in.sh_signature)) v.reason = "bad_signature";
+    if (secret.empty())
+        v.reason = "no_signing_key";
+    else if (in.sh_signature.empty() || in.sh_timestamp.empty())
+        v.reason = "missing_signature";
+    else if (!constant_time_equal(signalhouse_signature(secret, in.sh_timestamp, in.body), in.sh_signature))
+        v.reason = "bad_signature";
     else {
         // a valid signature on an old timestamp is a replay
-        const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        const long long now =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         if (!timestamp_fresh(in.sh_timestamp, now, signalhouse_window_ms)) v.reason = "stale_timestamp";
     }
     if (!v.reason.empty()) return v;
     // nesting past 32 levels is nothing a provider sends: dropped rather than walked
-    json params = json::parse(in.body, [](int depth, json::parse_event_t, json &) { return depth <= 32; }, false);
+    json params = json::parse(
+        in.body, [](int depth, json::parse_event_t, json &) { return depth <= 32; }, false);
     v.params = params.is_object() ? scrub(params) : json::object();
     const json &p = v.params;
     for (const char *k : {"messageId", "identifier", "_id"})
@@ -392,7 +411,8 @@ Verdict verify_signalhouse(const WebhookInput &in, const std::string &secret)
             break;
         }
     if (v.ref.empty() && p.contains("metaData") && p["metaData"].is_object() && p["metaData"].contains("Message") &&
-        p["metaData"]["Message"].is_object() && p["metaData"]["Message"].contains("_id") && p["metaData"]["Message"]["_id"].is_string())
+        p["metaData"]["Message"].is_object() && p["metaData"]["Message"].contains("_id") &&
+        p["metaData"]["Message"]["_id"].is_string())
         v.ref = p["metaData"]["Message"]["_id"].get<std::string>();
     if (v.ref.size() > 255) v.ref.clear();
     // the event is what was signed: X-SignalHouse-Delivery-Id is not covered by the signature, so a
@@ -407,14 +427,18 @@ Answer process_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &i
     // a team that does not exist: refused before anything is stored
     if (!team_known(s, db, in.team)) {
         metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", "unknown_team"}});
-        log_event(Level::Debug, "webhook_unknown_team", {{"provider", provider}, {"team", in.team}, {"from", in.remote}});
+        log_event(Level::Debug, "webhook_unknown_team",
+                  {{"provider", provider}, {"team", in.team}, {"from", in.remote}});
         return answer(MHD_HTTP_NOT_FOUND, "no such team\n");
     }
     const Config config = s.current();
     Verdict v;
-    if (!is_storable_text(in.body)) v.reason = "invalid_utf8";
-    else if (provider == "twilio") v = verify_twilio(in, config.twilio.auth_token, config.public_url);
-    else v = verify_signalhouse(in, config.signalhouse.signing_secret);
+    if (!is_storable_text(in.body))
+        v.reason = "invalid_utf8";
+    else if (provider == "twilio")
+        v = verify_twilio(in, config.twilio.auth_token, config.public_url);
+    else
+        v = verify_signalhouse(in, config.signalhouse.signing_secret);
 
     if (!v.reason.empty()) {
         // stored bounded, and only so many per sender and team
@@ -423,36 +447,51 @@ Answer process_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &i
         if (limited != RateLimiter::Verdict::allowed) {
             metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", "rate_limited"}});
             if (limited == RateLimiter::Verdict::limited_first)
-                log_event(Level::Warn, "webhook_rejections_limited", {{"provider", provider}, {"team", in.team}, {"from", in.remote},
-                                                                      {"note", "further rejections from this sender get 429 and are not stored"}});
+                log_event(Level::Warn, "webhook_rejections_limited",
+                          {{"provider", provider},
+                           {"team", in.team},
+                           {"from", in.remote},
+                           {"note", "further rejections from this sender get 429 and are not stored"}});
             Answer a = answer(MHD_HTTP_TOO_MANY_REQUESTS, "too many rejected requests\n");
             const int per_minute = config.webhook_rejections_per_minute;
             a.retry_after = std::to_string(per_minute > 0 ? std::max(1, 60 / per_minute) : 60);
             return a;
         }
-        const std::string kept(utf8_prefix(escape_unstorable(std::string_view(in.body).substr(0, rejected_body_kept)), rejected_body_kept));
+        const std::string kept(utf8_prefix(escape_unstorable(std::string_view(in.body).substr(0, rejected_body_kept)),
+                                           rejected_body_kept));
         auto r = db.run([&](libpq::Connection &c) {
-            return c.exec("SELECT state, duplicate FROM outreach.record_webhook_rejection($1, $2, 'status', $3, $4::jsonb, $5, $6, $7, $8::inet)",
-                          {in.team, provider, v.reason, dump(in.headers), kept, sha256_hex(in.body), std::to_string(in.body.size()),
-                           in.remote.empty() ? std::nullopt : std::optional<std::string>(in.remote)});
+            return c.exec(
+                "SELECT state, duplicate FROM outreach.record_webhook_rejection($1, $2, 'status', $3, $4::jsonb, $5, $6, $7, $8::inet)",
+                {in.team, provider, v.reason, dump(in.headers), kept, sha256_hex(in.body),
+                 std::to_string(in.body.size()),
+                 in.remote.empty() ? std::nullopt : std::optional<std::string>(in.remote)});
         });
         metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", v.reason}});
-        log_event(Level::Warn, "webhook_rejected", {{"provider", provider}, {"team", in.team}, {"reason", v.reason}, {"from", in.remote},
-                                                    {"repeat", libpq::value(r, 0, 1) == "t" ? "yes" : "no"}});
+        log_event(Level::Warn, "webhook_rejected",
+                  {{"provider", provider},
+                   {"team", in.team},
+                   {"reason", v.reason},
+                   {"from", in.remote},
+                   {"repeat", libpq::value(r, 0, 1) == "t" ? "yes" : "no"}});
         if (v.reason == "invalid_utf8") return answer(MHD_HTTP_BAD_REQUEST, "body is not UTF-8 text\n");
         return answer(MHD_HTTP_UNAUTHORIZED, "invalid signature\n");
     }
 
     auto r = db.run([&](libpq::Connection &c) {
-        return c.exec("SELECT state, duplicate FROM outreach.record_webhook($1, $2, 'status', $3, $4, $5::jsonb, $6, $7::jsonb, true)",
-                      {in.team, provider, v.key, v.ref.empty() ? std::nullopt : std::optional<std::string>(v.ref), dump(in.headers), in.body,
-                       dump(v.params)});
+        return c.exec(
+            "SELECT state, duplicate FROM outreach.record_webhook($1, $2, 'status', $3, $4, $5::jsonb, $6, $7::jsonb, true)",
+            {in.team, provider, v.key, v.ref.empty() ? std::nullopt : std::optional<std::string>(v.ref),
+             dump(in.headers), in.body, dump(v.params)});
     });
     const std::string state = libpq::value(r, 0, 0);
     const bool duplicate = libpq::value(r, 0, 1) == "t";
     metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", duplicate ? "duplicate" : state}});
-    log_event(Level::Info, "webhook", {{"provider", provider}, {"team", in.team}, {"key", v.key}, {"state", state},
-                                       {"duplicate", duplicate ? "yes" : "no"}});
+    log_event(Level::Info, "webhook",
+              {{"provider", provider},
+               {"team", in.team},
+               {"key", v.key},
+               {"state", state},
+               {"duplicate", duplicate ? "yes" : "no"}});
     if (provider == "twilio") return answer(MHD_HTTP_OK, "<Response/>", "text/xml");
     return answer(MHD_HTTP_OK, "{\"ok\":true}", "application/json");
 }
@@ -508,8 +547,7 @@ std::optional<Answer> check_head(HttpServer::Impl &s, MHD_Connection *c, Request
     }
     req.route = route_of(req.path);
     switch (req.route.kind) {
-    case Route::Kind::not_found:
-        return answer(MHD_HTTP_NOT_FOUND, "not found\n");
+    case Route::Kind::not_found: return answer(MHD_HTTP_NOT_FOUND, "not found\n");
     case Route::Kind::healthz:
     case Route::Kind::metrics:
         if (verb != "GET" && verb != "HEAD") return answer(MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
@@ -553,8 +591,10 @@ MHD_Result handle(void *cls, MHD_Connection *c, const char *url, const char *met
     }
     if (*upload_size != 0) {
         // a body without Content-Length (chunked) is counted as it comes; past the cap it is dropped
-        if (req->body.size() + *upload_size > s.current().webhook_max_body) req->too_large = true;
-        else req->body.append(upload, *upload_size);
+        if (req->body.size() + *upload_size > s.current().webhook_max_body)
+            req->too_large = true;
+        else
+            req->body.append(upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -565,8 +605,7 @@ MHD_Result handle(void *cls, MHD_Connection *c, const char *url, const char *met
     switch (req->route.kind) {
     case Route::Kind::healthz:
         return offload(c, req, *s.health_db, [&s](DbSession &db) { return probe_health(s, db); });
-    case Route::Kind::metrics:
-        return offload(c, req, *s.metrics_db, [](DbSession &db) { return render_metrics(db); });
+    case Route::Kind::metrics: return offload(c, req, *s.metrics_db, [](DbSession &db) { return render_metrics(db); });
     case Route::Kind::webhook: {
         auto in = std::make_shared<WebhookInput>();
         in->provider = req->route.provider;
@@ -581,8 +620,7 @@ MHD_Result handle(void *cls, MHD_Connection *c, const char *url, const char *met
         MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &in->headers);
         return offload(c, req, *s.webhook_db, [&s, in](DbSession &db) { return process_webhook(s, db, *in); });
     }
-    case Route::Kind::not_found:
-        break;
+    case Route::Kind::not_found: break;
     }
     return respond(c, answer(MHD_HTTP_NOT_FOUND, "not found\n"));
 }
@@ -664,8 +702,10 @@ HttpServer::HttpServer(const Config &config, const std::string &dsn) : impl_(std
     s.deadline = config.http_request_deadline;
     s.webhook_db = std::make_unique<DbWorkers>(DbSettings{"webhooks", dsn, 3, webhook_statement_ms, webhook_lock_ms},
                                                std::max(1, config.webhook_db_connections), webhook_queue);
-    s.health_db = std::make_unique<DbWorkers>(DbSettings{"health", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, health_queue);
-    s.metrics_db = std::make_unique<DbWorkers>(DbSettings{"metrics", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, metrics_queue);
+    s.health_db = std::make_unique<DbWorkers>(
+        DbSettings{"health", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, health_queue);
+    s.metrics_db = std::make_unique<DbWorkers>(
+        DbSettings{"metrics", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, metrics_queue);
 
     const auto colon = config.http_listen.rfind(':');
     std::string host = config.http_listen.substr(0, colon);
@@ -681,16 +721,18 @@ HttpServer::HttpServer(const Config &config, const std::string &dsn) : impl_(std
     // room for the database connections, the providers' and the log beside the HTTP clients
     const int limit = std::max(16, std::min(config.http_max_connections, usable_descriptors() - 256));
     if (limit < config.http_max_connections)
-        log_event(Level::Warn, "http_connection_limit", {{"limit", std::to_string(limit)}, {"note", "lowered to fit the open-file limit"}});
+        log_event(Level::Warn, "http_connection_limit",
+                  {{"limit", std::to_string(limit)}, {"note", "lowered to fit the open-file limit"}});
     const unsigned timeout_s = static_cast<unsigned>((config.http_request_deadline.count() + 999) / 1000);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (found->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
-    s.daemon = MHD_start_daemon(flags, static_cast<uint16_t>(port), nullptr, nullptr, &handle, &s, MHD_OPTION_SOCK_ADDR, found->ai_addr,
-                                MHD_OPTION_NOTIFY_COMPLETED, &completed, &s, MHD_OPTION_NOTIFY_CONNECTION, &connection_event, &s,
-                                MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limit),
-                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(config.http_max_connections_per_ip),
-                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory, MHD_OPTION_THREAD_POOL_SIZE, 2u,
-                                MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr, MHD_OPTION_END);
+    s.daemon = MHD_start_daemon(
+        flags, static_cast<uint16_t>(port), nullptr, nullptr, &handle, &s, MHD_OPTION_SOCK_ADDR, found->ai_addr,
+        MHD_OPTION_NOTIFY_COMPLETED, &completed, &s, MHD_OPTION_NOTIFY_CONNECTION, &connection_event, &s,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limit),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(config.http_max_connections_per_ip),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+        MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr, MHD_OPTION_END);
     freeaddrinfo(found);
     if (!s.daemon) throw std::runtime_error("cannot listen on " + config.http_listen);
     const MHD_DaemonInfo *info = MHD_get_daemon_info(s.daemon, MHD_DAEMON_INFO_BIND_PORT);

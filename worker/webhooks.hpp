@@ -30,7 +30,8 @@ std::string twilio_signature(const std::string &token, const std::string &url,
                              const std::map<std::string, std::vector<std::string>> &params);
 // Whether `signature` matches for the URL as given or with its default port added or removed.
 bool twilio_signature_valid(const std::string &token, const std::string &url,
-                            const std::map<std::string, std::vector<std::string>> &params, const std::string &signature);
+                            const std::map<std::string, std::vector<std::string>> &params,
+                            const std::string &signature);
 // hex(HMAC-SHA256(secret, timestamp + "." + body)): the X-SignalHouse-Signature.
 std::string signalhouse_signature(const std::string &secret, const std::string &timestamp, const std::string &body);
 bool constant_time_equal(const std::string &a, const std::string &b);

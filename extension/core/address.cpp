@@ -50,14 +50,16 @@ constexpr bool is_alpha(char c) { return is_upper(c) || (c >= 'a' && c <= 'z'); 
 constexpr bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
 
 // True when `s` contains a digit anywhere (a house or unit number: 12, 4B, N6W23001).
-bool has_digit(std::string_view s) {
+bool has_digit(std::string_view s)
+{
     for (char c : s)
         if (is_digit(c)) return true;
     return false;
 }
 
 // True when `s` is non-empty and all digits.
-bool all_digits(std::string_view s) {
+bool all_digits(std::string_view s)
+{
     if (s.empty()) return false;
     for (char c : s)
         if (!is_digit(c)) return false;
@@ -71,14 +73,15 @@ bool all_digits(std::string_view s) {
 // Windows-1252 meaning of the bytes 0x80..0x9F (0 where the code page leaves it undefined). A byte
 // that is not part of valid UTF-8 is read in this code page, the usual encoding of a CSV file that
 // was not saved as UTF-8; 0xA0..0xFF are the Latin-1 code points.
-constexpr std::array<std::uint16_t, 32> kCp1252High = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr std::array<std::uint16_t, 32> kCp1252High = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                                       0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                                       0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                                       0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 // Reads one character of `s` at `i` and advances `i` past it. Well-formed UTF-8 gives its code
 // point; any other byte is taken alone as Windows-1252 (-1 where that is undefined).
-std::int32_t next_code_point(std::string_view s, std::size_t &i) {
+std::int32_t next_code_point(std::string_view s, std::size_t &i)
+{
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
         ++i;
@@ -86,17 +89,24 @@ std::int32_t next_code_point(std::string_view s, std::size_t &i) {
     }
     std::size_t len = 0;
     std::int32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    }
     bool ok = len != 0 && s.size() - i >= len;
     for (std::size_t k = 1; ok && k < len; ++k) {
         const auto b = static_cast<unsigned char>(s[i + k]);
         if ((b & 0xC0) != 0x80) ok = false;
         cp = (cp << 6) | (b & 0x3F);
     }
-    if (ok && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-               (cp >= 0xD800 && cp <= 0xDFFF)))
+    if (ok &&
+        ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)))
         ok = false;
     if (ok) {
         i += len;
@@ -111,37 +121,41 @@ std::int32_t next_code_point(std::string_view s, std::size_t &i) {
 // ASCII spellings for characters whose NFKD decomposition has no ASCII letter in it (ß, Ø, Ł ...)
 // or that are punctuation we want to keep recognisable (dashes, apostrophes). "" drops the
 // character (invisible format characters), nullptr means "not listed here".
-const char *special_spelling(std::int32_t cp) {
+const char *special_spelling(std::int32_t cp)
+{
     switch (cp) {
-        case 0x00DF: case 0x1E9E: return "SS";
-        case 0x00C6: case 0x00E6: return "AE";
-        case 0x0152: case 0x0153: return "OE";
-        case 0x00D8: case 0x00F8: return "O";
-        case 0x00D0: case 0x00F0: case 0x0110: case 0x0111: return "D";
-        case 0x00DE: case 0x00FE: return "TH";
-        case 0x0141: case 0x0142: case 0x013F: case 0x0140: return "L";
-        case 0x0131: return "I";
-        case 0x0126: case 0x0127: return "H";
-        case 0x0166: case 0x0167: return "T";
-        case 0x0138: return "K";
-        case 0x014A: case 0x014B: return "NG";
-        case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2015:
-        case 0x2212: case 0xFE58: case 0xFE63:
-            return "-";
-        case 0x2018: case 0x2019: case 0x201B: case 0x2032: case 0x02B9: case 0x02BB:
-        case 0x02BC: case 0x00B4:
-            return "'";
-        case 0x201C: case 0x201D: case 0x201E: case 0x2033: return "\"";
-        case 0x2044: case 0x2215: return "/";
-        case 0x200B: return " ";
-        case 0x00AD: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF: return "";
-        default: return nullptr;
+    // clang-format off
+    case 0x00DF: case 0x1E9E: return "SS";
+    case 0x00C6: case 0x00E6: return "AE";
+    case 0x0152: case 0x0153: return "OE";
+    case 0x00D8: case 0x00F8: return "O";
+    case 0x00D0: case 0x00F0: case 0x0110: case 0x0111: return "D";
+    case 0x00DE: case 0x00FE: return "TH";
+    case 0x0141: case 0x0142: case 0x013F: case 0x0140: return "L";
+    case 0x0131: return "I";
+    case 0x0126: case 0x0127: return "H";
+    case 0x0166: case 0x0167: return "T";
+    case 0x0138: return "K";
+    case 0x014A: case 0x014B: return "NG";
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2015:
+    case 0x2212: case 0xFE58: case 0xFE63:
+        return "-";
+    case 0x2018: case 0x2019: case 0x201B: case 0x2032: case 0x02B9: case 0x02BB:
+    case 0x02BC: case 0x00B4:
+        return "'";
+    case 0x201C: case 0x201D: case 0x201E: case 0x2033: return "\"";
+    case 0x2044: case 0x2215: return "/";
+    case 0x200B: return " ";
+    case 0x00AD: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF: return "";
+    default: return nullptr;
+        // clang-format on
     }
 }
 
 // The ICU NFKD normalizer: a process-wide singleton owned by ICU, looked up once. nullptr if ICU
 // cannot load its data, in which case non-ASCII letters simply become separators.
-const icu::Normalizer2 *nfkd() {
+const icu::Normalizer2 *nfkd()
+{
     static const icu::Normalizer2 *const instance = [] {
         UErrorCode status = U_ZERO_ERROR;
         const icu::Normalizer2 *n = icu::Normalizer2::getNFKDInstance(status);
@@ -152,7 +166,8 @@ const icu::Normalizer2 *nfkd() {
 
 // One ASCII byte, upper-cased. Tab, CR, LF and the like become spaces; NUL and the other control
 // characters become '?', which every caller treats as junk.
-char ascii_upper(unsigned char c) {
+char ascii_upper(unsigned char c)
+{
     if (c >= 'a' && c <= 'z') return static_cast<char>(c - 'a' + 'A');
     if (c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return ' ';
     if (c < 0x20 || c == 0x7F) return '?';
@@ -162,7 +177,8 @@ char ascii_upper(unsigned char c) {
 // Feeds `sink` the fold of one code point that is not decomposed further. Returns false when
 // the sink asked to stop.
 template <typename Sink>
-bool fold_simple(std::int32_t cp, Sink &sink) {
+bool fold_simple(std::int32_t cp, Sink &sink)
+{
     if (cp >= 0 && cp < 0x80) return sink(ascii_upper(static_cast<unsigned char>(cp)));
     if (const char *s = special_spelling(cp)) {
         for (; *s; ++s)
@@ -176,7 +192,8 @@ bool fold_simple(std::int32_t cp, Sink &sink) {
 // Feeds `sink` the upper-case ASCII fold of `raw`, one char at a time (see the notes at the top).
 // `sink(char)` returns false to stop early, which bounds the work on huge inputs.
 template <typename Sink>
-void fold_ascii_upper(std::string_view raw, Sink &&sink) {
+void fold_ascii_upper(std::string_view raw, Sink &&sink)
+{
     std::size_t i = 0;
     while (i < raw.size()) {
         const auto b = static_cast<unsigned char>(raw[i]);
@@ -213,7 +230,8 @@ using WordIndex = std::unordered_map<std::string_view, std::size_t>;
 
 // Calls f(word) for each space-separated word of `list`.
 template <typename F>
-void for_each_word(std::string_view list, F &&f) {
+void for_each_word(std::string_view list, F &&f)
+{
     while (!list.empty()) {
         const std::size_t sp = list.find(' ');
         if (sp != 0) f(list.substr(0, sp));
@@ -445,53 +463,40 @@ struct Designator {
     bool range;
 };
 constexpr Designator kDesignators[] = {
-    {"APT", "APARTMENT", "APTS", true},
-    {"BSMT", "BASEMENT", "", false},
-    {"BLDG", "BUILDING", "BLD BLDNG BLDGS", true},
-    {"DEPT", "DEPARTMENT", "", true},
-    {"FL", "FLOOR", "FLR", true},
-    {"FRNT", "FRONT", "", false},
-    {"HNGR", "HANGAR", "HANGER", true},
-    {"KEY", "KEY", "", true},
-    {"LBBY", "LOBBY", "", false},
-    {"LOT", "LOT", "", true},
-    {"LOWR", "LOWER", "", false},
-    {"OFC", "OFFICE", "", false},
-    {"PH", "PENTHOUSE", "", false},
-    {"PIER", "PIER", "", true},
-    {"REAR", "REAR", "", false},
-    {"RM", "ROOM", "", true},
-    {"SIDE", "SIDE", "", false},
-    {"SLIP", "SLIP", "", true},
-    {"SPC", "SPACE", "", true},
-    {"STOP", "STOP", "", true},
-    {"STE", "SUITE", "SUIT", true},
+    {"APT", "APARTMENT", "APTS", true}, {"BSMT", "BASEMENT", "", false}, {"BLDG", "BUILDING", "BLD BLDNG BLDGS", true},
+    {"DEPT", "DEPARTMENT", "", true},   {"FL", "FLOOR", "FLR", true},    {"FRNT", "FRONT", "", false},
+    {"HNGR", "HANGAR", "HANGER", true}, {"KEY", "KEY", "", true},        {"LBBY", "LOBBY", "", false},
+    {"LOT", "LOT", "", true},           {"LOWR", "LOWER", "", false},    {"OFC", "OFFICE", "", false},
+    {"PH", "PENTHOUSE", "", false},     {"PIER", "PIER", "", true},      {"REAR", "REAR", "", false},
+    {"RM", "ROOM", "", true},           {"SIDE", "SIDE", "", false},     {"SLIP", "SLIP", "", true},
+    {"SPC", "SPACE", "", true},         {"STOP", "STOP", "", true},      {"STE", "SUITE", "SUIT", true},
     {"TRLR", "TRAILER", "TRLRS", true},  // every C1 spelling of TRAILER, see is_plain_suffix()
-    {"UNIT", "UNIT", "UNT", true},
-    {"UPPR", "UPPER", "", false},
+    {"UNIT", "UNIT", "UNT", true},      {"UPPR", "UPPER", "", false},
 };
 
 // Indexes rows of `table` by abbreviation, name and variants. Abbreviations go in first so that
 // an abbreviation always maps to its own row (idempotence), whatever the variant lists say.
 template <typename Row, std::size_t N>
-WordIndex index_rows(const Row (&table)[N]) {
+WordIndex index_rows(const Row (&table)[N])
+{
     WordIndex m;
     for (std::size_t i = 0; i < N; ++i) m.emplace(table[i].abbr, i);
     for (std::size_t i = 0; i < N; ++i) m.emplace(table[i].name, i);
-    for (std::size_t i = 0; i < N; ++i)
-        for_each_word(table[i].variants, [&](std::string_view w) { m.emplace(w, i); });
+    for (std::size_t i = 0; i < N; ++i) for_each_word(table[i].variants, [&](std::string_view w) { m.emplace(w, i); });
     return m;
 }
 
 // The C1 row for a street suffix spelling, or nullptr.
-const Suffix *find_suffix(std::string_view w) {
+const Suffix *find_suffix(std::string_view w)
+{
     static const WordIndex index = index_rows(kSuffixes);
     const auto it = index.find(w);
     return it == index.end() ? nullptr : &kSuffixes[it->second];
 }
 
 // The C2 row for a unit designator spelling, or nullptr.
-const Designator *find_designator(std::string_view w) {
+const Designator *find_designator(std::string_view w)
+{
     static const WordIndex index = index_rows(kDesignators);
     const auto it = index.find(w);
     return it == index.end() ? nullptr : &kDesignators[it->second];
@@ -504,7 +509,8 @@ struct Directional {
     std::string_view abbr;
     int axis;
 };
-Directional find_directional(std::string_view w) {
+Directional find_directional(std::string_view w)
+{
     static const std::unordered_map<std::string_view, Directional> index = {
         {"NORTH", {"N", 1}},      {"N", {"N", 1}},   {"SOUTH", {"S", 1}},      {"S", {"S", 1}},
         {"EAST", {"E", 2}},       {"E", {"E", 2}},   {"WEST", {"W", 2}},       {"W", {"W", 2}},
@@ -519,7 +525,8 @@ Directional find_directional(std::string_view w) {
 bool is_directional(std::string_view w) { return !find_directional(w).abbr.empty(); }
 
 // The two-letter point for a N/S word followed by an E/W word ("NORTH","WEST" -> "NW"), or "".
-std::string_view combined_directional(std::string_view a, std::string_view b) {
+std::string_view combined_directional(std::string_view a, std::string_view b)
+{
     const Directional da = find_directional(a), db = find_directional(b);
     if (da.axis != 1 || db.axis != 2) return {};
     static constexpr std::string_view kPoints[2][2] = {{"NE", "NW"}, {"SE", "SW"}};
@@ -527,22 +534,23 @@ std::string_view combined_directional(std::string_view a, std::string_view b) {
 }
 
 // Spelled-out ordinals: "FIFTH" -> 5, "TWENTIETH" -> 20 (0 if not one).
-int ordinal_word(std::string_view w) {
+int ordinal_word(std::string_view w)
+{
     static const std::unordered_map<std::string_view, int> index = {
-        {"FIRST", 1},       {"SECOND", 2},       {"THIRD", 3},       {"FOURTH", 4},
-        {"FIFTH", 5},       {"SIXTH", 6},        {"SEVENTH", 7},     {"EIGHTH", 8},
-        {"NINTH", 9},       {"NINETH", 9},       {"TENTH", 10},      {"ELEVENTH", 11},
-        {"TWELFTH", 12},    {"TWELVTH", 12},     {"THIRTEENTH", 13}, {"FOURTEENTH", 14},
-        {"FIFTEENTH", 15},  {"SIXTEENTH", 16},   {"SEVENTEENTH", 17}, {"EIGHTEENTH", 18},
-        {"NINETEENTH", 19}, {"TWENTIETH", 20},   {"THIRTIETH", 30},  {"FORTIETH", 40},
-        {"FOURTIETH", 40},  {"FIFTIETH", 50},    {"SIXTIETH", 60},   {"SEVENTIETH", 70},
-        {"EIGHTIETH", 80},  {"NINETIETH", 90},   {"HUNDREDTH", 100},
+        {"FIRST", 1},       {"SECOND", 2},     {"THIRD", 3},       {"FOURTH", 4},       {"FIFTH", 5},
+        {"SIXTH", 6},       {"SEVENTH", 7},    {"EIGHTH", 8},      {"NINTH", 9},        {"NINETH", 9},
+        {"TENTH", 10},      {"ELEVENTH", 11},  {"TWELFTH", 12},    {"TWELVTH", 12},     {"THIRTEENTH", 13},
+        {"FOURTEENTH", 14}, {"FIFTEENTH", 15}, {"SIXTEENTH", 16},  {"SEVENTEENTH", 17}, {"EIGHTEENTH", 18},
+        {"NINETEENTH", 19}, {"TWENTIETH", 20}, {"THIRTIETH", 30},  {"FORTIETH", 40},    {"FOURTIETH", 40},
+        {"FIFTIETH", 50},   {"SIXTIETH", 60},  {"SEVENTIETH", 70}, {"EIGHTIETH", 80},   {"NINETIETH", 90},
+        {"HUNDREDTH", 100},
     };
     const auto it = index.find(w);
     return it == index.end() ? 0 : it->second;
 }
 // "TWENTY" -> 20 ... "NINETY" -> 90, for "TWENTY FIRST"; 0 if not one.
-int tens_word(std::string_view w) {
+int tens_word(std::string_view w)
+{
     static const std::unordered_map<std::string_view, int> index = {
         {"TWENTY", 20}, {"THIRTY", 30},  {"FORTY", 40},  {"FOURTY", 40}, {"FIFTY", 50},
         {"SIXTY", 60},  {"SEVENTY", 70}, {"EIGHTY", 80}, {"NINETY", 90},
@@ -552,20 +560,22 @@ int tens_word(std::string_view w) {
 }
 
 // The English ordinal suffix of the number spelled by `digits` (1ST, 2ND, 3RD, 11TH, 112TH).
-std::string_view ordinal_suffix(std::string_view digits) {
+std::string_view ordinal_suffix(std::string_view digits)
+{
     const int last = digits.back() - '0';
     const int tens = digits.size() > 1 ? digits[digits.size() - 2] - '0' : 0;
     if (tens == 1) return "TH";
     switch (last) {
-        case 1: return "ST";
-        case 2: return "ND";
-        case 3: return "RD";
-        default: return "TH";
+    case 1: return "ST";
+    case 2: return "ND";
+    case 3: return "RD";
+    default: return "TH";
     }
 }
 
 // "1ST" ... "100TH", built once; the text of a spelled-out ordinal.
-std::string_view ordinal_text(int n) {
+std::string_view ordinal_text(int n)
+{
     static const std::array<std::string, 101> texts = [] {
         std::array<std::string, 101> t;
         for (int i = 1; i <= 100; ++i) {
@@ -578,18 +588,18 @@ std::string_view ordinal_text(int n) {
 }
 
 // The letters of a numeric ordinal, written alone ("5 TH").
-bool is_ordinal_suffix_word(std::string_view t) {
-    return t == "ST" || t == "ND" || t == "RD" || t == "TH";
-}
+bool is_ordinal_suffix_word(std::string_view t) { return t == "ST" || t == "ND" || t == "RD" || t == "TH"; }
 
 // True for a numeric ordinal token: digits then ST/ND/RD/TH ("5TH", "21ST").
-bool is_numeric_ordinal(std::string_view t) {
+bool is_numeric_ordinal(std::string_view t)
+{
     if (t.size() < 3 || !all_digits(t.substr(0, t.size() - 2))) return false;
     return is_ordinal_suffix_word(t.substr(t.size() - 2));
 }
 
 // FLOOR, FLR or FL.
-bool is_floor_word(std::string_view t) {
+bool is_floor_word(std::string_view t)
+{
     const Designator *d = find_designator(t);
     return d != nullptr && d->abbr == "FL";
 }
@@ -598,13 +608,15 @@ bool is_floor_word(std::string_view t) {
 // KEY/KY (KEY is also a C2 designator). Judged by row, so a word and its abbreviation agree.
 // (Abbreviating a suffix must never turn a non-designator into a designator, or a second pass
 // would find a unit the first did not: hence TRLRS is listed as a C2 spelling too.)
-bool is_plain_suffix(std::string_view t) {
+bool is_plain_suffix(std::string_view t)
+{
     const Suffix *s = find_suffix(t);
     return s != nullptr && find_designator(s->abbr) == nullptr && find_designator(s->name) == nullptr;
 }
 
 // C1 rows that name numbered routes: "HWY 1" is spelled HIGHWAY 1, "CO RD 12" COUNTY ROAD 12.
-bool is_route_word(const Suffix *s) {
+bool is_route_word(const Suffix *s)
+{
     if (s == nullptr) return false;
     for (std::string_view a : {"HWY"sv, "RD"sv, "RTE"sv, "FWY"sv, "EXPY"sv, "TPKE"sv})
         if (s->abbr == a) return true;
@@ -623,7 +635,8 @@ struct Scratch {
     std::vector<std::string_view> a;
     std::vector<std::string_view> b;
 
-    void release_if_large() {
+    void release_if_large()
+    {
         constexpr std::size_t kKeep = 1 << 16;
         if (folded.capacity() > kKeep) std::string().swap(folded);
         if (cleaned.capacity() > kKeep) std::string().swap(cleaned);
@@ -636,7 +649,8 @@ struct Scratch {
 // period vanishes inside an initialism (N.W., P.O., J.F.K.) and separates otherwise (ST.APT);
 // a hyphen or slash survives only inside a number (123-45, 4-B, 1/2); '#' becomes its own word;
 // everything else separates.
-void clean_punctuation(std::string_view f, std::string &out) {
+void clean_punctuation(std::string_view f, std::string &out)
+{
     out.clear();
     out.reserve(f.size() + 8);
     const std::size_t n = f.size();
@@ -665,7 +679,8 @@ void clean_punctuation(std::string_view f, std::string &out) {
 }
 
 // Splits the cleaned line on spaces into views of it.
-void tokenize(std::string_view s, std::vector<std::string_view> &out) {
+void tokenize(std::string_view s, std::vector<std::string_view> &out)
+{
     out.clear();
     std::size_t i = 0;
     while (i < s.size()) {
@@ -677,7 +692,8 @@ void tokenize(std::string_view s, std::vector<std::string_view> &out) {
 }
 
 // Joins tokens with single spaces.
-void append_word(std::string &out, std::string_view w) {
+void append_word(std::string &out, std::string_view w)
+{
     if (!out.empty()) out += ' ';
     out += w;
 }
@@ -686,7 +702,8 @@ void append_word(std::string &out, std::string_view w) {
 // "1 ST" before a street suffix ("1 ST AVE"). ST/ND/RD otherwise stay apart (a street named
 // 1 ST). `after` is the word after `suf`, or "". Street suffixes are words that no later stage
 // creates or removes, so a second pass decides the same.
-bool joins_ordinal(std::string_view digits, std::string_view suf, std::string_view after) {
+bool joins_ordinal(std::string_view digits, std::string_view suf, std::string_view after)
+{
     if (!all_digits(digits) || suf != ordinal_suffix(digits)) return false;
     return suf == "TH" || is_plain_suffix(after);
 }
@@ -695,8 +712,8 @@ bool joins_ordinal(std::string_view digits, std::string_view suf, std::string_vi
 // turned into numbers (FIFTH -> 5TH, TWENTY FIRST -> 21ST), and split ordinals joined (5 TH ->
 // 5TH; 1 ST AVE -> 1ST AVE, but 1 ST alone stays a street named 1). Joining rewrites `buf` in
 // place: the suffix moves left to touch the digits.
-void stage_ordinals(std::string &buf, const std::vector<std::string_view> &in,
-                    std::vector<std::string_view> &out) {
+void stage_ordinals(std::string &buf, const std::vector<std::string_view> &in, std::vector<std::string_view> &out)
+{
     out.clear();
     const std::size_t n = in.size();
     for (std::size_t i = 0; i < n; ++i) {
@@ -734,9 +751,9 @@ void stage_ordinals(std::string &buf, const std::vector<std::string_view> &in,
 }
 
 // True when `t` is `prefix` followed by digits only (BOX12); `rest` gets the digits.
-bool digits_after(std::string_view t, std::string_view prefix, std::string_view &rest) {
-    if (t.size() <= prefix.size() || t.substr(0, prefix.size()) != prefix ||
-        !all_digits(t.substr(prefix.size())))
+bool digits_after(std::string_view t, std::string_view prefix, std::string_view &rest)
+{
+    if (t.size() <= prefix.size() || t.substr(0, prefix.size()) != prefix || !all_digits(t.substr(prefix.size())))
         return false;
     rest = t.substr(prefix.size());
     return true;
@@ -745,8 +762,9 @@ bool digits_after(std::string_view t, std::string_view prefix, std::string_view 
 // P.O. boxes and rural routes have no street to parse: "PO BOX" or "RR" then the rest of the
 // line as written, minus number signs and a "NO" before the box number. Returns false when the
 // line is not one of them. `words` is scratch space.
-bool po_box_or_rural_route(const std::vector<std::string_view> &t,
-                           std::vector<std::string_view> &words, std::string &out) {
+bool po_box_or_rural_route(const std::vector<std::string_view> &t, std::vector<std::string_view> &words,
+                           std::string &out)
+{
     const std::size_t n = t.size();
     auto is = [&](std::size_t i, std::string_view w) { return i < n && t[i] == w; };
     std::string_view glued;  // digits glued to the keyword, as in POBOX12
@@ -757,18 +775,26 @@ bool po_box_or_rural_route(const std::vector<std::string_view> &t,
     };
     std::size_t next = 0;  // first token after the keyword; 0 while nothing matched
     std::string_view head = "PO BOX";
-    if (is(0, "PO")) next = box(1);
-    else if (is(0, "P") && is(1, "O")) next = is(2, "B") ? 3 : box(2);
-    else if (is(0, "POST") && is(1, "OFFICE")) next = box(2);
-    else if (is(0, "POSTOFFICE")) next = box(1);
-    else if (is(0, "POB") || is(0, "POBOX")) next = 1;
+    if (is(0, "PO"))
+        next = box(1);
+    else if (is(0, "P") && is(1, "O"))
+        next = is(2, "B") ? 3 : box(2);
+    else if (is(0, "POST") && is(1, "OFFICE"))
+        next = box(2);
+    else if (is(0, "POSTOFFICE"))
+        next = box(1);
+    else if (is(0, "POB") || is(0, "POBOX"))
+        next = 1;
     else if (n > 0 && (digits_after(t[0], "POBOX", glued) || digits_after(t[0], "POB", glued)))
         next = 1;
     if (next == 0) {
         head = "RR";
-        if (is(0, "RR")) next = 1;
-        else if (is(0, "R") && is(1, "R")) next = 2;
-        else if (is(0, "RURAL") && (is(1, "ROUTE") || is(1, "RTE") || is(1, "RT"))) next = 2;
+        if (is(0, "RR"))
+            next = 1;
+        else if (is(0, "R") && is(1, "R"))
+            next = 2;
+        else if (is(0, "RURAL") && (is(1, "ROUTE") || is(1, "RTE") || is(1, "RT")))
+            next = 2;
     }
     if (next == 0) return false;
     // The words to write: glued digits, then the rest without '#' and without a NO before the
@@ -788,8 +814,7 @@ bool po_box_or_rural_route(const std::vector<std::string_view> &t,
     out += head;
     for (std::size_t k = 0; k < words.size(); ++k) {
         append_word(out, words[k]);
-        if (k + 1 < words.size() &&
-            joins_ordinal(words[k], words[k + 1], k + 2 < words.size() ? words[k + 2] : ""sv)) {
+        if (k + 1 < words.size() && joins_ordinal(words[k], words[k + 1], k + 2 < words.size() ? words[k + 2] : ""sv)) {
             out += words[k + 1];
             ++k;
         }
@@ -809,7 +834,8 @@ struct StreetParse {
     // A secondary number: has a digit, or is a single letter (APT B), or is a directional with
     // only directionals after it (APT N, SPC NORTH WEST) -- a directional elsewhere is part of
     // the street.
-    bool unit_id(std::size_t i) const {
+    bool unit_id(std::size_t i) const
+    {
         if (i >= t.size()) return false;
         const std::string_view w = t[i];
         if (has_digit(w)) return true;
@@ -820,7 +846,8 @@ struct StreetParse {
     // Where the secondary unit starts: the first '#', or the first eligible C2 designator that
     // Pub 28 would read as one (with its number, or, for designators without a range, at the
     // end or before another unit).
-    std::size_t unit_start() const {
+    std::size_t unit_start() const
+    {
         const std::size_t n = t.size();
         for (std::size_t i = 0; i < n; ++i) {
             if (t[i] == "#") return i;
@@ -828,9 +855,9 @@ struct StreetParse {
             const Designator *d = find_designator(t[i]);
             if (d == nullptr) continue;
             const bool hash_next = i + 1 < n && t[i + 1] == "#";
-            const bool ok = d->range ? unit_id(i + 1) || (hash_next && unit_id(i + 2))
-                                     : i + 1 == n || unit_id(i + 1) || hash_next ||
-                                           find_designator(t[i + 1]) != nullptr;
+            const bool ok = d->range
+                                ? unit_id(i + 1) || (hash_next && unit_id(i + 2))
+                                : i + 1 == n || unit_id(i + 1) || hash_next || find_designator(t[i + 1]) != nullptr;
             if (ok) return i;
         }
         return n;
@@ -840,8 +867,8 @@ struct StreetParse {
 // Stage 2, once the house number is known: "NO 4" -> "# 4", glued units split (APT4 -> APT 4,
 // SUITE200 -> STE 200), and "3RD FLOOR" -> "FL 3". Only where a unit may start, so that a street
 // called "No Name Rd" keeps its name.
-void stage_units(const std::vector<std::string_view> &in, std::size_t street_start,
-                 std::vector<std::string_view> &out) {
+void stage_units(const std::vector<std::string_view> &in, std::size_t street_start, std::vector<std::string_view> &out)
+{
     out.clear();
     auto eligible = [&](std::size_t o) { return o > street_start || street_start == 0; };
     auto push_hash = [&] {
@@ -851,8 +878,7 @@ void stage_units(const std::vector<std::string_view> &in, std::size_t street_sta
     for (std::size_t i = 0; i < n; ++i) {
         const std::string_view t = in[i];
         const std::size_t o = out.size();
-        if (o >= 1 && eligible(o) && (t == "NO" || t == "NUMBER") && i + 1 < n &&
-            has_digit(in[i + 1])) {
+        if (o >= 1 && eligible(o) && (t == "NO" || t == "NUMBER") && i + 1 < n && has_digit(in[i + 1])) {
             push_hash();
             continue;
         }
@@ -862,8 +888,7 @@ void stage_units(const std::vector<std::string_view> &in, std::size_t street_sta
             // Not when the number would then join the next word: "RM5 TH" split would read as
             // "RM 5TH" next time.
             const bool joins_next =
-                i + 1 < n && p < t.size() &&
-                joins_ordinal(t.substr(p), in[i + 1], i + 2 < n ? in[i + 2] : ""sv);
+                i + 1 < n && p < t.size() && joins_ordinal(t.substr(p), in[i + 1], i + 2 < n ? in[i + 2] : ""sv);
             if (p >= 2 && p < t.size() && is_digit(t[p]) && !joins_next) {
                 const std::string_view letters = t.substr(0, p);
                 const Designator *d = find_designator(letters);
@@ -891,8 +916,8 @@ void stage_units(const std::vector<std::string_view> &in, std::size_t street_sta
         if (!eligible(i) || !is_numeric_ordinal(out[i]) || !is_floor_word(out[i + 1])) continue;
         if (i + 2 < out.size()) {
             const std::string_view x = out[i + 2];
-            if (has_digit(x) || x.size() == 1 || x == "#" || is_floor_word(x) ||
-                is_ordinal_suffix_word(x) || is_directional(x) || find_suffix(x) != nullptr)
+            if (has_digit(x) || x.size() == 1 || x == "#" || is_floor_word(x) || is_ordinal_suffix_word(x) ||
+                is_directional(x) || find_suffix(x) != nullptr)
                 continue;
         }
         out[i + 1] = out[i].substr(0, out[i].size() - 2);
@@ -909,7 +934,8 @@ void stage_units(const std::vector<std::string_view> &in, std::size_t street_sta
 // nullopt when no word is left. Never throws for bad input; only std::bad_alloc can escape.
 static std::optional<std::string> normalize_street_uncapped(std::string_view raw);
 
-std::optional<std::string> normalize_street(std::string_view raw) {
+std::optional<std::string> normalize_street(std::string_view raw)
+{
     const std::optional<std::string_view> in = limits::within(raw, limits::kStreet);
     if (!in) return std::nullopt;
     std::optional<std::string> out = normalize_street_uncapped(*in);
@@ -917,7 +943,8 @@ std::optional<std::string> normalize_street(std::string_view raw) {
     return out;
 }
 
-static std::optional<std::string> normalize_street_uncapped(std::string_view raw) {
+static std::optional<std::string> normalize_street_uncapped(std::string_view raw)
+{
     thread_local Scratch s;
     struct Release {
         Scratch &s;
@@ -1008,7 +1035,8 @@ static std::optional<std::string> normalize_street_uncapped(std::string_view raw
 // and leading zeros lost to a numeric column (2134 -> 02134; 21341234 -> 02134). Rejects letters,
 // fewer than 3 or more than 9 digits, and prefixes 000 (no ZIP code starts with 000; 00000 is the
 // usual placeholder for "unknown").
-std::optional<std::string> normalize_zip(std::string_view raw) {
+std::optional<std::string> normalize_zip(std::string_view raw)
+{
     auto trim = [](std::string_view v) {
         auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
         while (!v.empty() && space(v.front())) v.remove_prefix(1);
@@ -1017,9 +1045,12 @@ std::optional<std::string> normalize_zip(std::string_view raw) {
     };
     std::string_view v = trim(raw);
     if (v.size() > limits::kZip) return std::nullopt;
-    if (v.size() >= 3 && v.substr(0, 2) == "=\"" && v.back() == '"') v = v.substr(2, v.size() - 3);
-    else if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    else if (!v.empty() && v.front() == '\'') v.remove_prefix(1);
+    if (v.size() >= 3 && v.substr(0, 2) == "=\"" && v.back() == '"')
+        v = v.substr(2, v.size() - 3);
+    else if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
+        v = v.substr(1, v.size() - 2);
+    else if (!v.empty() && v.front() == '\'')
+        v.remove_prefix(1);
     v = trim(v);
 
     std::size_t i = 0;
@@ -1134,7 +1165,8 @@ struct TransparentHash {
 };
 
 // Name or code (spaces removed) -> row of kStates, built once.
-const StateRow *find_state(std::string_view key) {
+const StateRow *find_state(std::string_view key)
+{
     using Index = std::unordered_map<std::string, std::size_t, TransparentHash, std::equal_to<>>;
     static const Index index = [] {
         Index m;
@@ -1162,7 +1194,8 @@ const StateRow *find_state(std::string_view key) {
 // USPS two-letter code from a code or a name in any case, spacing and punctuation ("n.y.",
 // "NEW  YORK", "Washington, D.C.", "N. Dak."). Letters are kept, spaces and . , - ' _ ignored,
 // anything else (digits, symbols, unknown characters) means it is not a state: nullopt.
-std::optional<std::string> normalize_state(std::string_view raw) {
+std::optional<std::string> normalize_state(std::string_view raw)
+{
     const std::optional<std::string_view> in = limits::within(raw, limits::kState);
     if (!in) return std::nullopt;
     raw = *in;

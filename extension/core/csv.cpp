@@ -42,10 +42,10 @@
 // bytes of delivered records when they are at least as many as the live ones (amortised O(1)).
 
 #include <algorithm>
-#include <unordered_map>
-#include <unordered_set>
 #include <cstring>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace outreach::csv {
 namespace {
@@ -58,7 +58,8 @@ struct BadByte {
     unsigned char byte;
 };
 
-std::optional<BadByte> first_bad_byte(std::string_view s) {
+std::optional<BadByte> first_bad_byte(std::string_view s)
+{
     const auto *b = reinterpret_cast<const unsigned char *>(s.data());
     const std::size_t n = s.size();
     std::size_t i = 0;
@@ -105,19 +106,22 @@ std::optional<BadByte> first_bad_byte(std::string_view s) {
 }
 
 // "0xFF"
-std::string hex_byte(unsigned char c) {
+std::string hex_byte(unsigned char c)
+{
     static constexpr char kDigits[] = "0123456789ABCDEF";
     return std::string{'0', 'x', kDigits[c >> 4], kDigits[c & 15]};
 }
 
 // A byte for a message: 'd' when printable ASCII, else its hex value.
-std::string show_byte(unsigned char c) {
+std::string show_byte(unsigned char c)
+{
     if (c >= 0x20 && c < 0x7F) return std::string{'\'', static_cast<char>(c), '\''};
     return "byte " + hex_byte(c);
 }
 
 // "record 17 (line 18)", "record 17 (lines 18-20)", "header (line 1)".
-std::string record_label(std::uint64_t number, std::uint64_t first, std::uint64_t last) {
+std::string record_label(std::uint64_t number, std::uint64_t first, std::uint64_t last)
+{
     std::string s = number == 0 ? "header" : "record " + std::to_string(number);
     if (first == last)
         s += " (line " + std::to_string(first) + ")";
@@ -129,14 +133,16 @@ std::string record_label(std::uint64_t number, std::uint64_t first, std::uint64_
 bool is_line_end(char c) { return c == '\r' || c == '\n'; }
 
 // An option character must be ASCII and must not be a line end or NUL.
-bool usable_char(char c) {
+bool usable_char(char c)
+{
     const auto u = static_cast<unsigned char>(c);
     return u != 0 && u < 0x80 && !is_line_end(c);
 }
 
 }  // namespace
 
-const char *kind_name(Problem::Kind kind) {
+const char *kind_name(Problem::Kind kind)
+{
     switch (kind) {
     case Problem::Kind::bad_utf8: return "bad_utf8";
     case Problem::Kind::nul_byte: return "nul_byte";
@@ -151,19 +157,19 @@ const char *kind_name(Problem::Kind kind) {
 Reader::Reader() : Reader(Options{}) {}
 
 // Builds the byte class tables of a validated set of options.
-Reader::Reader(const Options &options) : opt_(options), header_pending_(options.header) {
+Reader::Reader(const Options &options) : opt_(options), header_pending_(options.header)
+{
     for (char c : {opt_.delimiter, '\r', '\n'}) ends_unquoted_[static_cast<unsigned char>(c)] = 1;
     for (char c : {opt_.quote, '\r', '\n'}) stops_quoted_[static_cast<unsigned char>(c)] = 1;
 }
 
 // Rejects options the grammar cannot work with, naming the option.
-Result<Reader> Reader::create(const Options &options) {
+Result<Reader> Reader::create(const Options &options)
+{
     if (!usable_char(options.delimiter))
-        return Error{ErrorKind::invalid_argument,
-                     "CSV delimiter must be an ASCII character other than CR, LF and NUL"};
+        return Error{ErrorKind::invalid_argument, "CSV delimiter must be an ASCII character other than CR, LF and NUL"};
     if (!usable_char(options.quote))
-        return Error{ErrorKind::invalid_argument,
-                     "CSV quote must be an ASCII character other than CR, LF and NUL"};
+        return Error{ErrorKind::invalid_argument, "CSV quote must be an ASCII character other than CR, LF and NUL"};
     if (options.delimiter == options.quote)
         return Error{ErrorKind::invalid_argument, "CSV delimiter and quote must differ"};
     if (options.max_field_size == 0 || options.max_record_size == 0 || options.max_fields == 0)
@@ -173,7 +179,8 @@ Result<Reader> Reader::create(const Options &options) {
 
 // Drops the bytes nobody needs any more (delivered records, skipped input) once they are at least
 // as many as the bytes still needed, so that each byte is moved O(1) times on average.
-void Reader::compact() {
+void Reader::compact()
+{
     const bool in_record = state_ != State::bom && state_ != State::record_start;
     const std::uint64_t keep_from = in_record && keep_ ? rec_start_ : pos_;
     const std::size_t dead = static_cast<std::size_t>(keep_from - base_);
@@ -183,7 +190,8 @@ void Reader::compact() {
     base_ = keep_from;
 }
 
-void Reader::feed(std::string_view bytes) {
+void Reader::feed(std::string_view bytes)
+{
     if (finished_) throw std::logic_error("csv::Reader::feed called after finish");
     if (bytes.empty()) return;
     compact();
@@ -193,7 +201,8 @@ void Reader::feed(std::string_view bytes) {
 void Reader::finish() { finished_ = true; }
 
 // Starts a record at absolute offset `p`.
-void Reader::begin_record(std::uint64_t p) {
+void Reader::begin_record(std::uint64_t p)
+{
     rec_start_ = p;
     first_line_ = line_;
     keep_ = true;
@@ -203,17 +212,18 @@ void Reader::begin_record(std::uint64_t p) {
 }
 
 // Starts a field at absolute offset `p` (its value's position is set by the caller).
-void Reader::begin_field(std::uint64_t p) {
+void Reader::begin_field(std::uint64_t p)
+{
     ++nfields_;
     fstart_ = p;
     fskip_ = 0;
     if (nfields_ > opt_.max_fields)
-        set_problem(Problem::Kind::too_many_fields,
-                    "more than " + std::to_string(opt_.max_fields) + " fields");
+        set_problem(Problem::Kind::too_many_fields, "more than " + std::to_string(opt_.max_fields) + " fields");
 }
 
 // Records the first problem of the record; from then on its bytes are not kept.
-void Reader::set_problem(Problem::Kind kind, std::string detail) {
+void Reader::set_problem(Problem::Kind kind, std::string detail)
+{
     if (has_problem_) return;
     has_problem_ = true;
     pkind_ = kind;
@@ -225,12 +235,12 @@ void Reader::set_problem(Problem::Kind kind, std::string detail) {
 
 // Ends the current field: its value is [content_begin_, content_end) when kept, and its text as
 // written ends at raw_end. Checks the limits, then the text, then keeps the span.
-void Reader::end_field(std::uint64_t content_end, std::uint64_t raw_end) {
+void Reader::end_field(std::uint64_t content_end, std::uint64_t raw_end)
+{
     if (has_problem_) return;
     const std::uint64_t len = raw_end - fstart_ - fskip_;
     if (len > opt_.max_field_size) {
-        set_problem(Problem::Kind::too_long,
-                    "field is longer than " + std::to_string(opt_.max_field_size) + " bytes");
+        set_problem(Problem::Kind::too_long, "field is longer than " + std::to_string(opt_.max_field_size) + " bytes");
         return;
     }
     if (raw_end - rec_start_ > opt_.max_record_size || !keep_) {
@@ -242,11 +252,10 @@ void Reader::end_field(std::uint64_t content_end, std::uint64_t raw_end) {
     const std::string_view value(buf_.data() + (content_begin_ - base_), len);
     if (const auto bad = first_bad_byte(value)) {
         if (bad->byte == 0)
-            set_problem(Problem::Kind::nul_byte,
-                        "NUL byte at offset " + std::to_string(bad->offset));
+            set_problem(Problem::Kind::nul_byte, "NUL byte at offset " + std::to_string(bad->offset));
         else
-            set_problem(Problem::Kind::bad_utf8, "invalid UTF-8 byte " + hex_byte(bad->byte) +
-                                                     " at offset " + std::to_string(bad->offset));
+            set_problem(Problem::Kind::bad_utf8,
+                        "invalid UTF-8 byte " + hex_byte(bad->byte) + " at offset " + std::to_string(bad->offset));
         return;
     }
     spans_.emplace_back(content_begin_ - rec_start_, len);
@@ -254,7 +263,8 @@ void Reader::end_field(std::uint64_t content_end, std::uint64_t raw_end) {
 
 // At the end of the available input inside a field: once the field or the record is over a
 // limit (it can only grow), stop keeping its bytes; end_field will reject it.
-void Reader::check_partial(std::uint64_t p) {
+void Reader::check_partial(std::uint64_t p)
+{
     if (!keep_) return;
     if (p - fstart_ - fskip_ > opt_.max_field_size || p - rec_start_ > opt_.max_record_size) {
         keep_ = false;
@@ -263,7 +273,8 @@ void Reader::check_partial(std::uint64_t p) {
 }
 
 // Hands the finished record to the caller; the scan resumes at `p` (its line end, if any).
-bool Reader::deliver(Record &out, std::uint64_t p) {
+bool Reader::deliver(Record &out, std::uint64_t p)
+{
     pos_ = p;
     state_ = State::record_start;
     out.number = header_pending_ ? 0 : ++data_records_;
@@ -274,8 +285,8 @@ bool Reader::deliver(Record &out, std::uint64_t p) {
     out.problem.reset();
     if (has_problem_) {
         out.problem = Problem{pkind_, pfield_,
-                              record_label(out.number, out.first_line, out.last_line) +
-                                  ", field " + std::to_string(pfield_) + ": " + pdetail_};
+                              record_label(out.number, out.first_line, out.last_line) + ", field " +
+                                  std::to_string(pfield_) + ": " + pdetail_};
         return true;
     }
     const char *rec = buf_.data() + (rec_start_ - base_);
@@ -284,7 +295,8 @@ bool Reader::deliver(Record &out, std::uint64_t p) {
     return true;
 }
 
-bool Reader::next(Record &out) {
+bool Reader::next(Record &out)
+{
     char *const buf = buf_.data();
     const std::uint64_t base = base_;
     const auto at = [buf, base](std::uint64_t q) { return buf + (q - base); };  // byte at offset q
@@ -399,9 +411,9 @@ bool Reader::next(Record &out) {
                     check_partial(p);
                     return need_more();
                 }
-                set_problem(Problem::Kind::unterminated_quote,
-                            "the quoted field opened at line " + std::to_string(quote_line_) +
-                                " is not closed before the end of the input");
+                set_problem(Problem::Kind::unterminated_quote, "the quoted field opened at line " +
+                                                                   std::to_string(quote_line_) +
+                                                                   " is not closed before the end of the input");
                 return deliver(out, p);
             }
             ++p;  // the quote: closing, or the first of a doubled pair
@@ -446,16 +458,17 @@ bool Reader::next(Record &out) {
     }
 }
 
-std::string column_count_message(const Record &record, std::size_t expected) {
+std::string column_count_message(const Record &record, std::size_t expected)
+{
     if (record.problem) return record.problem->message;
     const std::size_t got = record.fields.size();
     if (got == expected) return {};
-    return record_label(record.number, record.first_line, record.last_line) + ": " +
-           std::to_string(got) + (got == 1 ? " field" : " fields") + ", expected " +
-           std::to_string(expected) + " as in the header";
+    return record_label(record.number, record.first_line, record.last_line) + ": " + std::to_string(got) +
+           (got == 1 ? " field" : " fields") + ", expected " + std::to_string(expected) + " as in the header";
 }
 
-std::string render_raw(std::string_view bytes, std::size_t max_bytes) {
+std::string render_raw(std::string_view bytes, std::size_t max_bytes)
+{
     if (bytes.substr(0, 2) == "\r\n")
         bytes.remove_prefix(2);
     else if (!bytes.empty() && (bytes.front() == '\n' || bytes.front() == '\r'))
@@ -484,14 +497,15 @@ std::string render_raw(std::string_view bytes, std::size_t max_bytes) {
     return out;
 }
 
-std::string header_key(std::string_view header) {
+std::string header_key(std::string_view header)
+{
     // A column name longer than any preset name could match is not read: its key is empty.
     if (header.size() > limits::kHeader) return std::string();
     // ASCII spelling of U+00C0..U+00FF (UTF-8 C3 80..C3 BF); "" for × and ÷.
     static constexpr const char *kLatin1[64] = {
-        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
         "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
-        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
         "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y",
     };
     std::string key;
@@ -513,7 +527,8 @@ std::string header_key(std::string_view header) {
     return key;
 }
 
-std::vector<std::string> unique_headers(const std::vector<std::optional<std::string_view>> &headers) {
+std::vector<std::string> unique_headers(const std::vector<std::optional<std::string_view>> &headers)
+{
     constexpr std::string_view kSpace = " ";
     std::vector<std::string> names(headers.size());
     std::vector<bool> from_file(headers.size(), false);

@@ -18,12 +18,12 @@
 namespace outreach::csv {
 
 struct Options {
-    char delimiter = ',';                       // ',' ';' '\t' '|' ...: any ASCII except CR, LF, NUL
-    char quote = '"';                           // ASCII, not CR/LF/NUL, different from the delimiter
-    std::size_t max_field_size = 1u << 20;      // bytes of one field's value (after unquoting)
-    std::size_t max_record_size = 16u << 20;    // bytes of one record as written, without its line end
-    std::size_t max_fields = 10'000;            // fields in one record
-    bool header = true;                         // the first record is the header (record 0)
+    char delimiter = ',';                     // ',' ';' '\t' '|' ...: any ASCII except CR, LF, NUL
+    char quote = '"';                         // ASCII, not CR/LF/NUL, different from the delimiter
+    std::size_t max_field_size = 1u << 20;    // bytes of one field's value (after unquoting)
+    std::size_t max_record_size = 16u << 20;  // bytes of one record as written, without its line end
+    std::size_t max_fields = 10'000;          // fields in one record
+    bool header = true;                       // the first record is the header (record 0)
 };
 
 // Why a record was rejected. `field` is 1-based (the column the problem was found in; for a
@@ -48,9 +48,9 @@ const char *kind_name(Problem::Kind kind);
 
 // One record. With a problem, `fields` is empty: a record is either fields or a rejection.
 struct Record {
-    std::uint64_t number = 0;      // 0 = the header; data records count 1, 2, 3 ...
-    std::uint64_t first_line = 0;  // physical line (1-based) where the record starts
-    std::uint64_t last_line = 0;   // physical line where it ends (> first_line across quoted newlines)
+    std::uint64_t number = 0;              // 0 = the header; data records count 1, 2, 3 ...
+    std::uint64_t first_line = 0;          // physical line (1-based) where the record starts
+    std::uint64_t last_line = 0;           // physical line where it ends (> first_line across quoted newlines)
     std::vector<std::string_view> fields;  // views into the reader: see Reader::next
     std::optional<Problem> problem;
 };
@@ -116,7 +116,7 @@ private:
     std::uint64_t pos_ = 0;  // next byte to scan
     State state_ = State::bom;
     bool finished_ = false;
-    bool prev_cr_ = false;   // the byte before the unscanned/unmoved input was a CR
+    bool prev_cr_ = false;  // the byte before the unscanned/unmoved input was a CR
     std::uint64_t line_ = 1;
 
     // The record being read.

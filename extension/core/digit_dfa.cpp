@@ -16,9 +16,9 @@ constexpr int kMaxRepeat = 32;
 
 struct Node {
     enum Kind { set, cat, alt, repeat } kind;
-    std::uint16_t digits = 0;     // set
-    std::vector<Node> children;   // cat, alt; repeat has one
-    int min = 0, max = 0;         // repeat; max -1 = unbounded
+    std::uint16_t digits = 0;    // set
+    std::vector<Node> children;  // cat, alt; repeat has one
+    int min = 0, max = 0;        // repeat; max -1 = unbounded
 };
 
 }  // namespace
@@ -28,13 +28,15 @@ class DigitRegexParser {
 public:
     explicit DigitRegexParser(std::string_view p) : p_(p) {}
 
-    bool parse(Node &out) {
+    bool parse(Node &out)
+    {
         if (!alternation(out, 0)) return false;
         return pos_ == p_.size();
     }
 
     // Appends the states of `n` to dfa.nfa_, leading to state `next`; returns the entry state.
-    static int generate(DigitDfa &dfa, const Node &n, int next) {
+    static int generate(DigitDfa &dfa, const Node &n, int next)
+    {
         if (dfa.nfa_.size() > kMaxNfaStates) return -1;
         switch (n.kind) {
         case Node::set: {
@@ -86,7 +88,8 @@ private:
     bool more() const { return pos_ < p_.size(); }
     char peek() const { return p_[pos_]; }
 
-    bool alternation(Node &out, int depth) {
+    bool alternation(Node &out, int depth)
+    {
         if (depth > 100) return false;
         out = Node{Node::alt, 0, {}, 0, 0};
         do {
@@ -97,7 +100,8 @@ private:
         return true;
     }
 
-    bool concatenation(Node &out, int depth) {
+    bool concatenation(Node &out, int depth)
+    {
         while (more() && peek() != '|' && peek() != ')') {
             Node atom;
             if (!this->atom(atom, depth)) return false;
@@ -107,7 +111,8 @@ private:
         return true;
     }
 
-    bool atom(Node &out, int depth) {
+    bool atom(Node &out, int depth)
+    {
         char c = peek();
         if (c >= '0' && c <= '9') {
             ++pos_;
@@ -123,8 +128,10 @@ private:
         if (c == '[') return klass(out);
         if (c == '(') {
             ++pos_;
-            if (p_.substr(pos_, 2) == "?:") pos_ += 2;
-            else if (more() && peek() == '?') return false;  // look-arounds and the like
+            if (p_.substr(pos_, 2) == "?:")
+                pos_ += 2;
+            else if (more() && peek() == '?')
+                return false;  // look-arounds and the like
             if (!alternation(out, depth + 1)) return false;
             if (!more() || peek() != ')') return false;
             ++pos_;
@@ -133,7 +140,8 @@ private:
         return false;
     }
 
-    bool klass(Node &out) {
+    bool klass(Node &out)
+    {
         ++pos_;  // '['
         std::uint16_t set = 0;
         if (more() && peek() == '^') return false;
@@ -160,7 +168,8 @@ private:
         return true;
     }
 
-    bool number(int &v) {
+    bool number(int &v)
+    {
         if (!more() || peek() < '0' || peek() > '9') return false;
         v = 0;
         while (more() && peek() >= '0' && peek() <= '9') {
@@ -171,21 +180,27 @@ private:
         return true;
     }
 
-    bool quantifiers(Node &atom) {
+    bool quantifiers(Node &atom)
+    {
         while (more()) {
             int min, max;
             char c = peek();
-            if (c == '?') min = 0, max = 1, ++pos_;
-            else if (c == '*') min = 0, max = -1, ++pos_;
-            else if (c == '+') min = 1, max = -1, ++pos_;
+            if (c == '?')
+                min = 0, max = 1, ++pos_;
+            else if (c == '*')
+                min = 0, max = -1, ++pos_;
+            else if (c == '+')
+                min = 1, max = -1, ++pos_;
             else if (c == '{') {
                 ++pos_;
                 if (!number(min)) return false;
                 max = min;
                 if (more() && peek() == ',') {
                     ++pos_;
-                    if (more() && peek() == '}') max = -1;
-                    else if (!number(max) || max < min) return false;
+                    if (more() && peek() == '}')
+                        max = -1;
+                    else if (!number(max) || max < min)
+                        return false;
                 }
                 if (!more() || peek() != '}') return false;
                 ++pos_;
@@ -202,7 +217,8 @@ private:
     std::size_t pos_ = 0;
 };
 
-std::unique_ptr<DigitDfa> DigitDfa::compile(std::string_view pattern) {
+std::unique_ptr<DigitDfa> DigitDfa::compile(std::string_view pattern)
+{
     Node root;
     DigitRegexParser parser(pattern);
     if (pattern.empty() || !parser.parse(root)) return nullptr;
@@ -216,7 +232,8 @@ std::unique_ptr<DigitDfa> DigitDfa::compile(std::string_view pattern) {
 }
 
 // Adds every state reachable by epsilon moves, keeping the set sorted.
-void DigitDfa::closure(std::vector<int> &set) const {
+void DigitDfa::closure(std::vector<int> &set) const
+{
     std::vector<int> stack(set.begin(), set.end());
     std::vector<bool> seen(nfa_.size(), false);
     for (int s : set) seen[static_cast<std::size_t>(s)] = true;
@@ -241,7 +258,8 @@ void DigitDfa::closure(std::vector<int> &set) const {
     set.swap(kept);
 }
 
-int DigitDfa::state_for(std::vector<int> set) const {
+int DigitDfa::state_for(std::vector<int> set) const
+{
     closure(set);
     auto it = ids_.find(set);
     if (it != ids_.end()) return it->second;
@@ -256,7 +274,8 @@ int DigitDfa::state_for(std::vector<int> set) const {
     return id;
 }
 
-int DigitDfa::step(int state, int digit) const {
+int DigitDfa::step(int state, int digit) const
+{
     int &cached = dfa_[static_cast<std::size_t>(state)].next[static_cast<std::size_t>(digit)];
     if (cached >= 0) return cached;
     std::vector<int> moved;
@@ -270,7 +289,8 @@ int DigitDfa::step(int state, int digit) const {
     return id;
 }
 
-std::optional<bool> DigitDfa::full_match(std::string_view digits) const {
+std::optional<bool> DigitDfa::full_match(std::string_view digits) const
+{
     int s = start_;
     for (char c : digits) {
         if (c < '0' || c > '9' || s < 0) return std::nullopt;
@@ -281,7 +301,8 @@ std::optional<bool> DigitDfa::full_match(std::string_view digits) const {
     return dfa_[static_cast<std::size_t>(s)].accept;
 }
 
-std::optional<bool> DigitDfa::prefix_match(std::string_view digits) const {
+std::optional<bool> DigitDfa::prefix_match(std::string_view digits) const
+{
     int s = start_;
     if (dfa_[static_cast<std::size_t>(s)].accept) return true;
     for (char c : digits) {

@@ -31,20 +31,25 @@ using ZoneId = std::uint16_t;
 // Zones of one piece of evidence: the primary first, then alternates, no duplicates.
 using ZoneList = std::vector<ZoneId>;
 
-void add_zone(ZoneList &list, ZoneId z) {
+void add_zone(ZoneList &list, ZoneId z)
+{
     if (std::find(list.begin(), list.end(), z) == list.end()) list.push_back(z);
 }
 
 // Splits CSV text (no quoting, as the shipped files are) into rows of fields, skipping the header.
 template <typename F>
-void for_each_row(std::string_view csv, F &&f) {
+void for_each_row(std::string_view csv, F &&f)
+{
     bool header = true;
     while (!csv.empty()) {
         std::size_t nl = csv.find('\n');
         std::string_view line = csv.substr(0, nl);
         csv = nl == std::string_view::npos ? std::string_view() : csv.substr(nl + 1);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (header) { header = false; continue; }
+        if (header) {
+            header = false;
+            continue;
+        }
         if (line.empty()) continue;
         std::array<std::string_view, 6> fields{};
         std::size_t count = 0;
@@ -58,7 +63,8 @@ void for_each_row(std::string_view csv, F &&f) {
     }
 }
 
-int parse_int(std::string_view s) {
+int parse_int(std::string_view s)
+{
     int v = 0;
     for (char c : s) {
         if (c < '0' || c > '9') return -1;
@@ -69,7 +75,8 @@ int parse_int(std::string_view s) {
 
 class GeoData {
 public:
-    GeoData() {
+    GeoData()
+    {
         zip_zones_.resize(100000);
         for_each_row(std::string_view(embedded::us_zip_csv, embedded::us_zip_csv_len),
                      [&](const auto &f, std::size_t n) {
@@ -106,7 +113,8 @@ public:
         // A state's (or ZIP prefix's) zones: the zone of most of its ZIPs first, then every other
         // zone seen in it, primary or alternate.
         for (auto &[state, counts] : state_counts_) state_zones_[state] = by_count(counts, state_alternates_[state]);
-        for (auto &[prefix, counts] : prefix_counts_) prefix_zones_[prefix] = by_count(counts, prefix_alternates_[prefix]);
+        for (auto &[prefix, counts] : prefix_counts_)
+            prefix_zones_[prefix] = by_count(counts, prefix_alternates_[prefix]);
         for (ZoneList &zones : zip_zones_) sort_alternates(zones);
         for (ZoneList &zones : npa_zones_) sort_alternates(zones);
         for (auto &[state, zones] : state_zones_) sort_alternates(zones);
@@ -120,7 +128,8 @@ public:
 
     // Zones of the best evidence: ZIP; an unknown ZIP's three-digit prefix (PO-box and
     // single-firm ZIPs have no ZCTA but share their sectional center's area); state; area code.
-    const ZoneList *lookup(std::string_view state, std::string_view zip, std::string_view phone) const {
+    const ZoneList *lookup(std::string_view state, std::string_view zip, std::string_view phone) const
+    {
         if (!zip.empty()) {
             if (std::optional<std::string> z = normalize_zip(zip)) {
                 int code = parse_int(*z);
@@ -148,7 +157,8 @@ public:
     const std::string &name(ZoneId z) const { return names_[z]; }
 
 private:
-    ZoneId intern(std::string_view name) {
+    ZoneId intern(std::string_view name)
+    {
         auto it = ids_.find(std::string(name));
         if (it != ids_.end()) return it->second;
         ZoneId id = static_cast<ZoneId>(names_.size());
@@ -158,13 +168,15 @@ private:
     }
 
     // Every list reads: primary zone, then the alternates in alphabetical order.
-    void sort_alternates(ZoneList &zones) const {
+    void sort_alternates(ZoneList &zones) const
+    {
         if (zones.size() > 2)
             std::sort(zones.begin() + 1, zones.end(), [&](ZoneId a, ZoneId b) { return names_[a] < names_[b]; });
     }
 
     // The zone used by most ZIPs first (ties by name), then the other zones and the extras.
-    ZoneList by_count(const std::map<ZoneId, int> &counts, const ZoneList &extra) const {
+    ZoneList by_count(const std::map<ZoneId, int> &counts, const ZoneList &extra) const
+    {
         std::vector<std::pair<int, ZoneId>> v;
         for (auto [z, c] : counts) v.emplace_back(c, z);
         std::sort(v.begin(), v.end(), [&](const auto &a, const auto &b) {
@@ -189,27 +201,31 @@ private:
     std::unordered_map<int, ZoneList> prefix_zones_;
 };
 
-const GeoData &geo() {
+const GeoData &geo()
+{
     static const GeoData data;
     return data;
 }
 
 }  // namespace
 
-std::optional<std::string> timezone_for(std::string_view state, std::string_view zip, std::string_view phone) {
+std::optional<std::string> timezone_for(std::string_view state, std::string_view zip, std::string_view phone)
+{
     const ZoneList *zones = geo().lookup(state, zip, phone);
     if (zones == nullptr || zones->empty()) return std::nullopt;
     return geo().name(zones->front());
 }
 
-std::vector<std::string> timezones_for(std::string_view state, std::string_view zip, std::string_view phone) {
+std::vector<std::string> timezones_for(std::string_view state, std::string_view zip, std::string_view phone)
+{
     std::vector<std::string> out;
     if (const ZoneList *zones = geo().lookup(state, zip, phone))
         for (ZoneId z : *zones) out.push_back(geo().name(z));
     return out;
 }
 
-std::optional<std::string_view> reference_csv(std::string_view name) {
+std::optional<std::string_view> reference_csv(std::string_view name)
+{
     if (name == "us_zip") return std::string_view(embedded::us_zip_csv, embedded::us_zip_csv_len);
     if (name == "us_zip_tz_alternates")
         return std::string_view(embedded::us_zip_tz_alternates_csv, embedded::us_zip_tz_alternates_csv_len);

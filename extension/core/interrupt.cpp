@@ -8,7 +8,8 @@ InterruptPoll installed = nullptr;
 
 void set_interrupt_poll(InterruptPoll poll) noexcept { installed = poll; }
 
-void poll_interrupts() {
+void poll_interrupts()
+{
     if (installed != nullptr) installed();
 }
 

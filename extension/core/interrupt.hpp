@@ -22,7 +22,8 @@ void poll_interrupts();
 class InterruptTicker {
 public:
     explicit InterruptTicker(std::size_t every = 4096) : every_(every) {}
-    void tick() {
+    void tick()
+    {
         if (++n_ >= every_) {
             n_ = 0;
             poll_interrupts();

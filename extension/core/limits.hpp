@@ -41,7 +41,8 @@ constexpr std::size_t kTemplate = 64 * 1024;
 // The text a normalizer reads: `raw` when it fits in `cap` bytes; otherwise raw without its
 // surrounding ASCII whitespace when that fits (a padded spreadsheet cell); otherwise nullopt, the
 // value is too long to be one of its kind. Linear in the padding, constant otherwise.
-inline std::optional<std::string_view> within(std::string_view raw, std::size_t cap) {
+inline std::optional<std::string_view> within(std::string_view raw, std::size_t cap)
+{
     if (raw.size() <= cap) return raw;
     const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
     std::size_t b = 0, e = raw.size();

@@ -38,10 +38,10 @@ namespace {
 constexpr char32_t kNone = 0xFFFFFFFF;  // "no character": an undefined Windows-1252 byte
 
 // Windows-1252 meaning of bytes 0x80..0x9F (0 where 1252 leaves the byte undefined).
-constexpr std::array<char16_t, 32> kCp1252High = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr std::array<char16_t, 32> kCp1252High = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                                  0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                                  0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                                  0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 // Decodes the code point at s[i] and advances i. A byte that does not start a well-formed UTF-8
 // sequence (overlong, surrogate, truncated, stray continuation) is taken as one Windows-1252
@@ -76,8 +76,7 @@ char32_t next_code_point(std::string_view s, size_t &i)
         return cp;
     }
     ++i;
-    if (b0 >= 0xA0)
-        return b0;
+    if (b0 >= 0xA0) return b0;
     const char16_t mapped = kCp1252High[b0 - 0x80];
     return mapped ? mapped : kNone;
 }
@@ -106,8 +105,7 @@ void append_utf8(std::string &out, char32_t cp)
 bool is_ascii(std::string_view s)
 {
     unsigned char acc = 0;
-    for (char c : s)
-        acc |= static_cast<unsigned char>(c);
+    for (char c : s) acc |= static_cast<unsigned char>(c);
     return acc < 0x80;
 }
 
@@ -122,11 +120,12 @@ constexpr bool ascii_alnum(char c)
 bool is_apostrophe(char32_t cp)
 {
     switch (cp) {
+    // clang-format off
     case 0x2018: case 0x2019: case 0x201B: case 0x2032: case 0x02BC: case 0x02BB:
     case 0x02B9: case 0x00B4: case 0xFF07: case 0x02BD: case 0x055A:
+        // clang-format on
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -174,25 +173,20 @@ const std::array<LatinFold, kLatinSize> &latin_table()
         UErrorCode status = U_ZERO_ERROR;
         std::unique_ptr<icu::Transliterator> tr(
             icu::Transliterator::createInstance("Latin-ASCII", UTRANS_FORWARD, status));
-        if (U_FAILURE(status) || !tr)
-            return t;  // every entry stays "use ICU"; the slow path still works
+        if (U_FAILURE(status) || !tr) return t;  // every entry stays "use ICU"; the slow path still works
         size_t idx = 0;
         for (const auto &range : kLatinRanges) {
             for (char32_t cp = range.first; cp <= range.last; ++cp, ++idx) {
-                if (!u_isalpha(cp))
-                    continue;
+                if (!u_isalpha(cp)) continue;
                 icu::UnicodeString u(static_cast<UChar32>(cp));
                 tr->transliterate(u);
                 std::string out;
                 u.toUTF8String(out);
-                if (out.empty() || out.size() > 6 || !is_ascii(out))
-                    continue;
+                if (out.empty() || out.size() > 6 || !is_ascii(out)) continue;
                 bool printable = std::all_of(out.begin(), out.end(), [](char c) { return c > 0x20 && c < 0x7F; });
-                if (!printable)
-                    continue;
+                if (!printable) continue;
                 t[idx].len = static_cast<uint8_t>(out.size());
-                for (size_t k = 0; k < out.size(); ++k)
-                    t[idx].text[k] = ascii_lower(out[k]);
+                for (size_t k = 0; k < out.size(); ++k) t[idx].text[k] = ascii_lower(out[k]);
             }
         }
         return t;
@@ -223,8 +217,7 @@ icu::Transliterator *script_transliterator()
         UErrorCode status = U_ZERO_ERROR;
         std::unique_ptr<icu::Transliterator> t(
             icu::Transliterator::createInstance("Any-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, status));
-        if (U_FAILURE(status))
-            t.reset();
+        if (U_FAILURE(status)) t.reset();
         return t;
     }();
     return tr.get();
@@ -238,8 +231,7 @@ bool has_letter_or_digit(const icu::UnicodeString &u)
 {
     for (int32_t k = 0; k < u.length(); k = u.moveIndex32(k, 1)) {
         const UChar32 cp = u.char32At(k);
-        if (u_isalnum(cp) && !(cp >= 0x02B0 && cp <= 0x02FF))
-            return true;
+        if (u_isalnum(cp) && !(cp >= 0x02B0 && cp <= 0x02FF)) return true;
     }
     return false;
 }
@@ -249,11 +241,9 @@ bool has_letter_or_digit(const icu::UnicodeString &u)
 // there is no transliterator, the run is kept, lower-cased: a name is never dropped whole.
 void flush_run(icu::UnicodeString &run, std::string &out)
 {
-    if (run.isEmpty())
-        return;
+    if (run.isEmpty()) return;
     icu::UnicodeString latin = run;
-    if (icu::Transliterator *tr = script_transliterator())
-        tr->transliterate(latin);
+    if (icu::Transliterator *tr = script_transliterator()) tr->transliterate(latin);
     if (!has_letter_or_digit(latin)) {
         latin = run;
         latin.toLower(icu::Locale::getRoot());
@@ -272,8 +262,7 @@ std::string fold_impl(std::string_view raw)
     size_t i = 0;
     while (i < raw.size()) {
         const char32_t cp = next_code_point(raw, i);
-        if (cp == kNone || (cp >= 0x80 && is_invisible(cp)))
-            continue;
+        if (cp == kNone || (cp >= 0x80 && is_invisible(cp))) continue;
         if (cp < 0x80) {
             flush_run(run, out);
             const char c = static_cast<char>(cp);
@@ -303,8 +292,7 @@ std::string fold_impl(std::string_view raw)
             flush_run(run, out);
             out += static_cast<char>('0' + u_charDigitValue(cp));
         } else if (u_isalnum(cp)) {
-            if (run.length() >= kMaxRun)
-                flush_run(run, out);
+            if (run.length() >= kMaxRun) flush_run(run, out);
             run.append(static_cast<UChar32>(cp));
         } else {
             flush_run(run, out);
@@ -327,11 +315,10 @@ std::string tokens_of(std::string_view text, KeyMode mode)
     std::string out;
     out.reserve(text.size());
     bool pending_space = false;
-    size_t segment = 0;          // letters since the token began or since the last dropped period
+    size_t segment = 0;           // letters since the token began or since the last dropped period
     bool last_non_ascii = false;  // last emitted character was a kept non-ASCII letter or mark
     auto start_char = [&] {
-        if (pending_space && !out.empty())
-            out += ' ';
+        if (pending_space && !out.empty()) out += ' ';
         pending_space = false;
     };
     auto separate = [&] {
@@ -364,8 +351,7 @@ std::string tokens_of(std::string_view text, KeyMode mode)
             continue;
         }
         const char32_t cp = next_code_point(text, i);
-        if (cp == kNone || is_invisible(cp) || is_apostrophe(cp))
-            continue;
+        if (cp == kNone || is_invisible(cp) || is_apostrophe(cp)) continue;
         if (u_charType(cp) == U_DECIMAL_DIGIT_NUMBER) {
             start_char();
             out += static_cast<char>('0' + u_charDigitValue(cp));
@@ -377,8 +363,7 @@ std::string tokens_of(std::string_view text, KeyMode mode)
             ++segment;
             last_non_ascii = true;
         } else if (is_mark(cp)) {
-            if (last_non_ascii)
-                append_utf8(out, cp);
+            if (last_non_ascii) append_utf8(out, cp);
         } else if (is_modifier_symbol(cp)) {
             // dropped like an accent
         } else {
@@ -391,8 +376,7 @@ std::string tokens_of(std::string_view text, KeyMode mode)
 // One pass of name_key: ASCII input skips ICU entirely.
 std::string name_key_once(std::string_view raw)
 {
-    if (is_ascii(raw))
-        return tokens_of(raw, KeyMode::person);
+    if (is_ascii(raw)) return tokens_of(raw, KeyMode::person);
     return tokens_of(fold_impl(raw), KeyMode::person);
 }
 
@@ -403,8 +387,7 @@ std::vector<std::string_view> split_tokens(std::string_view key)
     size_t start = 0;
     while (start < key.size()) {
         size_t end = key.find(' ', start);
-        if (end == std::string_view::npos)
-            end = key.size();
+        if (end == std::string_view::npos) end = key.size();
         tokens.push_back(key.substr(start, end - start));
         start = end + 1;
     }
@@ -416,8 +399,7 @@ std::string join_tokens(const std::vector<std::string_view> &tokens, size_t from
 {
     std::string out;
     for (size_t k = from; k < to; ++k) {
-        if (!out.empty())
-            out += ' ';
+        if (!out.empty()) out += ' ';
         out += tokens[k];
     }
     return out;
@@ -428,10 +410,9 @@ std::string join_tokens(const std::vector<std::string_view> &tokens, size_t from
 bool is_legal_suffix(std::string_view t)
 {
     static constexpr std::array<std::string_view, 30> kSuffixes = {
-        "llc",  "inc",     "incorporated", "corp", "corporation", "co",   "company", "ltd",
-        "ltda", "limited", "lp",           "llp",  "lllp",        "pllc", "pc",      "pa",
-        "plc",  "gmbh",    "ag",           "sa",   "srl",         "sarl", "bv",      "nv",
-        "pty",  "ulc",     "lc",           "psc",  "corps",       "cos"};
+        "llc", "inc",  "incorporated", "corp", "corporation", "co",  "company", "ltd",  "ltda",  "limited",
+        "lp",  "llp",  "lllp",         "pllc", "pc",          "pa",  "plc",     "gmbh", "ag",    "sa",
+        "srl", "sarl", "bv",           "nv",   "pty",         "ulc", "lc",      "psc",  "corps", "cos"};
     return std::find(kSuffixes.begin(), kSuffixes.end(), t) != kSuffixes.end();
 }
 
@@ -449,26 +430,20 @@ size_t trailing_suffix_length(std::span<const std::string_view> tokens)
     }};
     for (const auto &phrase : kPhrases) {
         const size_t len = phrase[2].empty() ? 2 : 3;
-        if (n < len)
-            continue;
+        if (n < len) continue;
         bool match = true;
-        for (size_t k = 0; k < len; ++k)
-            match = match && tokens[n - len + k] == phrase[k];
-        if (match)
-            return len;
+        for (size_t k = 0; k < len; ++k) match = match && tokens[n - len + k] == phrase[k];
+        if (match) return len;
     }
     // "L L C", "P C": a run of single letters that spells a suffix.
     size_t best = 0;
     std::string letters;
     for (size_t len = 1; len <= 5 && len <= n; ++len) {
-        if (tokens[n - len].size() != 1)
-            break;
+        if (tokens[n - len].size() != 1) break;
         letters.insert(letters.begin(), tokens[n - len][0]);
-        if (len >= 2 && is_legal_suffix(letters))
-            best = len;
+        if (len >= 2 && is_legal_suffix(letters)) best = len;
     }
-    if (best > 0)
-        return best;
+    if (best > 0) return best;
     return (n > 0 && is_legal_suffix(tokens[n - 1])) ? 1 : 0;
 }
 
@@ -477,12 +452,9 @@ size_t trailing_suffix_length(std::span<const std::string_view> tokens)
 size_t dba_marker_end(const std::vector<std::string_view> &tokens, size_t k)
 {
     const size_t n = tokens.size();
-    if (tokens[k] == "dba")
-        return k + 1;
-    if (k + 2 < n && tokens[k] == "d" && tokens[k + 1] == "b" && tokens[k + 2] == "a")
-        return k + 3;
-    if (k + 2 < n && tokens[k] == "doing" && tokens[k + 1] == "business" && tokens[k + 2] == "as")
-        return k + 3;
+    if (tokens[k] == "dba") return k + 1;
+    if (k + 2 < n && tokens[k] == "d" && tokens[k + 1] == "b" && tokens[k + 2] == "a") return k + 3;
+    if (k + 2 < n && tokens[k] == "doing" && tokens[k + 1] == "business" && tokens[k + 2] == "as") return k + 3;
     return 0;
 }
 
@@ -498,16 +470,14 @@ std::string business_key_from_tokens(const std::string &key)
     size_t last = tokens.size();  // exclusive
     for (size_t k = last; k-- > 0;) {
         const size_t e = dba_marker_end(tokens, k);
-        if (e == 0 || e > last)
-            continue;
+        if (e == 0 || e > last) continue;
         if (e < last) {
             first = e;
             break;
         }
         last = k;
     }
-    if (first >= last)
-        return key;  // nothing but markers: keep what was written
+    if (first >= last) return key;  // nothing but markers: keep what was written
     bool changed = true;
     while (changed) {
         changed = false;
@@ -520,8 +490,7 @@ std::string business_key_from_tokens(const std::string &key)
         if (len > 0 && len < view.size()) {
             last -= len;
             // "Smith & Co." leaves a dangling "and".
-            if (last - first > 1 && tokens[last - 1] == "and")
-                --last;
+            if (last - first > 1 && tokens[last - 1] == "and") --last;
             changed = true;
         }
     }
@@ -531,8 +500,8 @@ std::string business_key_from_tokens(const std::string &key)
 // One pass of normalize_business_name: fold (ASCII skips ICU), tokenize, then the word rules.
 std::string business_key_once(std::string_view raw)
 {
-    const std::string key = is_ascii(raw) ? tokens_of(raw, KeyMode::business)
-                                          : tokens_of(fold_impl(raw), KeyMode::business);
+    const std::string key =
+        is_ascii(raw) ? tokens_of(raw, KeyMode::business) : tokens_of(fold_impl(raw), KeyMode::business);
     return business_key_from_tokens(key);
 }
 
@@ -544,12 +513,10 @@ std::optional<std::string> settle(std::string key, F once)
 {
     for (int round = 0; round < 4 && !is_ascii(key); ++round) {
         std::string again = once(key);
-        if (again == key)
-            break;
+        if (again == key) break;
         key = std::move(again);
     }
-    if (key.empty())
-        return std::nullopt;
+    if (key.empty()) return std::nullopt;
     return key;
 }
 
@@ -558,15 +525,15 @@ std::optional<std::string> settle(std::string key, F once)
 // RFC 5322 atext: what an unquoted local part may contain besides dots.
 bool is_atext(char c)
 {
-    if (ascii_alnum(c))
-        return true;
+    if (ascii_alnum(c)) return true;
     switch (c) {
+    // clang-format off
     case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
     case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}':
     case '~':
+        // clang-format on
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -575,14 +542,14 @@ bool is_atext(char c)
 bool is_edge_junk(char c)
 {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7F)
-        return true;
+    if (u <= 0x20 || u >= 0x7F) return true;
     switch (c) {
+    // clang-format off
     case '"': case '\'': case '`': case '<': case '>': case '(': case ')': case '[': case ']':
     case '{': case '}': case ',': case ';': case ':':
+        // clang-format on
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -591,36 +558,29 @@ std::string_view trim_email(std::string_view s)
 {
     for (;;) {
         const size_t before = s.size();
-        while (!s.empty() && is_edge_junk(s.front()))
-            s.remove_prefix(1);
-        while (!s.empty() && (is_edge_junk(s.back()) || s.back() == '.'))
-            s.remove_suffix(1);
-        if (s.size() == before)
-            return s;
+        while (!s.empty() && is_edge_junk(s.front())) s.remove_prefix(1);
+        while (!s.empty() && (is_edge_junk(s.back()) || s.back() == '.')) s.remove_suffix(1);
+        if (s.size() == before) return s;
     }
 }
 
 // ASCII case-insensitive prefix test; prefix must be lower case.
 bool starts_with_ci(std::string_view s, std::string_view prefix)
 {
-    if (s.size() < prefix.size())
-        return false;
+    if (s.size() < prefix.size()) return false;
     for (size_t k = 0; k < prefix.size(); ++k)
-        if (ascii_lower(s[k]) != prefix[k])
-            return false;
+        if (ascii_lower(s[k]) != prefix[k]) return false;
     return true;
 }
 
 // Dot-atom: runs of allowed characters joined by single dots, no dot at either end.
 bool valid_dot_atom(std::string_view s, bool (*allowed)(char))
 {
-    if (s.empty() || s.front() == '.' || s.back() == '.')
-        return false;
+    if (s.empty() || s.front() == '.' || s.back() == '.') return false;
     char prev = 0;
     for (char c : s) {
         if (c == '.') {
-            if (prev == '.')
-                return false;
+            if (prev == '.') return false;
         } else if (!allowed(c)) {
             return false;
         }
@@ -633,25 +593,20 @@ bool valid_dot_atom(std::string_view s, bool (*allowed)(char))
 // 253, with an alphabetic TLD of two or more letters or a punycode TLD (xn--...).
 bool valid_domain(std::string_view d)
 {
-    if (d.size() > 253)
-        return false;
+    if (d.size() > 253) return false;
     std::vector<std::string_view> labels;
     size_t start = 0;
     for (;;) {
         const size_t dot = d.find('.', start);
         labels.push_back(d.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-        if (dot == std::string_view::npos)
-            break;
+        if (dot == std::string_view::npos) break;
         start = dot + 1;
     }
-    if (labels.size() < 2)
-        return false;
+    if (labels.size() < 2) return false;
     for (std::string_view l : labels) {
-        if (l.empty() || l.size() > 63 || l.front() == '-' || l.back() == '-')
-            return false;
+        if (l.empty() || l.size() > 63 || l.front() == '-' || l.back() == '-') return false;
         for (char c : l)
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-                return false;
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
     }
     const std::string_view tld = labels.back();
     const bool letters = std::all_of(tld.begin(), tld.end(), [](char c) { return c >= 'a' && c <= 'z'; });
@@ -665,15 +620,13 @@ bool valid_domain(std::string_view d)
 bool is_placeholder_email(std::string_view local, std::string_view domain)
 {
     static constexpr std::array<std::string_view, 14> kLocals = {
-        "noemail", "no-email", "no_email", "no.email", "nomail", "none",    "null",
+        "noemail", "no-email", "no_email", "no.email", "nomail",     "none",      "null",
         "nil",     "n/a",      "na",       "unknown",  "donotemail", "noaddress", "invalid"};
-    static constexpr std::array<std::string_view, 5> kDomains = {
-        "noemail.com", "no-email.com", "none.com", "nomail.com", "donotemail.com"};
-    if (std::find(kLocals.begin(), kLocals.end(), local) != kLocals.end())
-        return true;
+    static constexpr std::array<std::string_view, 5> kDomains = {"noemail.com", "no-email.com", "none.com",
+                                                                 "nomail.com", "donotemail.com"};
+    if (std::find(kLocals.begin(), kLocals.end(), local) != kLocals.end()) return true;
     for (std::string_view d : kDomains) {
-        if (domain == d || (domain.ends_with(d) && domain[domain.size() - d.size() - 1] == '.'))
-            return true;
+        if (domain == d || (domain.ends_with(d) && domain[domain.size() - d.size() - 1] == '.')) return true;
     }
     return false;
 }
@@ -690,8 +643,7 @@ CodePoints decode_all(std::string_view raw)
     size_t i = 0;
     while (i < raw.size()) {
         const char32_t cp = next_code_point(raw, i);
-        if (cp != kNone)
-            cps.push_back(cp);
+        if (cp != kNone) cps.push_back(cp);
     }
     return cps;
 }
@@ -705,8 +657,7 @@ void limit_combining_marks(CodePoints &cps)
     size_t out = 0;
     for (char32_t cp : cps) {
         run = (cp >= 0x300 && u_getCombiningClass(cp) != 0) ? run + 1 : 0;
-        if (run <= kMaxMarks)
-            cps[out++] = cp;
+        if (run <= kMaxMarks) cps[out++] = cp;
     }
     cps.resize(out);
 }
@@ -717,18 +668,14 @@ CodePoints nfkc(const CodePoints &cps)
 {
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2 *norm = icu::Normalizer2::getNFKCInstance(status);
-    if (U_FAILURE(status) || !norm)
-        return cps;
+    if (U_FAILURE(status) || !norm) return cps;
     icu::UnicodeString u;
-    for (char32_t cp : cps)
-        u.append(static_cast<UChar32>(cp));
+    for (char32_t cp : cps) u.append(static_cast<UChar32>(cp));
     const icu::UnicodeString n = norm->normalize(u, status);
-    if (U_FAILURE(status))
-        return cps;
+    if (U_FAILURE(status)) return cps;
     CodePoints out;
     out.reserve(static_cast<size_t>(n.length()));
-    for (int32_t k = 0; k < n.length(); k = n.moveIndex32(k, 1))
-        out.push_back(static_cast<char32_t>(n.char32At(k)));
+    for (int32_t k = 0; k < n.length(); k = n.moveIndex32(k, 1)) out.push_back(static_cast<char32_t>(n.char32At(k)));
     return out;
 }
 
@@ -740,11 +687,9 @@ bool is_letter(char32_t cp) { return u_isalpha(cp) && !is_modifier_symbol(cp); }
 // sign also would, but NFKC has already made them s and K).
 char ascii_case_partner(char32_t cp)
 {
-    if (cp < 0x80 || !is_letter(cp))
-        return 0;
+    if (cp < 0x80 || !is_letter(cp)) return 0;
     for (const UChar32 m : {u_tolower(static_cast<UChar32>(cp)), u_totitle(static_cast<UChar32>(cp))})
-        if (m < 0x80)
-            return ascii_lower(static_cast<char>(m));
+        if (m < 0x80) return ascii_lower(static_cast<char>(m));
     return 0;
 }
 
@@ -771,10 +716,9 @@ std::string ascii_letters_lower(const CodePoints &token)
 bool is_placeholder_name(std::string_view lower)
 {
     static constexpr std::array<std::string_view, 22> kPlaceholders = {
-        "n/a",       "#n/a",         "n.a.",      "null",     "none",       "nil",     "unknown",
-        "undefined", "tbd",          "test",      "noname",   "no name",    "name",    "first name",
-        "last name", "not provided", "not available", "not applicable", "anonymous", "-", "?",
-        "x"};
+        "n/a",           "#n/a",           "n.a.",      "null",    "none", "nil",        "unknown",   "undefined",
+        "tbd",           "test",           "noname",    "no name", "name", "first name", "last name", "not provided",
+        "not available", "not applicable", "anonymous", "-",       "?",    "x"};
     return std::find(kPlaceholders.begin(), kPlaceholders.end(), lower) != kPlaceholders.end();
 }
 
@@ -785,8 +729,7 @@ std::string placeholder_form(const CodePoints &cps)
     std::string s;
     for (char32_t cp : cps) {
         if (cp >= 0x80) {
-            if (is_letter(cp))
-                return {};
+            if (is_letter(cp)) return {};
             s += ' ';
         } else {
             s += static_cast<char>(cp);
@@ -799,15 +742,13 @@ std::string placeholder_form(const CodePoints &cps)
             space = true;
             continue;
         }
-        if (space && !out.empty())
-            out += ' ';
+        if (space && !out.empty()) out += ' ';
         space = false;
         out += c;
     }
     const std::string_view quotes = "\"'()[]<>";
     const size_t begin = out.find_first_not_of(quotes);
-    if (begin == std::string::npos)
-        return {};
+    if (begin == std::string::npos) return {};
     const size_t end = out.find_last_not_of(quotes);
     return out.substr(begin, end - begin + 1);
 }
@@ -816,11 +757,9 @@ std::string placeholder_form(const CodePoints &cps)
 // pandas write a missing value, so they count in exactly that case; "Na" and "Nan" are names.
 bool is_missing_value(const std::string &typed)
 {
-    if (typed == "NA" || typed == "NaN" || typed == "nan" || typed == "#NA")
-        return true;
+    if (typed == "NA" || typed == "NaN" || typed == "nan" || typed == "#NA") return true;
     std::string lower = typed;
-    for (char &c : lower)
-        c = ascii_lower(c);
+    for (char &c : lower) c = ascii_lower(c);
     return is_placeholder_name(lower);
 }
 
@@ -837,14 +776,11 @@ std::vector<NameToken> name_tokens(const CodePoints &cps)
 {
     std::vector<NameToken> tokens;
     auto commit = [&](CodePoints raw) {
-        if (raw.empty())
-            return;
+        if (raw.empty()) return;
         // ordinals first: "2nd", "3rd", "4th" are generational suffixes
         std::string lower;
-        for (char32_t cp : raw)
-            lower += cp < 0x80 ? ascii_lower(static_cast<char>(cp)) : '?';
-        if (lower.find('@') != std::string::npos || lower.find("://") != std::string::npos)
-            return;
+        for (char32_t cp : raw) lower += cp < 0x80 ? ascii_lower(static_cast<char>(cp)) : '?';
+        if (lower.find('@') != std::string::npos || lower.find("://") != std::string::npos) return;
         if (lower == "2nd") {
             raw = U"ii";
         } else if (lower == "3rd") {
@@ -854,11 +790,9 @@ std::vector<NameToken> name_tokens(const CodePoints &cps)
         } else {
             // "1st", "5th", "22nd", "1234": a number, not a name
             size_t k = 0;
-            while (k < lower.size() && lower[k] >= '0' && lower[k] <= '9')
-                ++k;
+            while (k < lower.size() && lower[k] >= '0' && lower[k] <= '9') ++k;
             const std::string_view rest = std::string_view(lower).substr(k);
-            if (k > 0 && (rest.empty() || rest == "st" || rest == "nd" || rest == "rd" || rest == "th"))
-                return;
+            if (k > 0 && (rest.empty() || rest == "st" || rest == "nd" || rest == "rd" || rest == "th")) return;
         }
         // split on anything that is not part of a name word
         CodePoints word;
@@ -873,30 +807,25 @@ std::vector<NameToken> name_tokens(const CodePoints &cps)
                     clean.push_back(cp);
                     has_letter = true;
                 } else if (is_mark(cp)) {
-                    if (prev_letter)
-                        clean.push_back(cp);
+                    if (prev_letter) clean.push_back(cp);
                 } else if (cp == '\'' || is_apostrophe(cp)) {
-                    if (prev_letter && next_letter)
-                        clean.push_back(U'\'');
+                    if (prev_letter && next_letter) clean.push_back(U'\'');
                 } else if (cp == '-' || is_dash(cp)) {
-                    if (prev_letter && next_letter)
-                        clean.push_back(U'-');
+                    if (prev_letter && next_letter) clean.push_back(U'-');
                 } else if (cp == '.') {
-                    if (prev_letter)
-                        clean.push_back(U'.');
+                    if (prev_letter) clean.push_back(U'.');
                 }
             }
             word.clear();
-            if (!has_letter)
-                return;
-            if (clean.size() >= 4 && (clean[0] | 0x20) == 'w' && (clean[1] | 0x20) == 'w' &&
-                (clean[2] | 0x20) == 'w' && clean[3] == '.')
+            if (!has_letter) return;
+            if (clean.size() >= 4 && (clean[0] | 0x20) == 'w' && (clean[1] | 0x20) == 'w' && (clean[2] | 0x20) == 'w' &&
+                clean[3] == '.')
                 return;  // www.acme.com
             tokens.push_back({std::move(clean), false});
         };
         for (char32_t cp : raw) {
-            const bool word_char = is_letter(cp) || is_mark(cp) || cp == '\'' || is_apostrophe(cp) ||
-                                   cp == '-' || is_dash(cp) || cp == '.';
+            const bool word_char = is_letter(cp) || is_mark(cp) || cp == '\'' || is_apostrophe(cp) || cp == '-' ||
+                                   is_dash(cp) || cp == '.';
             const bool digit = cp < 0x80 ? (cp >= '0' && cp <= '9') : u_isdigit(cp);
             if (word_char)
                 word.push_back(cp);
@@ -908,22 +837,18 @@ std::vector<NameToken> name_tokens(const CodePoints &cps)
 
     CodePoints raw;
     for (char32_t cp : cps) {
-        if (cp >= 0x80 && is_invisible(cp))
-            continue;  // soft hyphen, zero-width joiner, BOM: not a separator
+        if (cp >= 0x80 && is_invisible(cp)) continue;  // soft hyphen, zero-width joiner, BOM: not a separator
         if (is_space_or_control(cp) || cp == ',' || cp == ';' || cp == 0x060C || cp == 0x3001) {
             commit(std::move(raw));
             raw.clear();
-            if (cp != ',' && cp != 0x060C && cp != 0x3001)
-                continue;
-            if (!tokens.empty())
-                tokens.back().comma_after = true;
+            if (cp != ',' && cp != 0x060C && cp != 0x3001) continue;
+            if (!tokens.empty()) tokens.back().comma_after = true;
             continue;
         }
         raw.push_back(cp);
     }
     commit(std::move(raw));
-    if (!tokens.empty())
-        tokens.back().comma_after = false;
+    if (!tokens.empty()) tokens.back().comma_after = false;
     return tokens;
 }
 
@@ -935,22 +860,33 @@ const char *suffix_form(std::string_view letters)
         const char *form;
     };
     static constexpr std::array<Suffix, 15> kSuffixes = {{
-        {"jr", "Jr."},  {"sr", "Sr."},  {"ii", "II"},   {"iii", "III"}, {"iv", "IV"},
-        {"phd", "PhD"}, {"md", "MD"},   {"dds", "DDS"}, {"dmd", "DMD"}, {"dvm", "DVM"},
-        {"esq", "Esq."}, {"cpa", "CPA"}, {"rn", "RN"},   {"mba", "MBA"}, {"jd", "JD"},
+        {"jr", "Jr."},
+        {"sr", "Sr."},
+        {"ii", "II"},
+        {"iii", "III"},
+        {"iv", "IV"},
+        {"phd", "PhD"},
+        {"md", "MD"},
+        {"dds", "DDS"},
+        {"dmd", "DMD"},
+        {"dvm", "DVM"},
+        {"esq", "Esq."},
+        {"cpa", "CPA"},
+        {"rn", "RN"},
+        {"mba", "MBA"},
+        {"jd", "JD"},
     }};
     for (const auto &s : kSuffixes)
-        if (s.key == letters)
-            return s.form;
+        if (s.key == letters) return s.form;
     return nullptr;
 }
 
 // Lower-case particles of Dutch, German, French, Italian, Spanish, Portuguese and Arabic names.
 bool is_particle(std::string_view letters)
 {
-    static constexpr std::array<std::string_view, 20> kParticles = {
-        "van", "von", "der", "den", "de", "del", "della", "la", "le", "da",
-        "di",  "du",  "dos", "das", "des", "ten", "ter",  "bin", "ibn", "zu"};
+    static constexpr std::array<std::string_view, 20> kParticles = {"van", "von", "der", "den", "de",  "del", "della",
+                                                                    "la",  "le",  "da",  "di",  "du",  "dos", "das",
+                                                                    "des", "ten", "ter", "bin", "ibn", "zu"};
     return std::find(kParticles.begin(), kParticles.end(), letters) != kParticles.end();
 }
 
@@ -959,11 +895,10 @@ bool is_particle(std::string_view letters)
 bool is_mac_name(std::string_view letters)
 {
     static constexpr std::array<std::string_view, 32> kMac = {
-        "macdonald",  "macarthur",  "mackenzie", "mackay",    "maclean",   "macleod",   "macmillan",
-        "macneil",    "macgregor",  "macpherson", "macdougall", "macfarlane", "macintyre", "mackinnon",
-        "maclachlan", "macrae",     "macdonnell", "macbride",  "maccallum", "macewan",   "macinnes",
-        "maclennan",  "macmahon",   "macqueen",  "macgillivray", "macaulay", "macnamara", "maccormick",
-        "macdowell",  "maclaren",   "macneill",  "macquarrie"};
+        "macdonald",    "macarthur",  "mackenzie",  "mackay",     "maclean",   "macleod",   "macmillan",  "macneil",
+        "macgregor",    "macpherson", "macdougall", "macfarlane", "macintyre", "mackinnon", "maclachlan", "macrae",
+        "macdonnell",   "macbride",   "maccallum",  "macewan",    "macinnes",  "maclennan", "macmahon",   "macqueen",
+        "macgillivray", "macaulay",   "macnamara",  "maccormick", "macdowell", "maclaren",  "macneill",   "macquarrie"};
     return std::find(kMac.begin(), kMac.end(), letters) != kMac.end();
 }
 
@@ -985,18 +920,14 @@ Casing casing_of(const CodePoints &t)
             seen = true;
             first_upper = up;
         }
-        if (up && prev_upper)
-            touching = true;
+        if (up && prev_upper) touching = true;
         lower = lower || lo;
         upper = upper || up;
         prev_upper = up;
     }
-    if (!lower && !upper)
-        return Casing::none;
-    if (!upper)
-        return Casing::lower;
-    if (!lower)
-        return Casing::upper;
+    if (!lower && !upper) return Casing::none;
+    if (!upper) return Casing::lower;
+    if (!lower) return Casing::upper;
     return (first_upper && !touching) ? Casing::mixed_kept : Casing::mixed_broken;
 }
 
@@ -1006,8 +937,7 @@ Casing casing_of(const CodePoints &t)
 void title_case(CodePoints &t)
 {
     for (char32_t &cp : t)
-        if (is_letter(cp))
-            cp = static_cast<char32_t>(u_tolower(static_cast<UChar32>(cp)));
+        if (is_letter(cp)) cp = static_cast<char32_t>(u_tolower(static_cast<UChar32>(cp)));
     for (size_t k = 0; k < t.size(); ++k) {
         if (t[k] == 0x03C3 && k > 0 && is_letter(t[k - 1]) && (k + 1 == t.size() || !is_letter(t[k + 1])))
             t[k] = 0x03C2;
@@ -1016,8 +946,7 @@ void title_case(CodePoints &t)
     size_t seg = 0;
     while (seg < t.size()) {
         size_t end = seg;
-        while (end < t.size() && t[end] != '-' && t[end] != '.')
-            ++end;
+        while (end < t.size() && t[end] != '-' && t[end] != '.') ++end;
         // positions of the letters of this part
         std::vector<size_t> letters;
         std::string ascii;
@@ -1030,8 +959,7 @@ void title_case(CodePoints &t)
         if (!letters.empty()) {
             upper_at(letters[0]);
             // one letter, apostrophe, then a capital: O'Brien, D'Arcy, L'Estrange
-            if (letters.size() > 1 && letters[0] + 1 < end && t[letters[0] + 1] == '\'')
-                upper_at(letters[1]);
+            if (letters.size() > 1 && letters[0] + 1 < end && t[letters[0] + 1] == '\'') upper_at(letters[1]);
             if (ascii.size() >= 4 && ascii.compare(0, 2, "mc") == 0)
                 upper_at(letters[2]);
             else if (is_mac_name(ascii))
@@ -1047,8 +975,7 @@ bool all_single_letters(const CodePoints &t)
     size_t run = 0;
     for (char32_t cp : t) {
         if (cp == '.') {
-            if (run != 1)
-                return false;
+            if (run != 1) return false;
             run = 0;
         } else if (is_letter(cp)) {
             ++run;
@@ -1066,8 +993,7 @@ std::string fold_to_ascii_lower(std::string_view raw)
 {
     if (is_ascii(raw)) {
         std::string out(raw);
-        for (char &c : out)
-            c = (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : ascii_lower(c);
+        for (char &c : out) c = (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : ascii_lower(c);
         return out;
     }
     return fold_impl(raw);
@@ -1084,39 +1010,31 @@ static std::optional<std::string> normalize_email_uncapped(std::string_view raw)
     // "Bob Smith <bob@x.com>": the address is inside the angle brackets (up to the end when the
     // closing one was cut off). Two bracketed parts mean two addresses: we cannot pick.
     if (const size_t open = s.find('<'); open != std::string_view::npos) {
-        if (s.find('<', open + 1) != std::string_view::npos)
-            return std::nullopt;
+        if (s.find('<', open + 1) != std::string_view::npos) return std::nullopt;
         const size_t close = s.find('>', open);
         s = s.substr(open + 1, close == std::string_view::npos ? std::string_view::npos : close - open - 1);
     }
     s = trim_email(s);
     // "bob@x.com (Bob Smith)": an RFC 5322 comment after the address
-    if (const size_t paren = s.find(" ("); paren != std::string_view::npos)
-        s = trim_email(s.substr(0, paren));
+    if (const size_t paren = s.find(" ("); paren != std::string_view::npos) s = trim_email(s.substr(0, paren));
     if (starts_with_ci(s, "mailto:")) {
         s.remove_prefix(7);
-        if (const size_t q = s.find('?'); q != std::string_view::npos)
-            s = s.substr(0, q);
+        if (const size_t q = s.find('?'); q != std::string_view::npos) s = s.substr(0, q);
         s = trim_email(s);
     }
-    if (s.empty() || s.size() > 254)
-        return std::nullopt;
+    if (s.empty() || s.size() > 254) return std::nullopt;
     std::string addr(s);
     for (char &c : addr) {
         const auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u >= 0x7F)
-            return std::nullopt;  // spaces, controls, NUL, non-ASCII inside the address
+        if (u <= 0x20 || u >= 0x7F) return std::nullopt;  // spaces, controls, NUL, non-ASCII inside the address
         c = ascii_lower(c);
     }
     const size_t at = addr.find('@');
-    if (at == std::string::npos || addr.find('@', at + 1) != std::string::npos)
-        return std::nullopt;
+    if (at == std::string::npos || addr.find('@', at + 1) != std::string::npos) return std::nullopt;
     const std::string_view local = std::string_view(addr).substr(0, at);
     const std::string_view domain = std::string_view(addr).substr(at + 1);
-    if (local.size() > 64 || !valid_dot_atom(local, is_atext) || !valid_domain(domain))
-        return std::nullopt;
-    if (is_placeholder_email(local, domain))
-        return std::nullopt;
+    if (local.size() > 64 || !valid_dot_atom(local, is_atext) || !valid_domain(domain)) return std::nullopt;
+    if (is_placeholder_email(local, domain)) return std::nullopt;
     return addr;
 }
 
@@ -1138,17 +1056,14 @@ static std::optional<std::string> normalize_name_uncapped(std::string_view raw)
         cps = nfkc(cps);
     }
 
-    if (is_missing_value(placeholder_form(cps)))
-        return std::nullopt;
+    if (is_missing_value(placeholder_form(cps))) return std::nullopt;
 
     std::vector<NameToken> tokens = name_tokens(cps);
-    if (tokens.empty())
-        return std::nullopt;
+    if (tokens.empty()) return std::nullopt;
     // Cleaning can bring a mark next to a letter it was kept apart from ("O-\u0301"): compose
     // again before looking at case, so that the decisions below see what the output will hold.
     for (NameToken &t : tokens) {
-        if (std::any_of(t.text.begin(), t.text.end(), [](char32_t cp) { return cp >= 0x80; }))
-            t.text = nfkc(t.text);
+        if (std::any_of(t.text.begin(), t.text.end(), [](char32_t cp) { return cp >= 0x80; })) t.text = nfkc(t.text);
     }
 
     // The same checks on the cleaned words ("Unknown!", "n.a.;"), so that the output of
@@ -1158,13 +1073,10 @@ static std::optional<std::string> normalize_name_uncapped(std::string_view raw)
     for (size_t k = 0; k < tokens.size(); ++k) {
         letters[k] = ascii_letters_lower(tokens[k].text);
         joined_letters += (k ? " " : "") + letters[k];
-        if (k)
-            joined_typed += ' ';
-        for (char32_t cp : tokens[k].text)
-            append_utf8(joined_typed, cp);
+        if (k) joined_typed += ' ';
+        for (char32_t cp : tokens[k].text) append_utf8(joined_typed, cp);
     }
-    if (is_missing_value(joined_typed) || is_placeholder_name(joined_letters))
-        return std::nullopt;
+    if (is_missing_value(joined_typed) || is_placeholder_name(joined_letters)) return std::nullopt;
 
     // Suffixes: the trailing run of suffix words, never the first word.
     // Only a word of plain ASCII letters (and dots) is a suffix: "II" followed by a combining
@@ -1177,8 +1089,7 @@ static std::optional<std::string> normalize_name_uncapped(std::string_view raw)
                            [](char32_t cp) { return cp < 0x80 || ascii_case_partner(cp) != 0; });
     };
     size_t suffix_start = tokens.size();
-    while (suffix_start > 1 && is_suffix_word(suffix_start - 1))
-        --suffix_start;
+    while (suffix_start > 1 && is_suffix_word(suffix_start - 1)) --suffix_start;
     const size_t last_name_word = suffix_start - 1;
 
     // The input carries case information when some word other than an initial or a suffix is
@@ -1195,11 +1106,9 @@ static std::optional<std::string> normalize_name_uncapped(std::string_view raw)
     for (size_t k = 0; k < tokens.size(); ++k) {
         CodePoints &t = tokens[k].text;
         if (k >= suffix_start) {
-            if (!out.empty())
-                out += ' ';
+            if (!out.empty()) out += ' ';
             out += suffix_form(letters[k]);
-            if (tokens[k].comma_after)
-                out += ',';
+            if (tokens[k].comma_after) out += ',';
             continue;
         }
         const Casing casing = casing_of(t);
@@ -1213,31 +1122,24 @@ static std::optional<std::string> normalize_name_uncapped(std::string_view raw)
         } else if (casing == Casing::lower || casing == Casing::upper || casing == Casing::mixed_broken) {
             if (particle && k != 0 && k != last_name_word) {
                 for (char32_t &cp : t)
-                    if (is_letter(cp))
-                        cp = static_cast<char32_t>(u_tolower(static_cast<UChar32>(cp)));
+                    if (is_letter(cp)) cp = static_cast<char32_t>(u_tolower(static_cast<UChar32>(cp)));
             } else {
                 title_case(t);
             }
         }
-        if (!out.empty())
-            out += ' ';
-        for (char32_t cp : t)
-            append_utf8(out, cp);
-        if (tokens[k].comma_after)
-            out += ',';
+        if (!out.empty()) out += ' ';
+        for (char32_t cp : t) append_utf8(out, cp);
+        if (tokens[k].comma_after) out += ',';
     }
-    if (out.empty())
-        return std::nullopt;
+    if (out.empty()) return std::nullopt;
     if (!is_ascii(out)) {
         // dropping characters between two combining marks can leave them out of canonical order
         const CodePoints again = nfkc(decode_all(out));
         out.clear();
-        for (char32_t cp : again)
-            append_utf8(out, cp);
+        for (char32_t cp : again) append_utf8(out, cp);
     }
     // A display name whose matching key is a placeholder ("N Å" keys as "n a") is no name.
-    if (!name_key(out))
-        return std::nullopt;
+    if (!name_key(out)) return std::nullopt;
     return out;
 }
 
@@ -1249,9 +1151,9 @@ static std::optional<std::string> normalize_name_uncapped(std::string_view raw)
 bool is_placeholder_key(std::string_view key)
 {
     static constexpr std::array<std::string_view, 17> kKeys = {
-        "n a",     "null",       "none",      "nil",          "unknown",       "undefined",
-        "tbd",     "test",       "noname",    "no name",      "name",          "first name",
-        "last name", "not provided", "not available", "not applicable", "anonymous"};
+        "n a",           "null",           "none",     "nil",  "unknown",    "undefined", "tbd",
+        "test",          "noname",         "no name",  "name", "first name", "last name", "not provided",
+        "not available", "not applicable", "anonymous"};
     return std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end();
 }
 
@@ -1261,11 +1163,9 @@ static std::optional<std::string> name_key_uncapped(std::string_view raw)
     // must never look like a match. Judged on the key itself, so that the key of a key is the
     // key; "NA" and "NaN" only in exactly that case (Na and Nan are names).
     const std::string typed = placeholder_form(decode_all(raw));
-    if (typed == "NA" || typed == "NaN" || typed == "#NA")
-        return std::nullopt;
+    if (typed == "NA" || typed == "NaN" || typed == "#NA") return std::nullopt;
     std::optional<std::string> key = settle(name_key_once(raw), name_key_once);
-    if (key && is_placeholder_key(*key))
-        return std::nullopt;
+    if (key && is_placeholder_key(*key)) return std::nullopt;
     return key;
 }
 
@@ -1281,16 +1181,20 @@ template <typename F>
 static std::optional<std::string> capped(std::string_view raw, std::size_t cap, F uncapped)
 {
     const std::optional<std::string_view> in = limits::within(raw, cap);
-    if (!in)
-        return std::nullopt;
+    if (!in) return std::nullopt;
     std::optional<std::string> out = uncapped(*in);
-    if (out && out->size() > cap)
-        return std::nullopt;
+    if (out && out->size() > cap) return std::nullopt;
     return out;
 }
 
-std::optional<std::string> normalize_email(std::string_view raw) { return capped(raw, limits::kEmail, normalize_email_uncapped); }
-std::optional<std::string> normalize_name(std::string_view raw) { return capped(raw, limits::kName, normalize_name_uncapped); }
+std::optional<std::string> normalize_email(std::string_view raw)
+{
+    return capped(raw, limits::kEmail, normalize_email_uncapped);
+}
+std::optional<std::string> normalize_name(std::string_view raw)
+{
+    return capped(raw, limits::kName, normalize_name_uncapped);
+}
 std::optional<std::string> name_key(std::string_view raw) { return capped(raw, limits::kName, name_key_uncapped); }
 std::optional<std::string> normalize_business_name(std::string_view raw)
 {

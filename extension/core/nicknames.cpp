@@ -354,7 +354,8 @@ struct Index {
 };
 
 // FNV-1a over the bytes of a name.
-std::uint64_t hash_name(std::string_view s) {
+std::uint64_t hash_name(std::string_view s)
+{
     std::uint64_t h = 14695981039346656037ull;
     for (char c : s) {
         h ^= static_cast<unsigned char>(c);
@@ -364,7 +365,8 @@ std::uint64_t hash_name(std::string_view s) {
 }
 
 // Parses kGroups once into (name, sorted group ids) slots of the hash table.
-Index build_index() {
+Index build_index()
+{
     std::vector<std::pair<std::string_view, std::uint16_t>> pairs;
     for (std::size_t g = 0; g < std::size(kGroups); ++g) {
         std::string_view line = kGroups[g];
@@ -397,7 +399,8 @@ Index build_index() {
 }
 
 // The process-wide index, built lazily on first use (thread-safe static initialisation).
-const Index &index() {
+const Index &index()
+{
     static const Index idx = build_index();
     return idx;
 }
@@ -405,7 +408,8 @@ const Index &index() {
 }  // namespace
 
 // Hash lookup; the ids of one name are stored contiguously and sorted.
-std::span<const std::uint16_t> nickname_groups(std::string_view name) {
+std::span<const std::uint16_t> nickname_groups(std::string_view name)
+{
     const Index &idx = index();
     if (name.empty()) return {};
     for (std::size_t h = hash_name(name) & idx.mask;; h = (h + 1) & idx.mask) {
@@ -416,18 +420,22 @@ std::span<const std::uint16_t> nickname_groups(std::string_view name) {
 }
 
 // Sorted-list intersection test; the lists hold one to three ids in practice.
-bool share_nickname_group(std::span<const std::uint16_t> a, std::span<const std::uint16_t> b) {
+bool share_nickname_group(std::span<const std::uint16_t> a, std::span<const std::uint16_t> b)
+{
     std::size_t i = 0, j = 0;
     while (i < a.size() && j < b.size()) {
         if (a[i] == b[j]) return true;
-        if (a[i] < b[j]) ++i;
-        else ++j;
+        if (a[i] < b[j])
+            ++i;
+        else
+            ++j;
     }
     return false;
 }
 
 // Convenience form of the two functions above.
-bool nickname_equivalent(std::string_view a, std::string_view b) {
+bool nickname_equivalent(std::string_view a, std::string_view b)
+{
     return share_nickname_group(nickname_groups(a), nickname_groups(b));
 }
 

@@ -51,7 +51,8 @@ constexpr std::size_t kMaxNsnLength = 17;
 
 // The library's singleton, with its logger silenced: inside a Postgres backend stdout/stderr go
 // to the server log, and a parse failure is an ordinary NULL, not an event.
-const pn::PhoneNumberUtil &util() {
+const pn::PhoneNumberUtil &util()
+{
     static const pn::PhoneNumberUtil *instance = [] {
         pn::PhoneNumberUtil *u = pn::PhoneNumberUtil::GetInstance();
         u->SetLogger(new pn::NullLogger());  // the library takes ownership
@@ -61,14 +62,15 @@ const pn::PhoneNumberUtil &util() {
 }
 
 // IsNumberMatchingDesc's length test: an empty possible_length list means "any length".
-bool length_allowed(const pn::PhoneNumberDesc &d, std::size_t length) {
-    return d.possible_length_size() == 0 ||
-           std::find(d.possible_length().begin(), d.possible_length().end(), static_cast<int>(length)) !=
-               d.possible_length().end();
+bool length_allowed(const pn::PhoneNumberDesc &d, std::size_t length)
+{
+    return d.possible_length_size() == 0 || std::find(d.possible_length().begin(), d.possible_length().end(),
+                                                      static_cast<int>(length)) != d.possible_length().end();
 }
 
 // libphonenumber's compiled metadata, parsed once: the same bytes PhoneNumberUtil loads.
-const pn::PhoneMetadataCollection *metadata_collection() {
+const pn::PhoneMetadataCollection *metadata_collection()
+{
     static const pn::PhoneMetadataCollection *collection = [] {
         auto *c = new pn::PhoneMetadataCollection();  // lives as long as the process
         if (!c->ParseFromArray(pn::metadata_get(), pn::metadata_size())) c->Clear();
@@ -77,7 +79,8 @@ const pn::PhoneMetadataCollection *metadata_collection() {
     return collection;
 }
 
-std::unique_ptr<RE2> compile(const std::string &pattern) {
+std::unique_ptr<RE2> compile(const std::string &pattern)
+{
     RE2::Options opts;
     opts.set_log_errors(false);
     auto re = std::make_unique<RE2>(pattern, opts);
@@ -97,7 +100,8 @@ bool full_match(const RE2 &re, std::string_view s) { return re.Match(s, 0, s.siz
 // the code's main region, which the parse shapes must rule out.
 class CountryValidator {
 public:
-    explicit CountryValidator(int country_code) {
+    explicit CountryValidator(int country_code)
+    {
         const pn::PhoneMetadataCollection *collection = metadata_collection();
         std::list<std::string> region_codes;
         util().GetRegionCodesForCountryCallingCode(country_code, &region_codes);
@@ -129,11 +133,13 @@ public:
 
     // True when the main region's national prefix for parsing matches at the start of `nsn`
     // (even an empty match): the library would try to strip it, so the caller must not guess.
-    bool national_prefix_may_apply(std::string_view nsn) const {
+    bool national_prefix_may_apply(std::string_view nsn) const
+    {
         return national_prefix_ && national_prefix_->Match(nsn, 0, nsn.size(), RE2::ANCHOR_START, nullptr, 0);
     }
 
-    bool valid(std::string_view nsn) const {
+    bool valid(std::string_view nsn) const
+    {
         if (single_region_) return regions_.front().type_known(nsn);
         // Which regions' leading_digits match: by each region's DFA when all compiled, else in
         // one pass over all of them (RE2::Set). Then visit the regions in the library's order.
@@ -165,7 +171,8 @@ private:
 
         // GetNumberTypeHelper(nsn) != UNKNOWN: both the general pattern and some type pattern
         // match. The DFAs answer; RE2 answers when they cannot (state budget exhausted).
-        bool type_known(std::string_view nsn) const {
+        bool type_known(std::string_view nsn) const
+        {
             if (nsn.size() > kMaxNsnLength) return false;
             const RE2 *t = any_type[nsn.size()].get();
             if (!t) return false;
@@ -180,7 +187,8 @@ private:
     };
 
     // Bit i set when the leading_digits pattern with index i matches a prefix of nsn.
-    std::uint64_t leading(std::string_view nsn) const {
+    std::uint64_t leading(std::string_view nsn) const
+    {
         std::uint64_t bits = 0;
         if (all_leading_dfa_) {
             bool complete = true;
@@ -202,7 +210,8 @@ private:
         return bits;
     }
 
-    bool add_region(const pn::PhoneMetadata &m) {
+    bool add_region(const pn::PhoneMetadata &m)
+    {
         Region r;
         if (m.has_leading_digits()) {
             r.leading_index = leading_set_->Add(m.leading_digits(), nullptr);
@@ -210,9 +219,9 @@ private:
             r.leading_dfa = DigitDfa::compile(m.leading_digits());
             if (!r.leading_dfa) all_leading_dfa_ = false;
         }
-        std::vector<const pn::PhoneNumberDesc *> types = {
-            &m.premium_rate(), &m.toll_free(), &m.shared_cost(), &m.voip(), &m.personal_number(),
-            &m.pager(),        &m.uan(),       &m.voicemail(),   &m.fixed_line()};
+        std::vector<const pn::PhoneNumberDesc *> types = {&m.premium_rate(), &m.toll_free(),       &m.shared_cost(),
+                                                          &m.voip(),         &m.personal_number(), &m.pager(),
+                                                          &m.uan(),          &m.voicemail(),       &m.fixed_line()};
         if (!m.same_mobile_and_fixed_line_pattern()) types.push_back(&m.mobile());
         const pn::PhoneNumberDesc &general = m.general_desc();
         // A pattern that is empty never matches (RegexBasedMatcher::MatchNationalNumber).
@@ -250,7 +259,8 @@ private:
 };
 
 // The validator of a country calling code, built on first use; nullptr for unknown codes.
-const CountryValidator *validator(int country_code) {
+const CountryValidator *validator(int country_code)
+{
     static std::array<std::unique_ptr<CountryValidator>, 1000> validators;
     static std::array<bool, 1000> known = [] {
         std::array<bool, 1000> k{};
@@ -269,17 +279,18 @@ const CountryValidator *validator(int country_code) {
 // The parse shapes of classify() rely on the US parsing rules being the simple ones the shipped
 // metadata has: national prefix "1" without transform, IDD "011", US lengths 10 (local 7), and
 // no US number starting with 0 or 1.
-bool us_parsing_simple() {
+bool us_parsing_simple()
+{
     static const bool simple = [] {
         const CountryValidator *nanp = validator(1);
         const pn::PhoneMetadata *m = nanp ? nanp->main_region() : nullptr;
         if (m == nullptr || m->id() != "US") return false;
-        const std::string &npp = m->national_prefix_for_parsing().empty() ? m->national_prefix()
-                                                                          : m->national_prefix_for_parsing();
+        const std::string &npp =
+            m->national_prefix_for_parsing().empty() ? m->national_prefix() : m->national_prefix_for_parsing();
         const pn::PhoneNumberDesc &g = m->general_desc();
         if (npp != "1" || !m->national_prefix_transform_rule().empty() || m->international_prefix() != "011" ||
-            g.possible_length_size() != 1 || g.possible_length(0) != 10 ||
-            g.possible_length_local_only_size() != 1 || g.possible_length_local_only(0) != 7)
+            g.possible_length_size() != 1 || g.possible_length(0) != 10 || g.possible_length_local_only_size() != 1 ||
+            g.possible_length_local_only(0) != 7)
             return false;
         std::unique_ptr<RE2> general = compile(g.national_number_pattern());
         std::string min, max;
@@ -289,7 +300,8 @@ bool us_parsing_simple() {
 }
 
 // Upper-cased region if libphonenumber knows it ("us" -> "US"), else nullopt.
-std::optional<std::string> canonical_region(std::string_view region) {
+std::optional<std::string> canonical_region(std::string_view region)
+{
     if (region == "US" || region == "us") return std::string("US");
     static const std::set<std::string> supported = [] {
         std::set<std::string> s;
@@ -318,7 +330,8 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 // that dominate real data, "x123" and "ext. 123" (case-insensitive, optional ':' or '.', spaces),
 // with at most six digits: the library's extension pattern takes exactly that off the end
 // (ambiguous label x allows up to 9 digits, explicit ext up to 20) and E.164 drops it.
-bool simple_extension(std::string_view tail) {
+bool simple_extension(std::string_view tail)
+{
     std::size_t i = 0;
     while (i < tail.size() && tail[i] == ' ') ++i;
     if (i < tail.size() && lower(tail[i]) == 'x') {
@@ -337,7 +350,8 @@ bool simple_extension(std::string_view tail) {
 }
 
 // The digit a letter stands for on a phone keypad (ITU E.161), as the library maps vanity numbers.
-char keypad_digit(char c) {
+char keypad_digit(char c)
+{
     static constexpr char kKeypad[] = "22233344455566677778889999";
     return kKeypad[lower(c) - 'a'];
 }
@@ -346,7 +360,8 @@ char keypad_digit(char c) {
 // number of bytes consumed, or 0. `digit` receives the ASCII digit of a full-width digit.
 // The library treats U+00A0 (no-break space), U+2010..U+2015 (hyphens and dashes) and U+2212
 // (minus) as valid punctuation, and maps full-width digits U+FF10..U+FF19 to 0-9.
-std::size_t wide_char(std::string_view s, std::size_t i, char &digit) {
+std::size_t wide_char(std::string_view s, std::size_t i, char &digit)
+{
     digit = 0;
     auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
     if (b(0) == 0xC2 && b(1) == 0xA0) return 2;
@@ -387,7 +402,8 @@ std::size_t wide_char(std::string_view s, std::size_t i, char &digit) {
 //       digits. Two digits or fewer after the '+' or IDD are too short.
 // Other digit strings starting 1, unknown country codes, letters and anything unusual go to the
 // library.
-Shape classify(std::string_view raw, std::array<char, kMaxNsnLength + 1> &out, std::size_t &len, int &country_code) {
+Shape classify(std::string_view raw, std::array<char, kMaxNsnLength + 1> &out, std::size_t &len, int &country_code)
+{
     if (raw.size() > kLibMaxInputLength) return Shape::library;
     std::size_t i = 0;
     char wide_digit = 0;
@@ -498,8 +514,8 @@ Shape classify(std::string_view raw, std::array<char, kMaxNsnLength + 1> &out, s
     if (plus || idd) {
         std::size_t skip = idd ? 3 : 0;
         if (idd && n > 3 && out[3] == '0') return Shape::library;  // not read as IDD
-        if (n - skip <= 2) return Shape::invalid;                 // TOO_SHORT_AFTER_IDD
-        if (out[skip] == '0') return Shape::library;              // no country code: retried
+        if (n - skip <= 2) return Shape::invalid;                  // TOO_SHORT_AFTER_IDD
+        if (out[skip] == '0') return Shape::library;               // no country code: retried
         const CountryValidator *v = nullptr;
         std::size_t cc_len = 1;
         int cc = 0;
@@ -523,17 +539,18 @@ Shape classify(std::string_view raw, std::array<char, kMaxNsnLength + 1> &out, s
 }
 
 // The library's straightforward route: Parse, IsValidNumber, Format(E164).
-std::optional<std::string> library_route(std::string_view raw, const std::string &region) {
+std::optional<std::string> library_route(std::string_view raw, const std::string &region)
+{
     pn::PhoneNumber number;
-    if (util().Parse(std::string(raw), region, &number) != pn::PhoneNumberUtil::NO_PARSING_ERROR)
-        return std::nullopt;
+    if (util().Parse(std::string(raw), region, &number) != pn::PhoneNumberUtil::NO_PARSING_ERROR) return std::nullopt;
     if (!util().IsValidNumber(number)) return std::nullopt;
     std::string e164;
     util().Format(number, pn::PhoneNumberUtil::E164, &e164);
     return e164;
 }
 
-Error unknown_region(std::string_view region) {
+Error unknown_region(std::string_view region)
+{
     return Error{ErrorKind::invalid_argument,
                  "unknown phone region \"" + std::string(utf8::prefix(region, 64)) +
                      "\": expected an ISO 3166-1 alpha-2 code that libphonenumber supports, such as US"};
@@ -541,7 +558,8 @@ Error unknown_region(std::string_view region) {
 
 }  // namespace
 
-Result<std::optional<std::string>> normalize_phone(std::string_view input, std::string_view region) {
+Result<std::optional<std::string>> normalize_phone(std::string_view input, std::string_view region)
+{
     std::optional<std::string> canonical = canonical_region(region);
     if (!canonical) return unknown_region(region);
     // Longer than any phone number: refused before the library, whose parse is quadratic in
@@ -555,8 +573,7 @@ Result<std::optional<std::string>> normalize_phone(std::string_view input, std::
         std::size_t n = 0;
         int country_code = 0;
         switch (classify(raw, digits, n, country_code)) {
-        case Shape::invalid:
-            return std::optional<std::string>();
+        case Shape::invalid: return std::optional<std::string>();
         case Shape::national: {
             const CountryValidator *v = validator(country_code);
             if (v == nullptr) break;
@@ -566,14 +583,14 @@ Result<std::optional<std::string>> normalize_phone(std::string_view input, std::
             e164 += nsn;
             return std::optional<std::string>(std::move(e164));
         }
-        case Shape::library:
-            break;
+        case Shape::library: break;
         }
     }
     return library_route(raw, *canonical);
 }
 
-Result<std::optional<std::string>> normalize_phone_reference(std::string_view input, std::string_view region) {
+Result<std::optional<std::string>> normalize_phone_reference(std::string_view input, std::string_view region)
+{
     std::optional<std::string> canonical = canonical_region(region);
     if (!canonical) return unknown_region(region);
     const std::optional<std::string_view> capped = limits::within(input, limits::kPhone);  // the same cap

@@ -23,8 +23,8 @@ struct Error {
 template <typename T>
 class Result {
 public:
-    Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit on purpose
-    Result(Error error) : v_(std::move(error)) {}       // NOLINT
+    Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit on purpose
+    Result(Error error) : v_(std::move(error)) {}  // NOLINT
     bool ok() const { return v_.index() == 0; }
     const T &value() const { return std::get<0>(v_); }
     T &value() { return std::get<0>(v_); }

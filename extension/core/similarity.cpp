@@ -39,7 +39,8 @@ struct CodePoints {
 // truncated sequence) counts as one code point of its own, mapped to U+DC80..U+DCFF as Python's
 // "surrogateescape" does: such values never come out of valid UTF-8, so an invalid byte only
 // matches the same invalid byte.
-void decode(std::string_view s, CodePoints &out) {
+void decode(std::string_view s, CodePoints &out)
+{
     const auto *p = reinterpret_cast<const unsigned char *>(s.data());
     const unsigned char *end = p + s.size();
     std::size_t n = out.len;
@@ -53,17 +54,23 @@ void decode(std::string_view s, CodePoints &out) {
         int len = 0;
         char32_t v = 0;
         unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-        if (c >= 0xC2 && c <= 0xDF) { len = 2; v = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) {
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            v = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
             len = 3;
             v = c & 0x0F;
-            if (c == 0xE0) lo = 0xA0;       // overlong
-            else if (c == 0xED) hi = 0x9F;  // surrogates
+            if (c == 0xE0)
+                lo = 0xA0;  // overlong
+            else if (c == 0xED)
+                hi = 0x9F;  // surrogates
         } else if (c >= 0xF0 && c <= 0xF4) {
             len = 4;
             v = c & 0x07;
-            if (c == 0xF0) lo = 0x90;       // overlong
-            else if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+            if (c == 0xF0)
+                lo = 0x90;  // overlong
+            else if (c == 0xF4)
+                hi = 0x8F;  // above U+10FFFF
         }
         bool ok = len > 0 && end - p >= len && p[1] >= lo && p[1] <= hi;
         for (int i = 2; ok && i < len; ++i) ok = (p[i] & 0xC0) == 0x80;
@@ -99,7 +106,8 @@ struct ArrayFlags {
 // decoded code points). `a` must be the canonical first argument (canonical_first): the greedy
 // matching is not order-independent in general, and this makes (a, b) and (b, a) agree exactly.
 template <typename Flags, typename T>
-double jaro_winkler_core(const T *a, std::size_t la, const T *b, std::size_t lb) {
+double jaro_winkler_core(const T *a, std::size_t la, const T *b, std::size_t lb)
+{
     if (la == 0 && lb == 0) return 1.0;
     if (la == 0 || lb == 0) return 0.0;
     const std::size_t longest = std::max(la, lb);
@@ -143,27 +151,31 @@ double jaro_winkler_core(const T *a, std::size_t la, const T *b, std::size_t lb)
 
 // Picks the flag representation by length; `a` is the canonical first argument.
 template <typename T>
-double jaro_winkler_ordered(const T *a, std::size_t la, const T *b, std::size_t lb) {
+double jaro_winkler_ordered(const T *a, std::size_t la, const T *b, std::size_t lb)
+{
     if (la <= 64 && lb <= 64) return jaro_winkler_core<BitFlags>(a, la, b, lb);
     return jaro_winkler_core<ArrayFlags>(a, la, b, lb);
 }
 
 // Canonical argument order: shorter first, then lexicographically smaller (either when equal).
 template <typename T>
-bool canonical_first(const T *a, std::size_t la, const T *b, std::size_t lb) {
+bool canonical_first(const T *a, std::size_t la, const T *b, std::size_t lb)
+{
     if (la != lb) return la < lb;
     return !std::lexicographical_compare(b, b + lb, a, a + la);
 }
 
 // Jaro-Winkler of two decoded strings, in canonical argument order.
-double jaro_winkler_symmetric(const CodePoints &a, const CodePoints &b) {
+double jaro_winkler_symmetric(const CodePoints &a, const CodePoints &b)
+{
     const char32_t *pa = a.cp.data(), *pb = b.cp.data();
     return canonical_first(pa, a.len, pb, b.len) ? jaro_winkler_ordered(pa, a.len, pb, b.len)
                                                  : jaro_winkler_ordered(pb, b.len, pa, a.len);
 }
 
 // True when every byte is ASCII (then bytes are code points and no decoding is needed).
-bool is_ascii(std::string_view s) {
+bool is_ascii(std::string_view s)
+{
     unsigned char acc = 0;
     for (char c : s) acc |= static_cast<unsigned char>(c);
     return acc < 0x80;
@@ -171,7 +183,8 @@ bool is_ascii(std::string_view s) {
 
 // Number of code points (UTF-8 lead bytes; invalid bytes count one each), counting no further than
 // `cap`: used for token weights, where only short lengths matter.
-std::size_t code_point_length(std::string_view s, std::size_t cap) {
+std::size_t code_point_length(std::string_view s, std::size_t cap)
+{
     std::size_t n = 0;
     for (unsigned char c : s) {
         if ((c & 0xC0) != 0x80 && ++n >= cap) return cap;
@@ -187,17 +200,16 @@ struct Tokens {
     std::array<std::string_view, N> tok;
     std::array<std::size_t, N> position{};  // index of the token in the full key
     std::size_t count = 0;
-    std::size_t total = 0;                   // tokens in the full key
+    std::size_t total = 0;  // tokens in the full key
 };
 
 // ASCII whitespace (keys only contain single spaces, but a stray tab must not make a token).
-inline bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 // Fills `out` with the tokens of `key` (see Tokens).
 template <std::size_t N>
-void split(std::string_view key, Tokens<N> &out) {
+void split(std::string_view key, Tokens<N> &out)
+{
     std::size_t i = 0;
     out.count = out.total = 0;
     while (i < key.size()) {
@@ -220,7 +232,8 @@ void split(std::string_view key, Tokens<N> &out) {
 
 // True when two keys are equal once their spaces are removed: "mary ann" and "maryann", "de la
 // cruz" and "delacruz".
-bool equal_without_spaces(std::string_view a, std::string_view b) {
+bool equal_without_spaces(std::string_view a, std::string_view b)
+{
     std::size_t i = 0, j = 0;
     for (;;) {
         while (i < a.size() && is_space(a[i])) ++i;
@@ -237,7 +250,8 @@ bool equal_without_spaces(std::string_view a, std::string_view b) {
 // above 0.9 it is scaled by 0.9, keeping typos ("jonh"/"john" 0.93 -> 0.84) below a nickname
 // (0.95) and an exact match (1.0). Continuous and monotone:
 //   jw >= 0.9: 0.9 * jw;   0.6 <= jw < 0.9: 0.81 * (jw - 0.6) / 0.3;   jw < 0.6: 0.
-double fuzzy_token_score(double jw) {
+double fuzzy_token_score(double jw)
+{
     if (jw >= 0.9) return 0.9 * jw;
     if (jw >= 0.6) return 0.81 * (jw - 0.6) / 0.3;
     return 0.0;
@@ -247,7 +261,8 @@ double fuzzy_token_score(double jw) {
 // untrusted text and must not let an exception out; bad_alloc is not about the input and is left
 // for the caller's guard.
 template <typename F>
-std::optional<std::string> safe_key(F key_fn, std::string_view raw) {
+std::optional<std::string> safe_key(F key_fn, std::string_view raw)
+{
     try {
         return key_fn(raw);
     } catch (const std::bad_alloc &) {
@@ -263,7 +278,8 @@ constexpr std::size_t kMaxNameTokens = 6;
 
 // Weight of a name token: sqrt of its length in code points (capped at 16). Longer tokens carry
 // more evidence, but sublinearly, so "christopher" does not drown the surname.
-double name_token_weight(std::string_view t) {
+double name_token_weight(std::string_view t)
+{
     static const std::array<double, 17> table = [] {
         std::array<double, 17> w{};
         for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sqrt(static_cast<double>(i));
@@ -273,9 +289,10 @@ double name_token_weight(std::string_view t) {
 }
 
 // Honorifics and generational suffixes: their absence on one side says nothing.
-bool is_name_affix(std::string_view t) {
-    static constexpr std::string_view affixes[] = {"dr", "esq", "ii", "iii", "iv", "jr", "md",
-                                                   "miss", "mr", "mrs", "ms", "mx", "phd", "rev", "sr"};
+bool is_name_affix(std::string_view t)
+{
+    static constexpr std::string_view affixes[] = {"dr", "esq", "ii", "iii", "iv",  "jr",  "md", "miss",
+                                                   "mr", "mrs", "ms", "mx",  "phd", "rev", "sr"};
     return std::find(std::begin(affixes), std::end(affixes), t) != std::end(affixes);
 }
 
@@ -283,7 +300,8 @@ bool is_name_affix(std::string_view t) {
 bool is_initial(std::string_view t) { return !t.empty() && code_point_length(t, 2) == 1; }
 
 // First code point of a token as its UTF-8 bytes.
-std::string_view first_code_point(std::string_view t) {
+std::string_view first_code_point(std::string_view t)
+{
     std::size_t n = 1;
     while (n < t.size() && (static_cast<unsigned char>(t[n]) & 0xC0) == 0x80 && n < 4) ++n;
     return t.substr(0, n);
@@ -293,7 +311,8 @@ std::string_view first_code_point(std::string_view t) {
 //   1.0 equal;  0.95 nickname-equivalent (table);  0.8 an initial and a name starting with it
 //   (0 for a different letter; two different initials 0);  otherwise fuzzy_token_score(JW).
 double name_token_score(std::string_view x, std::span<const std::uint16_t> gx, std::string_view y,
-                        std::span<const std::uint16_t> gy) {
+                        std::span<const std::uint16_t> gy)
+{
     if (x == y) return 1.0;
     if (share_nickname_group(gx, gy)) return 0.95;
     const bool ix = is_initial(x), iy = is_initial(y);
@@ -307,12 +326,13 @@ struct NameAligner {
     std::size_t n = 0, m = 0;                        // n <= m tokens
     double score[kMaxNameTokens][kMaxNameTokens]{};  // pair scores
     double pair_weight[kMaxNameTokens][kMaxNameTokens]{};
-    double unmatched_cost[kMaxNameTokens]{};         // lambda_j * w_j for the longer side
+    double unmatched_cost[kMaxNameTokens]{};  // lambda_j * w_j for the longer side
     std::array<std::size_t, kMaxNameTokens> assign{};
     double best = 0.0;
 
     // Assigns a token of B to A's token i and recurses; at the leaf, scores the full assignment.
-    void search(std::size_t i, unsigned used, double num, double den) {
+    void search(std::size_t i, unsigned used, double num, double den)
+    {
         if (i == n) {
             for (std::size_t j = 0; j < m; ++j)
                 if (!(used & (1u << j))) den += unmatched_cost[j];
@@ -320,7 +340,10 @@ struct NameAligner {
             bool crossed = false;
             for (std::size_t p = 0; p < n && !crossed; ++p)
                 for (std::size_t q = p + 1; q < n; ++q)
-                    if (assign[q] < assign[p]) { crossed = true; break; }
+                    if (assign[q] < assign[p]) {
+                        crossed = true;
+                        break;
+                    }
             if (crossed) s *= kCrossedOrder;
             best = std::max(best, s);
             return;
@@ -342,7 +365,8 @@ struct NameAligner {
 // out-of-order matches are transpositions, Winkler boost jaro + l * 0.1 * (1 - jaro) for a common
 // prefix of l <= 4 code points, applied only when jaro > 0.7 (Winkler's boost threshold). Only the
 // first 256 code points of each side are compared (see kMaxCodePoints).
-double jaro_winkler(std::string_view a, std::string_view b) {
+double jaro_winkler(std::string_view a, std::string_view b)
+{
     if (a.size() <= kMaxCodePoints && b.size() <= kMaxCodePoints && is_ascii(a) && is_ascii(b)) {
         // Fast path, same result as decoding: ASCII bytes are their own code points.
         const auto *pa = reinterpret_cast<const unsigned char *>(a.data());
@@ -367,7 +391,8 @@ double jaro_winkler(std::string_view a, std::string_view b) {
 // last of its name: a middle name or initial one side left out), 1 otherwise (a missing first or
 // last name is real missing evidence). So "john q smith"/"john smith" ~0.97, "bob smith"/"robert
 // smith" ~0.98, "j smith"/"john smith" ~0.92, "john smith"/"mary jones" ~0.3.
-double name_similarity(std::string_view a, std::string_view b) {
+double name_similarity(std::string_view a, std::string_view b)
+{
     const std::optional<std::string> ka = safe_key(name_key, a);
     const std::optional<std::string> kb = safe_key(name_key, b);
     if (!ka || !kb) return 0.0;
@@ -417,15 +442,17 @@ constexpr std::size_t kMaxBusinessTokens = 16;
 // Words that say little about which business this is: articles, conjunctions, corporate forms
 // (where normalize_business_name left them, i.e. not at the end) and filler nouns. Sorted.
 constexpr std::string_view kGenericBusinessWords[] = {
-    "a", "and", "assoc", "associates", "at", "bros", "brothers", "co", "companies", "company",
-    "corp", "corporation", "enterprise", "enterprises", "for", "global", "group", "grp", "holding",
-    "holdings", "in", "inc", "industries", "international", "intl", "llc", "llp", "lp", "ltd",
-    "management", "mgmt", "of", "on", "partners", "pc", "pllc", "service", "services", "solutions",
-    "sons", "svc", "svcs", "systems", "the", "to", "usa"};
+    "a",         "and",      "assoc",   "associates",  "at",         "bros",        "brothers",   "co",
+    "companies", "company",  "corp",    "corporation", "enterprise", "enterprises", "for",        "global",
+    "group",     "grp",      "holding", "holdings",    "in",         "inc",         "industries", "international",
+    "intl",      "llc",      "llp",     "lp",          "ltd",        "management",  "mgmt",       "of",
+    "on",        "partners", "pc",      "pllc",        "service",    "services",    "solutions",  "sons",
+    "svc",       "svcs",     "systems", "the",         "to",         "usa"};
 static_assert(std::is_sorted(std::begin(kGenericBusinessWords), std::end(kGenericBusinessWords)));
 
 // True for a generic word: it weighs 0.25 in business_similarity, a distinctive word 1.
-bool is_generic_business_word(std::string_view t) {
+bool is_generic_business_word(std::string_view t)
+{
     return std::binary_search(std::begin(kGenericBusinessWords), std::end(kGenericBusinessWords), t);
 }
 
@@ -436,8 +463,9 @@ struct Coverage {
 
 // Code points of the distinctive tokens of a business key joined by single spaces ("the pizza
 // company" -> "pizza"), or of all its tokens when none is distinctive.
-void decode_distinctive(const Tokens<kMaxBusinessTokens> &t,
-                        const std::array<bool, kMaxBusinessTokens> &generic, CodePoints &out) {
+void decode_distinctive(const Tokens<kMaxBusinessTokens> &t, const std::array<bool, kMaxBusinessTokens> &generic,
+                        CodePoints &out)
+{
     bool any_distinctive = false;
     for (std::size_t i = 0; i < t.count; ++i) any_distinctive = any_distinctive || !generic[i];
     out.len = 0;
@@ -466,7 +494,8 @@ void decode_distinctive(const Tokens<kMaxBusinessTokens> &t,
 // the keys are equal once spaces are removed ("mc donalds"/"mcdonalds"). The containment term
 // keeps "acme plumbing" close to "acme plumbing and heating" (~0.90); a shared trade word alone
 // does not ("acme plumbing"/"best plumbing" ~0.64).
-double business_similarity(std::string_view a, std::string_view b) {
+double business_similarity(std::string_view a, std::string_view b)
+{
     const std::optional<std::string> k1 = safe_key(normalize_business_name, a);
     const std::optional<std::string> k2 = safe_key(normalize_business_name, b);
     if (!k1 || !k2) return 0.0;
@@ -483,8 +512,7 @@ double business_similarity(std::string_view a, std::string_view b) {
     std::array<double, kMaxBusinessTokens> best_a{}, best_b{};
     for (std::size_t i = 0; i < ta.count; ++i) {
         for (std::size_t j = 0; j < tb.count; ++j) {
-            const double s =
-                ta.tok[i] == tb.tok[j] ? 1.0 : fuzzy_token_score(jaro_winkler(ta.tok[i], tb.tok[j]));
+            const double s = ta.tok[i] == tb.tok[j] ? 1.0 : fuzzy_token_score(jaro_winkler(ta.tok[i], tb.tok[j]));
             best_a[i] = std::max(best_a[i], s);
             best_b[j] = std::max(best_b[j], s);
         }

@@ -23,6 +23,7 @@ namespace {
 constexpr int kGsmSingle = 160, kGsmPart = 153, kUcsSingle = 70, kUcsPart = 67;
 
 // Septets per ASCII code point: 0 = not in GSM-7, 1 = default alphabet, 2 = extension table.
+// clang-format off
 constexpr unsigned char kAsciiCost[128] = {
     //  NUL..BEL, BS, TAB, LF, VT, FF, CR, SO, SI
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 1, 0, 0,
@@ -41,11 +42,14 @@ constexpr unsigned char kAsciiCost[128] = {
     //  p-z, {  |  }  ~  DEL
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0,
 };
+// clang-format on
 
 // Septets for a code point: 0 when it is not in GSM-7 (the text then needs UCS-2).
-int gsm7_cost(char32_t cp) {
+int gsm7_cost(char32_t cp)
+{
     if (cp < 0x80) return kAsciiCost[cp];
     switch (cp) {
+    // clang-format off
     // Latin-1 letters and signs of the default alphabet
     case 0x00A1: case 0x00A3: case 0x00A4: case 0x00A5: case 0x00A7: case 0x00BF:  // ¡ £ ¤ ¥ § ¿
     case 0x00C4: case 0x00C5: case 0x00C6: case 0x00C7: case 0x00C9:               // Ä Å Æ Ç É
@@ -57,10 +61,10 @@ int gsm7_cost(char32_t cp) {
     case 0x0393: case 0x0394: case 0x0398: case 0x039B: case 0x039E:               // Γ Δ Θ Λ Ξ
     case 0x03A0: case 0x03A3: case 0x03A6: case 0x03A8: case 0x03A9:               // Π Σ Φ Ψ Ω
         return 1;
+    // clang-format on
     case 0x20AC:  // € (extension table)
         return 2;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -70,7 +74,8 @@ int saturating_add(int a, int b) { return a > INT_MAX - b ? INT_MAX : a + b; }
 // Segments of a text of `units` units in all, each character costing cost_of(code point): one
 // up to `single`, otherwise parts of at most `part` filled greedily, a character never split.
 template <typename CostOf>
-int count_segments(std::string_view s, int units, int single, int part, CostOf cost_of) {
+int count_segments(std::string_view s, int units, int single, int part, CostOf cost_of)
+{
     if (units == 0) return 0;
     if (units <= single) return 1;
     int segments = 1, used = 0;
@@ -92,7 +97,8 @@ int ucs2_cost(char32_t cp) { return cp > 0xFFFF ? 2 : 1; }
 
 // One pass decides the alphabet and counts GSM septets; a second pass (only for texts that are
 // not GSM-7, or that need more than one segment) counts UCS-2 units or places part boundaries.
-SmsLength sms_length(std::string_view utf8) {
+SmsLength sms_length(std::string_view utf8)
+{
     int septets = 0;
     bool gsm = true;
     for (std::size_t pos = 0; pos < utf8.size();) {

@@ -33,7 +33,8 @@ namespace outreach::utf8 {
 // does not start a well-formed sequence (the same rules as utf8::valid: no overlongs, no
 // surrogates, nothing above U+10FFFF, no truncation) decodes as U+FFFD and moves `pos` by one,
 // so every byte is consumed exactly once. Requires pos < s.size().
-inline char32_t next(std::string_view s, std::size_t &pos) {
+inline char32_t next(std::string_view s, std::size_t &pos)
+{
     const auto *p = reinterpret_cast<const unsigned char *>(s.data()) + pos;
     const std::size_t left = s.size() - pos;
     const unsigned char c = p[0];
@@ -43,13 +44,28 @@ inline char32_t next(std::string_view s, std::size_t &pos) {
     }
     std::size_t len;
     char32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else { ++pos; return 0xFFFD; }
-    if (left < len) { ++pos; return 0xFFFD; }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        ++pos;
+        return 0xFFFD;
+    }
+    if (left < len) {
+        ++pos;
+        return 0xFFFD;
+    }
     for (std::size_t i = 1; i < len; ++i) {
-        if ((p[i] & 0xC0) != 0x80) { ++pos; return 0xFFFD; }
+        if ((p[i] & 0xC0) != 0x80) {
+            ++pos;
+            return 0xFFFD;
+        }
         cp = (cp << 6) | (p[i] & 0x3F);
     }
     if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {

@@ -2,7 +2,7 @@
 #include "templates.hpp"
 
 #include "limits.hpp"
-#include "sms.hpp"   // utf8::next
+#include "sms.hpp"  // utf8::next
 #include "utf8.hpp"
 
 #include <algorithm>
@@ -11,14 +11,16 @@ namespace outreach {
 namespace {
 
 // Unicode White_Space: what a spreadsheet or CRM puts around and inside names (NBSP above all).
-bool is_space(char32_t cp) {
+bool is_space(char32_t cp)
+{
     return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
            (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
            cp == 0x3000;
 }
 
 // `s` without leading and trailing whitespace.
-std::string_view trim(std::string_view s) {
+std::string_view trim(std::string_view s)
+{
     std::size_t first = s.size(), last = 0;
     for (std::size_t pos = 0; pos < s.size();) {
         const std::size_t start = pos;
@@ -31,7 +33,8 @@ std::string_view trim(std::string_view s) {
 }
 
 // A value as it is inserted: trimmed, each inner run of whitespace one ASCII space.
-std::string normalize(std::string_view s) {
+std::string normalize(std::string_view s)
+{
     std::string out;
     out.reserve(s.size());
     bool gap = false;
@@ -49,21 +52,25 @@ std::string normalize(std::string_view s) {
 }
 
 // ASCII letter first, then letters, digits and underscores.
-bool valid_name(std::string_view name) {
+bool valid_name(std::string_view name)
+{
     const auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
     if (name.empty() || !alpha(name[0])) return false;
-    return std::all_of(name.begin(), name.end(), [&](char c) { return alpha(c) || (c >= '0' && c <= '9') || c == '_'; });
+    return std::all_of(name.begin(), name.end(),
+                       [&](char c) { return alpha(c) || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 // Code points in `s` (a malformed byte counts as one).
-std::size_t count_chars(std::string_view s) {
+std::size_t count_chars(std::string_view s)
+{
     std::size_t n = 0;
     for (std::size_t pos = 0; pos < s.size(); ++n) utf8::next(s, pos);
     return n;
 }
 
 // The error for a variable at 1-based character `at`.
-Error parse_error(std::string what, std::size_t at) {
+Error parse_error(std::string what, std::size_t at)
+{
     return Error{ErrorKind::invalid_argument, std::move(what) + " at character " + std::to_string(at)};
 }
 
@@ -72,14 +79,18 @@ Error parse_error(std::string what, std::size_t at) {
 // One left-to-right pass: literal text is copied until a "{{", which must be closed by a "}}"
 // with a valid name before it (and an optional "|fallback"). Character positions are counted
 // as we go for the error messages.
-Result<ParsedTemplate> parse_template(std::string_view body) {
+Result<ParsedTemplate> parse_template(std::string_view body)
+{
     if (body.size() > limits::kTemplate)
-        return Error{ErrorKind::invalid_argument, "the body is " + std::to_string(body.size()) + " bytes long; at most " +
-                                                      std::to_string(limits::kTemplate) + " are allowed"};
+        return Error{ErrorKind::invalid_argument, "the body is " + std::to_string(body.size()) +
+                                                      " bytes long; at most " + std::to_string(limits::kTemplate) +
+                                                      " are allowed"};
     ParsedTemplate parsed;
     std::size_t pos = 0, chars = 0, literal_start = 0;
     const auto flush_literal = [&](std::size_t end) {
-        if (end > literal_start) parsed.parts.push_back(TemplatePart{false, std::string(body.substr(literal_start, end - literal_start)), std::nullopt});
+        if (end > literal_start)
+            parsed.parts.push_back(
+                TemplatePart{false, std::string(body.substr(literal_start, end - literal_start)), std::nullopt});
     };
     while (pos < body.size()) {
         if (body[pos] != '{' || pos + 1 >= body.size() || body[pos + 1] != '{') {
@@ -95,7 +106,9 @@ Result<ParsedTemplate> parse_template(std::string_view body) {
         const std::string_view name = trim(inner.substr(0, bar));
         if (name.empty()) return parse_error("empty variable name", at);
         if (!valid_name(name))
-            return parse_error("invalid variable name \"" + std::string(utf8::prefix(name, 64)) + (name.size() > 64 ? "...\"" : "\""), at);
+            return parse_error("invalid variable name \"" + std::string(utf8::prefix(name, 64)) +
+                                   (name.size() > 64 ? "...\"" : "\""),
+                               at);
         flush_literal(pos);
         std::optional<std::string> fallback;
         if (bar != std::string_view::npos) fallback = std::string(trim(inner.substr(bar + 1)));
@@ -108,7 +121,8 @@ Result<ParsedTemplate> parse_template(std::string_view body) {
 }
 
 // Distinct names; templates have a handful of variables, so a linear search is the fast way.
-std::vector<std::string> template_variables(const ParsedTemplate &parsed) {
+std::vector<std::string> template_variables(const ParsedTemplate &parsed)
+{
     std::vector<std::string> names;
     for (const TemplatePart &part : parsed.parts)
         if (part.is_variable && std::find(names.begin(), names.end(), part.text_or_name) == names.end())
@@ -118,7 +132,9 @@ std::vector<std::string> template_variables(const ParsedTemplate &parsed) {
 
 // Substitutes every variable (recording where one rendered as nothing), then tidies the spaces
 // at those gaps and trims the whole text; see templates.hpp for the exact rule.
-RenderResult render_template(const ParsedTemplate &parsed, const TemplateLookup &values, const TemplateLookup &fallbacks) {
+RenderResult render_template(const ParsedTemplate &parsed, const TemplateLookup &values,
+                             const TemplateLookup &fallbacks)
+{
     RenderResult result;
     std::string out;
     std::vector<std::size_t> gaps;  // byte offsets in `out`, ascending

@@ -22,8 +22,8 @@ namespace outreach {
 
 struct TemplatePart {
     bool is_variable;
-    std::string text_or_name;               // literal text, or the variable name
-    std::optional<std::string> fallback;    // variables only: the inline fallback, if written
+    std::string text_or_name;             // literal text, or the variable name
+    std::optional<std::string> fallback;  // variables only: the inline fallback, if written
     bool operator==(const TemplatePart &) const = default;
 };
 
@@ -63,6 +63,7 @@ struct RenderResult {
 // "Hi {{x|}} there" -> "Hi there", "Hi {{x|}}, Bob" -> "Hi, Bob", "Hi {{x|}}!" -> "Hi!". Spaces
 // away from gaps, tabs and newlines are left alone. Finally leading and trailing whitespace of
 // the whole text is removed.
-RenderResult render_template(const ParsedTemplate &parsed, const TemplateLookup &values, const TemplateLookup &fallbacks);
+RenderResult render_template(const ParsedTemplate &parsed, const TemplateLookup &values,
+                             const TemplateLookup &fallbacks);
 
 }  // namespace outreach

@@ -21,8 +21,7 @@ public:
         std::sort(ids_.begin(), ids_.end());
         ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
         parent_.resize(ids_.size());
-        for (std::size_t i = 0; i < parent_.size(); ++i)
-            parent_[i] = i;
+        for (std::size_t i = 0; i < parent_.size(); ++i) parent_[i] = i;
     }
 
     // Index of an id, or npos when it is in no edge.
@@ -43,8 +42,7 @@ public:
 
     void forbid(std::size_t a, std::size_t b)
     {
-        if (cannot_.empty())
-            cannot_.resize(ids_.size());
+        if (cannot_.empty()) cannot_.resize(ids_.size());
         cannot_[a].push_back(b);
         cannot_[b].push_back(a);
     }
@@ -57,21 +55,17 @@ public:
     {
         a = find(a);
         b = find(b);
-        if (a == b)
-            return true;
+        if (a == b) return true;
         if (!cannot_.empty()) {
             const std::size_t small = cannot_[a].size() <= cannot_[b].size() ? a : b;
             const std::size_t other = small == a ? b : a;
             for (std::size_t c : cannot_[small])
-                if (find(c) == other)
-                    return false;
+                if (find(c) == other) return false;
         }
-        if (b < a)
-            std::swap(a, b);
+        if (b < a) std::swap(a, b);
         parent_[b] = a;
         if (!cannot_.empty() && !cannot_[b].empty()) {
-            if (cannot_[a].size() < cannot_[b].size())
-                std::swap(cannot_[a], cannot_[b]);
+            if (cannot_[a].size() < cannot_[b].size()) std::swap(cannot_[a], cannot_[b]);
             cannot_[a].insert(cannot_[a].end(), cannot_[b].begin(), cannot_[b].end());
             cannot_[b].clear();
             cannot_[b].shrink_to_fit();
@@ -83,8 +77,7 @@ public:
     {
         std::vector<std::pair<std::int64_t, std::int64_t>> out;
         out.reserve(ids_.size());
-        for (std::size_t i = 0; i < ids_.size(); ++i)
-            out.emplace_back(ids_[i], ids_[find(i)]);
+        for (std::size_t i = 0; i < ids_.size(); ++i) out.emplace_back(ids_[i], ids_[find(i)]);
         return out;
     }
 
@@ -124,8 +117,7 @@ ConstrainedComponents connected_components(const std::vector<std::int64_t> &from
     for (std::size_t k = 0; k < cannot_a.size(); ++k) {
         const std::size_t a = forest.index_of(cannot_a[k]);
         const std::size_t b = forest.index_of(cannot_b[k]);
-        if (a != Forest::npos && b != Forest::npos && a != b)
-            forest.forbid(a, b);
+        if (a != Forest::npos && b != Forest::npos && a != b) forest.forbid(a, b);
     }
     ConstrainedComponents out;
     out.edge_used.resize(from.size());

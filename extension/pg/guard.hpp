@@ -39,7 +39,8 @@ private:
 class UserError : public std::exception {
 public:
     UserError(int sqlstate, std::string message, std::string hint = {})
-        : sqlstate_(sqlstate), message_(std::move(message)), hint_(std::move(hint)) {}
+        : sqlstate_(sqlstate), message_(std::move(message)), hint_(std::move(hint))
+    {}
     int sqlstate() const { return sqlstate_; }
     const char *what() const noexcept override { return message_.c_str(); }
     const std::string &hint() const { return hint_; }
@@ -53,7 +54,8 @@ private:
 // Runs a Postgres function that may ereport(ERROR) from C++ code. f must not create C++ objects
 // with destructors itself: it is the frame the longjmp lands in.
 template <typename F>
-auto pg_call(F &&f) -> decltype(f()) {
+auto pg_call(F &&f) -> decltype(f())
+{
     using R = decltype(f());
     MemoryContext caller_context = CurrentMemoryContext;
     ErrorData *volatile error = nullptr;
@@ -90,14 +92,16 @@ auto pg_call(F &&f) -> decltype(f()) {
 }
 
 // Lets a query cancel or a termination in (as a PgError through guard()) every `every` calls.
-inline void check_interrupts_every(std::uint64_t &count, std::uint64_t every) {
+inline void check_interrupts_every(std::uint64_t &count, std::uint64_t every)
+{
     if (++count % every == 0) pg_call([] { CHECK_FOR_INTERRUPTS(); });
 }
 
 namespace detail {
 // Copies an exception message into a fixed buffer (no allocation: we may be out of memory),
 // never cutting a UTF-8 sequence in two.
-inline void copy_message(char *dst, std::size_t size, const char *src) {
+inline void copy_message(char *dst, std::size_t size, const char *src)
+{
     std::size_t n = 0;
     if (src != nullptr) {
         while (n < size - 1 && src[n] != '\0') ++n;
@@ -112,7 +116,8 @@ inline void copy_message(char *dst, std::size_t size, const char *src) {
 // Runs the body of an fmgr entry point. Every exit is either a returned Datum or a Postgres
 // error raised here, after the C++ exception has been fully handled.
 template <typename F>
-Datum guard(F &&body) {
+Datum guard(F &&body)
+{
     char message[1024];
     char hint[512];
     int sqlstate = 0;
@@ -138,8 +143,7 @@ Datum guard(F &&body) {
     }
     // No exception is in flight any more: safe to longjmp.
     if (pg_error != nullptr) ReThrowError(pg_error);
-    if (hint[0] != '\0')
-        ereport(ERROR, (errcode(sqlstate), errmsg("%s", message), errhint("%s", hint)));
+    if (hint[0] != '\0') ereport(ERROR, (errcode(sqlstate), errmsg("%s", message), errhint("%s", hint)));
     ereport(ERROR, (errcode(sqlstate), errmsg("%s", message)));
     pg_unreachable();
 }
@@ -152,12 +156,13 @@ Datum guard(F &&body) {
 // must stay visible to the dynamic loader), with a semicolon after it, for example
 //     OUTREACH_ENTRY_POINT(outreach_sms_units, sms_units_body(fcinfo));
 // The body is variadic so that it may contain commas.
-#define OUTREACH_ENTRY_POINT(name, ...)                                             \
-    extern "C" {                                                                    \
-    PG_FUNCTION_INFO_V1(name);                                                      \
-    Datum name(PG_FUNCTION_ARGS) {                                                  \
-        (void)fcinfo;                                                               \
-        return ::outreach::pg::guard([&]() -> Datum { return __VA_ARGS__; });      \
-    }                                                                               \
-    }                                                                               \
+#define OUTREACH_ENTRY_POINT(name, ...)                                       \
+    extern "C" {                                                              \
+    PG_FUNCTION_INFO_V1(name);                                                \
+    Datum name(PG_FUNCTION_ARGS)                                              \
+    {                                                                         \
+        (void)fcinfo;                                                         \
+        return ::outreach::pg::guard([&]() -> Datum { return __VA_ARGS__; }); \
+    }                                                                         \
+    }                                                                         \
     static_assert(true, "OUTREACH_ENTRY_POINT is followed by a semicolon")

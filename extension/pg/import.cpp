@@ -12,12 +12,13 @@
 namespace outreach::pg {
 namespace {
 
-constexpr std::size_t kChunk = 1u << 20;  // the reader holds at most a record plus one chunk
+constexpr std::size_t kChunk = 1u << 20;                // the reader holds at most a record plus one chunk
 constexpr std::uint64_t kRowsPerInterruptCheck = 1024;  // rows put between two cancellation checks
 
 // Adds one row of parse_csv's result: (row_number, line_number, fields, problem, raw); raw is
 // the record as written, for rejected records only.
-void put_record(ReturnSetInfo *rsi, const csv::Record &rec, const std::string &problem, std::string_view raw_bytes) {
+void put_record(ReturnSetInfo *rsi, const csv::Record &rec, const std::string &problem, std::string_view raw_bytes)
+{
     Datum values[5];
     bool nulls[5] = {false, false, false, false, true};
     values[4] = Datum(0);
@@ -27,7 +28,8 @@ void put_record(ReturnSetInfo *rsi, const csv::Record &rec, const std::string &p
         const int count = static_cast<int>(rec.fields.size());
         Datum *elems = pg_call([&] { return static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1))); });
         for (int i = 0; i < count; ++i) elems[i] = text_datum(rec.fields[static_cast<std::size_t>(i)]);
-        values[2] = PointerGetDatum(pg_call([&] { return construct_array(elems, count, TEXTOID, -1, false, TYPALIGN_INT); }));
+        values[2] =
+            PointerGetDatum(pg_call([&] { return construct_array(elems, count, TEXTOID, -1, false, TYPALIGN_INT); }));
         values[3] = Datum(0);
         nulls[3] = true;
     } else {
@@ -40,13 +42,14 @@ void put_record(ReturnSetInfo *rsi, const csv::Record &rec, const std::string &p
     pg_call([&] { tuplestore_putvalues(rsi->setResult, rsi->setDesc, values, nulls); });
 }
 
-Datum parse_csv_body(FunctionCallInfo fcinfo) {
+Datum parse_csv_body(FunctionCallInfo fcinfo)
+{
     bytea *data = pg_call([&] { return PG_GETARG_BYTEA_PP(0); });
     const std::string_view bytes(VARDATA_ANY(data), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(data)));
     const std::string_view delimiter = text_arg(fcinfo, 1);
     if (delimiter.size() != 1)
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                        "CSV delimiter must be one ASCII character, not \"" + std::string(utf8::prefix(delimiter, 16)) + "\"");
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "CSV delimiter must be one ASCII character, not \"" +
+                                                             std::string(utf8::prefix(delimiter, 16)) + "\"");
     csv::Options options;
     options.delimiter = delimiter[0];
     Result<csv::Reader> made = csv::Reader::create(options);
@@ -58,9 +61,8 @@ Datum parse_csv_body(FunctionCallInfo fcinfo) {
 
     // Per-row allocations (the text datums and arrays) are copied into the tuplestore, so they
     // live in a context reset after every row.
-    MemoryContext row_context = pg_call([&] {
-        return AllocSetContextCreate(CurrentMemoryContext, "outreach parse_csv row", ALLOCSET_DEFAULT_SIZES);
-    });
+    MemoryContext row_context = pg_call(
+        [&] { return AllocSetContextCreate(CurrentMemoryContext, "outreach parse_csv row", ALLOCSET_DEFAULT_SIZES); });
     std::size_t expected = 0;
     std::string problem;
     csv::Record rec;
@@ -95,10 +97,10 @@ Datum header_key_body(FunctionCallInfo fcinfo) { return text_datum(csv::header_k
 
 // outreach.unique_headers(text[]): the core's csv::unique_headers over the array's elements
 // (a NULL element is an empty name). Views point into the detoasted array, valid until return.
-Datum unique_headers_body(FunctionCallInfo fcinfo) {
+Datum unique_headers_body(FunctionCallInfo fcinfo)
+{
     ArrayType *array = pg_call([&] { return PG_GETARG_ARRAYTYPE_P(0); });
-    if (ARR_NDIM(array) > 1)
-        throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "headers must be a one-dimensional array");
+    if (ARR_NDIM(array) > 1) throw UserError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "headers must be a one-dimensional array");
     Datum *elems = nullptr;
     bool *nulls = nullptr;
     int count = 0;
@@ -107,12 +109,14 @@ Datum unique_headers_body(FunctionCallInfo fcinfo) {
     for (int i = 0; i < count; ++i) {
         if (nulls[i]) continue;
         const text *t = reinterpret_cast<const text *>(DatumGetPointer(elems[i]));
-        headers[static_cast<std::size_t>(i)] = std::string_view(VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t)));
+        headers[static_cast<std::size_t>(i)] =
+            std::string_view(VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t)));
     }
     return text_array_datum(csv::unique_headers(headers));
 }
 
-Datum parse_count_body(FunctionCallInfo fcinfo) {
+Datum parse_count_body(FunctionCallInfo fcinfo)
+{
     const std::optional<std::int32_t> n = parse_count(text_arg(fcinfo, 0));
     if (!n) {
         fcinfo->isnull = true;
@@ -121,7 +125,8 @@ Datum parse_count_body(FunctionCallInfo fcinfo) {
     return Int32GetDatum(*n);
 }
 
-Datum parse_money_body(FunctionCallInfo fcinfo) {
+Datum parse_money_body(FunctionCallInfo fcinfo)
+{
     const std::optional<std::string> amount = parse_money(text_arg(fcinfo, 0));
     if (!amount) {
         fcinfo->isnull = true;
@@ -129,7 +134,8 @@ Datum parse_money_body(FunctionCallInfo fcinfo) {
     }
     const char *digits = amount->c_str();
     return pg_call([&] {
-        return DirectFunctionCall3(numeric_in, CStringGetDatum(digits), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+        return DirectFunctionCall3(numeric_in, CStringGetDatum(digits), ObjectIdGetDatum(InvalidOid),
+                                   Int32GetDatum(-1));
     });
 }
 

@@ -8,7 +8,8 @@ namespace {
 
 // The core's cancellation hook: a pending cancel or termination is processed here, in a frame
 // of its own, and leaves as a PgError that unwinds the core up to the entry point's guard.
-void poll_backend_interrupts() {
+void poll_backend_interrupts()
+{
     if (INTERRUPTS_PENDING_CONDITION()) outreach::pg::pg_call([] { CHECK_FOR_INTERRUPTS(); });
 }
 
@@ -25,9 +26,9 @@ static char *outreach_team_id = nullptr;
 
 void _PG_init(void);
 
-void _PG_init(void) {
-    DefineCustomStringVariable("outreach.team_id",
-                               "The team (tenant) this session works as.",
+void _PG_init(void)
+{
+    DefineCustomStringVariable("outreach.team_id", "The team (tenant) this session works as.",
                                "Row-level security on every pg_outreach table shows and accepts only rows "
                                "whose team_id equals this setting.",
                                &outreach_team_id, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);

@@ -14,7 +14,8 @@ namespace outreach::pg {
 namespace {
 
 // Core failures reported as values become Postgres errors with the matching SQLSTATE.
-[[noreturn]] void raise(const Error &e) {
+[[noreturn]] void raise(const Error &e)
+{
     switch (e.kind) {
     case ErrorKind::invalid_argument: throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, e.message);
     case ErrorKind::internal: break;
@@ -24,27 +25,32 @@ namespace {
 
 // Bodies of the text -> text normalizers.
 template <typename F>
-Datum normalize_text(FunctionCallInfo fcinfo, F &&normalize) {
+Datum normalize_text(FunctionCallInfo fcinfo, F &&normalize)
+{
     return text_or_null(fcinfo, normalize(text_arg(fcinfo, 0)));
 }
 
-Datum normalize_phone_body(FunctionCallInfo fcinfo) {
+Datum normalize_phone_body(FunctionCallInfo fcinfo)
+{
     Result<std::optional<std::string>> r = normalize_phone(text_arg(fcinfo, 0), text_arg(fcinfo, 1));
     if (!r.ok()) raise(r.error());
     return text_or_null(fcinfo, r.value());
 }
 
-Datum timezone_for_body(FunctionCallInfo fcinfo) {
-    return text_or_null(fcinfo, timezone_for(text_arg_or_empty(fcinfo, 0), text_arg_or_empty(fcinfo, 1),
-                                             text_arg_or_empty(fcinfo, 2)));
+Datum timezone_for_body(FunctionCallInfo fcinfo)
+{
+    return text_or_null(
+        fcinfo, timezone_for(text_arg_or_empty(fcinfo, 0), text_arg_or_empty(fcinfo, 1), text_arg_or_empty(fcinfo, 2)));
 }
 
-Datum timezones_for_body(FunctionCallInfo fcinfo) {
-    return text_array_datum(timezones_for(text_arg_or_empty(fcinfo, 0), text_arg_or_empty(fcinfo, 1),
-                                          text_arg_or_empty(fcinfo, 2)));
+Datum timezones_for_body(FunctionCallInfo fcinfo)
+{
+    return text_array_datum(
+        timezones_for(text_arg_or_empty(fcinfo, 0), text_arg_or_empty(fcinfo, 1), text_arg_or_empty(fcinfo, 2)));
 }
 
-Datum reference_csv_body(FunctionCallInfo fcinfo) {
+Datum reference_csv_body(FunctionCallInfo fcinfo)
+{
     std::string_view name = text_arg(fcinfo, 0);
     std::optional<std::string_view> csv = reference_csv(name);
     if (!csv)

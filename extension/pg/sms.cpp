@@ -42,16 +42,19 @@ struct TemplateSlot {
 };
 
 // Reset callback of fn_mcxt: frees the cached template (destructors do not throw or ereport).
-void release_template_slot(void *arg) noexcept {
+void release_template_slot(void *arg) noexcept
+{
     auto *slot = static_cast<TemplateSlot *>(arg);
     std::unique_ptr<CachedTemplate> owned(slot->entry);
     slot->entry = nullptr;
 }
 
 // Parses a template, raising the parse error as 22023 with a hint about the syntax.
-std::unique_ptr<CachedTemplate> parse_or_raise(std::string_view body) {
+std::unique_ptr<CachedTemplate> parse_or_raise(std::string_view body)
+{
     Result<ParsedTemplate> r = parse_template(body);
-    if (!r.ok()) throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "template is invalid: " + r.error().message, kTemplateHint);
+    if (!r.ok())
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "template is invalid: " + r.error().message, kTemplateHint);
     auto entry = std::make_unique<CachedTemplate>();
     entry->body.assign(body);
     entry->parsed = std::move(r.value());
@@ -61,7 +64,8 @@ std::unique_ptr<CachedTemplate> parse_or_raise(std::string_view body) {
 
 // The parsed template of argument 0, from the call site's cache when the body is unchanged.
 // `scratch` owns the parse when there is no flinfo to cache in (a direct call).
-const CachedTemplate &template_arg(FunctionCallInfo fcinfo, std::unique_ptr<CachedTemplate> &scratch) {
+const CachedTemplate &template_arg(FunctionCallInfo fcinfo, std::unique_ptr<CachedTemplate> &scratch)
+{
     const std::string_view body = text_arg(fcinfo, 0);
     FmgrInfo *flinfo = fcinfo->flinfo;
     if (flinfo == nullptr) {
@@ -85,7 +89,8 @@ const CachedTemplate &template_arg(FunctionCallInfo fcinfo, std::unique_ptr<Cach
 }
 
 // A jsonb argument that must be an object (vars, fallbacks).
-Jsonb *object_arg(FunctionCallInfo fcinfo, int n, const char *what) {
+Jsonb *object_arg(FunctionCallInfo fcinfo, int n, const char *what)
+{
     Jsonb *j = pg_call([&] { return PG_GETARG_JSONB_P(n); });
     if (!JB_ROOT_IS_OBJECT(j)) {
         const char *kind = JB_ROOT_IS_SCALAR(j) ? "a scalar" : "an array";
@@ -99,22 +104,21 @@ Jsonb *object_arg(FunctionCallInfo fcinfo, int n, const char *what) {
 // The text of key `name` in a jsonb object: strings as they are, numbers and booleans as their
 // JSON text; absent or JSON null is no value. Views point into the jsonb or into palloc'd
 // memory, valid until the function returns.
-std::optional<std::string_view> json_text(Jsonb *j, const std::string &name, const char *what) {
+std::optional<std::string_view> json_text(Jsonb *j, const std::string &name, const char *what)
+{
     const char *key = name.data();
     const int key_len = static_cast<int>(name.size());
     JsonbValue value;
     const bool found = pg_call([&] { return getKeyJsonValueFromContainer(&j->root, key, key_len, &value) != nullptr; });
     if (!found) return std::nullopt;
     switch (value.type) {
-    case jbvNull:
-        return std::nullopt;
-    case jbvString:
-        return std::string_view(value.val.string.val, static_cast<std::size_t>(value.val.string.len));
-    case jbvBool:
-        return std::string_view(value.val.boolean ? "true" : "false");
+    case jbvNull: return std::nullopt;
+    case jbvString: return std::string_view(value.val.string.val, static_cast<std::size_t>(value.val.string.len));
+    case jbvBool: return std::string_view(value.val.boolean ? "true" : "false");
     case jbvNumeric: {
         Numeric number = value.val.numeric;
-        const char *digits = pg_call([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(number))); });
+        const char *digits =
+            pg_call([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(number))); });
         return std::string_view(digits);
     }
     default:
@@ -125,7 +129,9 @@ std::optional<std::string_view> json_text(Jsonb *j, const std::string &name, con
 }
 
 // The text of every variable of the template, in template_variables order.
-std::vector<std::optional<std::string_view>> lookup_all(Jsonb *j, const std::vector<std::string> &names, const char *what) {
+std::vector<std::optional<std::string_view>> lookup_all(Jsonb *j, const std::vector<std::string> &names,
+                                                        const char *what)
+{
     std::vector<std::optional<std::string_view>> out;
     out.reserve(names.size());
     for (const std::string &name : names) out.push_back(json_text(j, name, what));
@@ -133,7 +139,8 @@ std::vector<std::optional<std::string_view>> lookup_all(Jsonb *j, const std::vec
 }
 
 // Renders argument 0 with the vars (argument 1) and fallbacks (argument 2) objects.
-RenderResult render_args(FunctionCallInfo fcinfo) {
+RenderResult render_args(FunctionCallInfo fcinfo)
+{
     std::unique_ptr<CachedTemplate> scratch;
     const CachedTemplate &t = template_arg(fcinfo, scratch);
     Jsonb *vars = object_arg(fcinfo, 1, "vars");
@@ -152,7 +159,8 @@ RenderResult render_args(FunctionCallInfo fcinfo) {
 }
 
 // outreach.sms_encoding: 'GSM-7' or 'UCS-2'.
-Datum sms_encoding_body(FunctionCallInfo fcinfo) {
+Datum sms_encoding_body(FunctionCallInfo fcinfo)
+{
     return text_datum(sms_length(text_arg(fcinfo, 0)).encoding == SmsEncoding::Gsm7 ? "GSM-7" : "UCS-2");
 }
 
@@ -163,13 +171,15 @@ Datum sms_units_body(FunctionCallInfo fcinfo) { return Int32GetDatum(sms_length(
 Datum sms_segments_body(FunctionCallInfo fcinfo) { return Int32GetDatum(sms_length(text_arg(fcinfo, 0)).segments); }
 
 // outreach.template_variables: validates the template and lists its variables.
-Datum template_variables_body(FunctionCallInfo fcinfo) {
+Datum template_variables_body(FunctionCallInfo fcinfo)
+{
     std::unique_ptr<CachedTemplate> scratch;
     return text_array_datum(template_arg(fcinfo, scratch).variables);
 }
 
 // outreach.render_template: the message, or NULL when a variable has no value and no fallback.
-Datum render_template_body(FunctionCallInfo fcinfo) {
+Datum render_template_body(FunctionCallInfo fcinfo)
+{
     const RenderResult r = render_args(fcinfo);
     if (!r.missing.empty()) {
         fcinfo->isnull = true;

@@ -15,12 +15,13 @@
 namespace {
 
 // Upper-case ASCII words of [A-Z0-9#/-] separated by single spaces, no space at either end.
-bool well_formed_street(std::string_view s) {
+bool well_formed_street(std::string_view s)
+{
     if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
     char prev = 0;
     for (char c : s) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '#' || c == '-' ||
-                        c == '/' || c == ' ';
+        const bool ok =
+            (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '#' || c == '-' || c == '/' || c == ' ';
         if (!ok || (c == ' ' && prev == ' ')) return false;
         prev = c;
     }
@@ -29,7 +30,8 @@ bool well_formed_street(std::string_view s) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     const std::string_view in(reinterpret_cast<const char *>(data), size);
 
     if (const auto street = outreach::normalize_street(in)) {

@@ -18,7 +18,8 @@ namespace {
 
 namespace csv = outreach::csv;
 
-void check(bool ok) {
+void check(bool ok)
+{
     if (!ok) __builtin_trap();
 }
 
@@ -34,7 +35,8 @@ struct Owned {
 
 // Feeds `in` in chunks of next_chunk() bytes (whole when it returns 0), draining after each.
 template <typename NextChunk>
-std::vector<Owned> parse(std::string_view in, const csv::Options &opt, NextChunk next_chunk) {
+std::vector<Owned> parse(std::string_view in, const csv::Options &opt, NextChunk next_chunk)
+{
     auto made = csv::Reader::create(opt);
     check(made.ok());
     csv::Reader &reader = made.value();
@@ -67,7 +69,8 @@ std::vector<Owned> parse(std::string_view in, const csv::Options &opt, NextChunk
     return out;
 }
 
-std::string quoted(std::string_view v, char quote) {
+std::string quoted(std::string_view v, char quote)
+{
     std::string s(1, quote);
     for (char c : v) {
         s += c;
@@ -79,11 +82,12 @@ std::string quoted(std::string_view v, char quote) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     if (size < 5) return 0;
     const std::uint8_t flags = data[0];
-    std::uint32_t state = (std::uint32_t{data[1]} << 24 | std::uint32_t{data[2]} << 16 |
-                           std::uint32_t{data[3]} << 8 | data[4]) | 1;
+    std::uint32_t state =
+        (std::uint32_t{data[1]} << 24 | std::uint32_t{data[2]} << 16 | std::uint32_t{data[3]} << 8 | data[4]) | 1;
     const std::string_view in(reinterpret_cast<const char *>(data + 5), size - 5);
 
     csv::Options opt;
@@ -125,8 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check(f.find('\0') == std::string::npos);
             check(f.size() <= opt.max_field_size);
         }
-        for (std::size_t k = 0; k < r.fields.size(); ++k)
-            rewritten += (k ? "," : "") + quoted(r.fields[k], '"');
+        for (std::size_t k = 0; k < r.fields.size(); ++k) rewritten += (k ? "," : "") + quoted(r.fields[k], '"');
         rewritten += "\r\n";
         accepted.push_back(r.fields);
     }
@@ -137,7 +140,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     plain.max_field_size = plain.max_record_size = std::size_t{1} << 30;
     const auto again = parse(rewritten, plain, [] { return std::size_t{0}; });
     check(again.size() == accepted.size());
-    for (std::size_t i = 0; i < again.size(); ++i)
-        check(!again[i].rejected && again[i].fields == accepted[i]);
+    for (std::size_t i = 0; i < again.size(); ++i) check(!again[i].rejected && again[i].fields == accepted[i]);
     return 0;
 }

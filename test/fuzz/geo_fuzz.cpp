@@ -8,7 +8,8 @@
 
 #include "core/geo.hpp"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
     std::string_view in(reinterpret_cast<const char *>(data), size);
     std::string_view parts[3];
     for (int i = 0; i < 3; ++i) {

@@ -11,8 +11,7 @@ namespace {
 
 void check(bool ok)
 {
-    if (!ok)
-        __builtin_trap();
+    if (!ok) __builtin_trap();
 }
 
 // Tokens of [a-z0-9] (or non-ASCII letters) separated by single spaces, no upper-case ASCII.
@@ -37,8 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (const auto e = outreach::normalize_email(in)) {
         check(e->find('@') != std::string::npos && e->find('@') == e->rfind('@'));
         check(e->size() <= 254);
-        for (char c : *e)
-            check(c > 0x20 && c < 0x7F && !(c >= 'A' && c <= 'Z'));
+        for (char c : *e) check(c > 0x20 && c < 0x7F && !(c >= 'A' && c <= 'Z'));
         check(outreach::normalize_email(*e) == e);
     }
 

@@ -9,7 +9,8 @@
 
 #include "core/phone.hpp"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
     std::string_view input(reinterpret_cast<const char *>(data), size);
     auto fast = outreach::normalize_phone(input, "US");
     auto reference = outreach::normalize_phone_reference(input, "US");

@@ -15,12 +15,14 @@ namespace {
 
 using SimFn = double (*)(std::string_view, std::string_view);
 
-void check_score(double s) {
+void check_score(double s)
+{
     if (std::isnan(s) || s < 0.0 || s > 1.0) __builtin_trap();
 }
 
 // Range and symmetry of f on (a, b).
-void check_pair(SimFn f, std::string_view a, std::string_view b) {
+void check_pair(SimFn f, std::string_view a, std::string_view b)
+{
     const double ab = f(a, b), ba = f(b, a);
     check_score(ab);
     check_score(ba);
@@ -28,7 +30,8 @@ void check_pair(SimFn f, std::string_view a, std::string_view b) {
 }
 
 // f(x, x) is exactly 1 when x has a key (`has_key`), and a valid score otherwise.
-void check_self(SimFn f, std::string_view x, bool has_key) {
+void check_self(SimFn f, std::string_view x, bool has_key)
+{
     const double s = f(x, x);
     check_score(s);
     if (has_key && s != 1.0) __builtin_trap();
@@ -36,7 +39,8 @@ void check_self(SimFn f, std::string_view x, bool has_key) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     const char *p = reinterpret_cast<const char *>(data);
     const void *nul = std::memchr(p, 0, size);
     const size_t cut = nul ? static_cast<size_t>(static_cast<const char *>(nul) - p) : size / 2;

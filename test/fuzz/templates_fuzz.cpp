@@ -22,12 +22,14 @@
 namespace {
 
 // Stops the fuzzer on a broken invariant.
-void check(bool ok) {
+void check(bool ok)
+{
     if (!ok) __builtin_trap();
 }
 
 // Code points, a malformed byte counting as one (as sms_length does).
-std::size_t count_chars(std::string_view s) {
+std::size_t count_chars(std::string_view s)
+{
     std::size_t n = 0;
     for (std::size_t pos = 0; pos < s.size(); ++n) outreach::utf8::next(s, pos);
     return n;
@@ -35,18 +37,23 @@ std::size_t count_chars(std::string_view s) {
 
 // The template written back: spaces inside the braces keep a fallback ending in "}" apart from
 // the closing "}}" (fallbacks and names are trimmed on parsing, so the spaces are not kept).
-std::string canonical(const outreach::ParsedTemplate &t) {
+std::string canonical(const outreach::ParsedTemplate &t)
+{
     std::string out;
     for (const auto &p : t.parts) {
-        if (!p.is_variable) out += p.text_or_name;
-        else if (p.fallback) out += "{{ " + p.text_or_name + " | " + *p.fallback + " }}";
-        else out += "{{ " + p.text_or_name + " }}";
+        if (!p.is_variable)
+            out += p.text_or_name;
+        else if (p.fallback)
+            out += "{{ " + p.text_or_name + " | " + *p.fallback + " }}";
+        else
+            out += "{{ " + p.text_or_name + " }}";
     }
     return out;
 }
 
 // The documented name rule, written independently of templates.cpp.
-bool valid_name(const std::string &n) {
+bool valid_name(const std::string &n)
+{
     if (n.empty() || !((n[0] >= 'A' && n[0] <= 'Z') || (n[0] >= 'a' && n[0] <= 'z'))) return false;
     for (char c : n)
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
@@ -57,7 +64,8 @@ bool valid_name(const std::string &n) {
 bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 // The sms_length invariants listed at the top.
-void check_sms(std::string_view text) {
+void check_sms(std::string_view text)
+{
     const outreach::SmsLength len = outreach::sms_length(text);
     const auto chars = static_cast<long long>(count_chars(text));
     check((len.segments == 0) == text.empty());
@@ -74,7 +82,8 @@ void check_sms(std::string_view text) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     const std::string_view in(reinterpret_cast<const char *>(data), size);
     const std::size_t nul = in.find('\0');
     const std::string_view body = in.substr(0, nul);
@@ -111,7 +120,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     check(outreach::template_variables(t) == names);
 
-    const outreach::TemplateLookup none = [](std::string_view) -> std::optional<std::string_view> { return std::nullopt; };
+    const outreach::TemplateLookup none = [](std::string_view) -> std::optional<std::string_view> {
+        return std::nullopt;
+    };
     const outreach::TemplateLookup all = [&](std::string_view) -> std::optional<std::string_view> { return value; };
 
     // nothing known: missing = variables with no inline fallback, in order

@@ -11,8 +11,7 @@ namespace {
 
 void check(bool ok)
 {
-    if (!ok)
-        __builtin_trap();
+    if (!ok) __builtin_trap();
 }
 
 }  // namespace
@@ -33,11 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(!s.empty() && s.size() <= 64);
         const std::size_t dot = s.find('.');
         check(dot == std::string::npos || (s.find('.', dot + 1) == std::string::npos && dot > 0 && dot + 1 < s.size()));
-        for (char c : s)
-            check((c >= '0' && c <= '9') || c == '.');
+        for (char c : s) check((c >= '0' && c <= '9') || c == '.');
         check(s[0] != '0' || s.size() == 1 || s[1] == '.');
-        if (dot != std::string::npos)
-            check(s.back() != '0');
+        if (dot != std::string::npos) check(s.back() != '0');
         check(outreach::parse_money(s) == m);
     }
     return 0;

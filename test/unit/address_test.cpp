@@ -24,7 +24,8 @@ struct Case {
 };
 
 // Readable test names in gtest output, with control and non-ASCII bytes escaped.
-void PrintTo(const Case &c, std::ostream *os) {
+void PrintTo(const Case &c, std::ostream *os)
+{
     *os << '"';
     for (unsigned char ch : c.input) {
         if (ch >= 0x20 && ch < 0x7F) {
@@ -37,7 +38,8 @@ void PrintTo(const Case &c, std::ostream *os) {
     *os << "\" -> " << (c.want ? std::string(*c.want) : std::string("nullopt"));
 }
 
-std::optional<std::string> want_of(const Case &c) {
+std::optional<std::string> want_of(const Case &c)
+{
     if (!c.want) return std::nullopt;
     return std::string(*c.want);
 }
@@ -52,7 +54,7 @@ const std::vector<Case> kStreetCases = {
     {"", std::nullopt},
     {"   \t\r\n  ", std::nullopt},
     {" .,;- # ", std::nullopt},
-    {"\x80\x81\x8d", std::nullopt},  // Windows-1252 bytes with no letter in them
+    {"\x80\x81\x8d", std::nullopt},      // Windows-1252 bytes with no letter in them
     {"\xF0\x9F\x8F\xA0", std::nullopt},  // an emoji alone
     // Suffixes only where they act as suffixes (Pub 28, Appendix C1).
     {"123 Court St", "123 COURT ST"},
@@ -124,22 +126,33 @@ const std::vector<Case> kStreetCases = {
     {"123 Smith-Jones Rd", "123 SMITH JONES RD"},
     {"123 Main St \xE2\x80\x93 Apt 4", "123 MAIN ST APT 4"},  // en dash
     // Unicode and broken encodings.
-    {"12 Calle Pe\xC3\xB1" "a", "12 CALLE PENA"},                        // UTF-8
-    {"12 Calle Pe\xF1" "a", "12 CALLE PENA"},                            // Latin-1 byte
-    {"12 Calle Pen\xCC\x83" "a", "12 CALLE PENA"},                       // combining tilde
-    {"123 Stra\xC3\x9F" "e", "123 STRASSE"},
+    {"12 Calle Pe\xC3\xB1"
+     "a",
+     "12 CALLE PENA"},  // UTF-8
+    {"12 Calle Pe\xF1"
+     "a",
+     "12 CALLE PENA"},  // Latin-1 byte
+    {"12 Calle Pen\xCC\x83"
+     "a",
+     "12 CALLE PENA"},  // combining tilde
+    {"123 Stra\xC3\x9F"
+     "e",
+     "123 STRASSE"},
     {"\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93 \xEF\xBC\xAD\xEF\xBD\x81\xEF\xBD\x89\xEF\xBD\x8E "
      "\xEF\xBC\xB3\xEF\xBD\x94",
      "123 MAIN ST"},  // full-width "１２３ Ｍａｉｎ Ｓｔ"
     {"123 Main St \xF0\x9F\x8F\xA0", "123 MAIN ST"},
     {"123 Main\0St"sv, "123 MAIN ST"},
-    {"\xEF\xBB\xBF" "123 Main St", "123 MAIN ST"},  // byte order mark from a CSV export
-    {"123 Main St \xC3\x28", "123 MAIN ST A"},      // invalid UTF-8: the lead byte is read as Ã
+    {"\xEF\xBB\xBF"
+     "123 Main St",
+     "123 MAIN ST"},                            // byte order mark from a CSV export
+    {"123 Main St \xC3\x28", "123 MAIN ST A"},  // invalid UTF-8: the lead byte is read as Ã
 };
 
 class StreetTest : public ::testing::TestWithParam<Case> {};
 
-TEST_P(StreetTest, Normalizes) {
+TEST_P(StreetTest, Normalizes)
+{
     const Case &c = GetParam();
     const auto got = normalize_street(c.input);
     EXPECT_EQ(got, want_of(c));
@@ -151,7 +164,8 @@ TEST_P(StreetTest, Normalizes) {
 INSTANTIATE_TEST_SUITE_P(Address, StreetTest, ::testing::ValuesIn(kStreetCases));
 
 // Several spellings of one address meet in one string.
-TEST(Street, SpellingsOfOneAddressAreEqual) {
+TEST(Street, SpellingsOfOneAddressAreEqual)
+{
     const std::vector<std::vector<std::string_view>> groups = {
         {"123 North Main St., Apt 4", "123 N MAIN STREET APT 4", "123 n. main str apartment #4",
          "123 North Main Street, Apt. No. 4"},
@@ -159,7 +173,11 @@ TEST(Street, SpellingsOfOneAddressAreEqual) {
         {"Fifth Avenue", "5th Ave", "5 th Ave.", "FIFTH AV"},
         {"P.O. Box 12", "PO BOX 12", "Post Office Box #12", "pob 12", "P. O. Box No. 12"},
         {"100 Congress Avenue, Suite 200", "100 Congress Ave Ste. 200", "100 CONGRESS AVE STE200"},
-        {"12 Calle Pe\xC3\xB1" "a", "12 Calle Pe\xF1" "a", "12 CALLE PENA"},
+        {"12 Calle Pe\xC3\xB1"
+         "a",
+         "12 Calle Pe\xF1"
+         "a",
+         "12 CALLE PENA"},
         {"350 Fifth Ave, 3rd Floor", "350 5th Avenue Fl 3", "350 Fifth Avenue Floor 3"},
         {"1600 Pennsylvania Ave. N.W.", "1600 Pennsylvania Avenue Northwest"},
         {"123 Hwy 1", "123 Highway 1", "123 HIWAY 1"},
@@ -174,14 +192,14 @@ TEST(Street, SpellingsOfOneAddressAreEqual) {
 
 // Standard abbreviations of Appendix C1 and C2 are kept as they are (a second pass must not
 // change them), and primary names map to them.
-TEST(Street, UspsAbbreviationsAreFixedPoints) {
+TEST(Street, UspsAbbreviationsAreFixedPoints)
+{
     const std::vector<std::pair<std::string_view, std::string_view>> suffixes = {
-        {"ALLEY", "ALY"},     {"AVENUE", "AVE"},  {"BOULEVARD", "BLVD"}, {"CIRCLE", "CIR"},
-        {"COURT", "CT"},      {"DRIVE", "DR"},    {"EXPRESSWAY", "EXPY"}, {"FREEWAY", "FWY"},
-        {"HIGHWAY", "HWY"},   {"LANE", "LN"},     {"PARKWAY", "PKWY"},   {"PLACE", "PL"},
-        {"ROAD", "RD"},       {"SQUARE", "SQ"},   {"STREET", "ST"},      {"TERRACE", "TER"},
-        {"TRAIL", "TRL"},     {"CROSSING", "XING"}, {"MEADOWS", "MDWS"}, {"MEADOW", "MDW"},
-        {"TURNPIKE", "TPKE"}, {"KEY", "KY"},      {"CENTRE", "CTR"},     {"STRAVENUE", "STRA"},
+        {"ALLEY", "ALY"},     {"AVENUE", "AVE"},      {"BOULEVARD", "BLVD"}, {"CIRCLE", "CIR"},     {"COURT", "CT"},
+        {"DRIVE", "DR"},      {"EXPRESSWAY", "EXPY"}, {"FREEWAY", "FWY"},    {"HIGHWAY", "HWY"},    {"LANE", "LN"},
+        {"PARKWAY", "PKWY"},  {"PLACE", "PL"},        {"ROAD", "RD"},        {"SQUARE", "SQ"},      {"STREET", "ST"},
+        {"TERRACE", "TER"},   {"TRAIL", "TRL"},       {"CROSSING", "XING"},  {"MEADOWS", "MDWS"},   {"MEADOW", "MDW"},
+        {"TURNPIKE", "TPKE"}, {"KEY", "KY"},          {"CENTRE", "CTR"},     {"STRAVENUE", "STRA"},
     };
     for (const auto &[name, abbr] : suffixes) {
         const std::string want = "1 MAIN " + std::string(abbr);
@@ -198,8 +216,8 @@ TEST(Street, UspsAbbreviationsAreFixedPoints) {
         EXPECT_EQ(normalize_street("1 Main St " + std::string(name) + " 7"), want) << name;
         EXPECT_EQ(normalize_street(want), want) << abbr;
     }
-    for (std::string_view w : {"BASEMENT"sv, "FRONT"sv, "LOBBY"sv, "LOWER"sv, "OFFICE"sv, "REAR"sv,
-                               "SIDE"sv, "UPPER"sv}) {
+    for (std::string_view w :
+         {"BASEMENT"sv, "FRONT"sv, "LOBBY"sv, "LOWER"sv, "OFFICE"sv, "REAR"sv, "SIDE"sv, "UPPER"sv}) {
         const auto got = normalize_street("1 Main St " + std::string(w));
         ASSERT_TRUE(got.has_value());
         EXPECT_EQ(normalize_street(*got), got) << w;
@@ -207,7 +225,8 @@ TEST(Street, UspsAbbreviationsAreFixedPoints) {
     }
 }
 
-TEST(Street, HugeInputsAreSafe) {
+TEST(Street, HugeInputsAreSafe)
+{
     std::string padded = "123 Main St";
     padded.append(1 << 20, ' ');
     EXPECT_EQ(normalize_street(padded), "123 MAIN ST");
@@ -246,40 +265,40 @@ const std::vector<Case> kZipCases = {
     {"02134-1234", "02134"},
     {"021341234", "02134"},
     {"02134 1234", "02134"},
-    {"2134", "02134"},            // leading zero lost to a numeric column
+    {"2134", "02134"},  // leading zero lost to a numeric column
     {"2134-1234", "02134"},
-    {"21341234", "02134"},        // ZIP+4 as a number, leading zero lost
-    {"501", "00501"},             // Holtsville, NY
-    {"9011234", "00901"},         // San Juan ZIP+4 as a number
+    {"21341234", "02134"},  // ZIP+4 as a number, leading zero lost
+    {"501", "00501"},       // Holtsville, NY
+    {"9011234", "00901"},   // San Juan ZIP+4 as a number
     {"02134 ", "02134"},
     {"  02134", "02134"},
     {"\t02134\r\n", "02134"},
-    {"2134.0", "02134"},          // spreadsheet float
+    {"2134.0", "02134"},  // spreadsheet float
     {"2134.00", "02134"},
     {"2134.", "02134"},
-    {"'02134", "02134"},          // Excel text marker
-    {"=\"02134\"", "02134"},      // Excel formula export
+    {"'02134", "02134"},      // Excel text marker
+    {"=\"02134\"", "02134"},  // Excel formula export
     {"\"02134\"", "02134"},
     {"99999-9999", "99999"},
     {"", std::nullopt},
     {"     ", std::nullopt},
     {"00000", std::nullopt},
     {"000", std::nullopt},
-    {"00012", std::nullopt},      // no ZIP code starts with 000
+    {"00012", std::nullopt},  // no ZIP code starts with 000
     {"12", std::nullopt},
     {"1", std::nullopt},
-    {"123456", std::nullopt},     // 6 digits: neither a ZIP nor a ZIP+4
-    {"0213412345", std::nullopt}, // 10 digits
+    {"123456", std::nullopt},      // 6 digits: neither a ZIP nor a ZIP+4
+    {"0213412345", std::nullopt},  // 10 digits
     {"ZIP 02134", std::nullopt},
     {"02134a", std::nullopt},
-    {"O2134", std::nullopt},      // letter O
+    {"O2134", std::nullopt},  // letter O
     {"02134-12", std::nullopt},
     {"02134-", std::nullopt},
     {"-02134", std::nullopt},
     {"2134.5", std::nullopt},
     {"02 134", std::nullopt},
     {"02134-1234-5678", std::nullopt},
-    {"K1A 0B1", std::nullopt},    // Canadian postal code
+    {"K1A 0B1", std::nullopt},                                                       // Canadian postal code
     {"\xEF\xBC\x90\xEF\xBC\x92\xEF\xBC\x91\xEF\xBC\x93\xEF\xBC\x94", std::nullopt},  // full-width
     {"02134\0"sv, std::nullopt},
     {"\xFF\xFE", std::nullopt},
@@ -289,7 +308,8 @@ const std::vector<Case> kZipCases = {
 
 class ZipTest : public ::testing::TestWithParam<Case> {};
 
-TEST_P(ZipTest, Normalizes) {
+TEST_P(ZipTest, Normalizes)
+{
     const Case &c = GetParam();
     const auto got = normalize_zip(c.input);
     EXPECT_EQ(got, want_of(c));
@@ -300,13 +320,14 @@ TEST_P(ZipTest, Normalizes) {
 
 INSTANTIATE_TEST_SUITE_P(Address, ZipTest, ::testing::ValuesIn(kZipCases));
 
-TEST(Zip, SpellingsOfOneZipAreEqual) {
-    for (std::string_view z : {"2134"sv, "02134"sv, "02134-0001"sv, "021340001"sv, "2134.0"sv,
-                               " 02134 "sv, "'02134"sv})
+TEST(Zip, SpellingsOfOneZipAreEqual)
+{
+    for (std::string_view z : {"2134"sv, "02134"sv, "02134-0001"sv, "021340001"sv, "2134.0"sv, " 02134 "sv, "'02134"sv})
         EXPECT_EQ(normalize_zip(z), "02134") << z;
 }
 
-TEST(Zip, HugeInputsAreSafe) {
+TEST(Zip, HugeInputsAreSafe)
+{
     EXPECT_EQ(normalize_zip(std::string(1 << 20, '1')), std::nullopt);
     std::string padded(1 << 20, ' ');
     padded.replace(padded.size() / 2, 5, "02134");
@@ -380,7 +401,8 @@ const std::vector<Case> kStateCases = {
 
 class StateTest : public ::testing::TestWithParam<Case> {};
 
-TEST_P(StateTest, Normalizes) {
+TEST_P(StateTest, Normalizes)
+{
     const Case &c = GetParam();
     const auto got = normalize_state(c.input);
     EXPECT_EQ(got, want_of(c));
@@ -392,13 +414,13 @@ TEST_P(StateTest, Normalizes) {
 INSTANTIATE_TEST_SUITE_P(Address, StateTest, ::testing::ValuesIn(kStateCases));
 
 // Every USPS code is recognised in upper and lower case.
-TEST(State, EveryCodeMapsToItself) {
+TEST(State, EveryCodeMapsToItself)
+{
     const std::vector<std::string_view> codes = {
-        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
-        "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
-        "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
-        "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "FM", "MH", "PW", "AA",
-        "AE", "AP"};
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+        "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+        "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+        "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "FM", "MH", "PW", "AA", "AE", "AP"};
     for (std::string_view code : codes) {
         EXPECT_EQ(normalize_state(code), std::string(code));
         std::string lower(code);
@@ -407,15 +429,16 @@ TEST(State, EveryCodeMapsToItself) {
     }
 }
 
-TEST(State, SpellingsOfOneStateAreEqual) {
-    for (std::string_view s : {"Pennsylvania"sv, "PENNSYLVANIA"sv, "Penn."sv, "Penna"sv, "pa"sv,
-                               "P.A."sv, " Pa "sv})
+TEST(State, SpellingsOfOneStateAreEqual)
+{
+    for (std::string_view s : {"Pennsylvania"sv, "PENNSYLVANIA"sv, "Penn."sv, "Penna"sv, "pa"sv, "P.A."sv, " Pa "sv})
         EXPECT_EQ(normalize_state(s), "PA") << s;
     for (std::string_view s : {"North Dakota"sv, "N. Dak."sv, "N.D."sv, "nd"sv, "NORTH  DAKOTA"sv})
         EXPECT_EQ(normalize_state(s), "ND") << s;
 }
 
-TEST(State, HugeInputsAreSafe) {
+TEST(State, HugeInputsAreSafe)
+{
     EXPECT_EQ(normalize_state(std::string(1 << 20, 'A')), std::nullopt);
     std::string padded(1 << 20, ' ');
     padded.replace(padded.size() / 2, 2, "ny");

@@ -37,22 +37,21 @@ TEST(BlockPairs, NewRowsWithSmallerIdsStillMeetTheTeamsRows)
     EXPECT_EQ(block_pairs(e, 8), (Pairs{{5, 9}, {5, 12}}));
     // ... and with the capped heads of a large block, whatever their age
     std::vector<BlockEntry> big = {{7, 1, true}};
-    for (std::int64_t id = 100; id < 110; ++id)
-        big.push_back({7, id, false});
+    for (std::int64_t id = 100; id < 110; ++id) big.push_back({7, id, false});
     EXPECT_EQ(block_pairs(big, 3), (Pairs{{1, 100}, {1, 101}}));
 }
 
 TEST(BlockPairs, PairsAcrossKeysAreReportedOnce)
 {
-    std::vector<BlockEntry> e = {{1, 10, true}, {1, 11, true}, {2, 10, true}, {2, 11, true}, {3, 11, true}, {3, 10, true}};
+    std::vector<BlockEntry> e = {{1, 10, true}, {1, 11, true}, {2, 10, true},
+                                 {2, 11, true}, {3, 11, true}, {3, 10, true}};
     EXPECT_EQ(block_pairs(e, 8), (Pairs{{10, 11}}));
 }
 
 TEST(BlockPairs, LargeBlocksAreCappedNotQuadratic)
 {
     std::vector<BlockEntry> e;
-    for (std::int64_t id = 1; id <= 1000; ++id)
-        e.push_back({42, id, true});
+    for (std::int64_t id = 1; id <= 1000; ++id) e.push_back({42, id, true});
     const Pairs got = block_pairs(e, 3);
     // ids 1, 2, 3 each meet every later member
     EXPECT_EQ(got.size(), 999u + 998u + 997u);
@@ -82,20 +81,18 @@ TEST(BlockPairs, AgreesWithAReference)
         for (int k = 0; k < 200; ++k) {
             const std::int64_t key = static_cast<std::int64_t>(rng() % 20);
             const std::int64_t id = static_cast<std::int64_t>(rng() % 60);
-            if (seen.insert({key, id}).second)
-                e.push_back({key, id, id >= 20});
+            if (seen.insert({key, id}).second) e.push_back({key, id, id >= 20});
         }
         const std::size_t cap = 1 + rng() % 5;
         std::set<std::pair<std::int64_t, std::int64_t>> want;
         std::map<std::int64_t, std::vector<BlockEntry>> blocks;
-        for (const BlockEntry &x : e)
-            blocks[x.key].push_back(x);
+        for (const BlockEntry &x : e) blocks[x.key].push_back(x);
         for (auto &[key, members] : blocks) {
-            std::sort(members.begin(), members.end(), [](const BlockEntry &x, const BlockEntry &y) { return x.id < y.id; });
+            std::sort(members.begin(), members.end(),
+                      [](const BlockEntry &x, const BlockEntry &y) { return x.id < y.id; });
             for (std::size_t i = 0; i < std::min(cap, members.size()); ++i)
                 for (std::size_t j = i + 1; j < members.size(); ++j)
-                    if (members[j].is_new)
-                        want.insert({members[i].id, members[j].id});
+                    if (members[j].is_new) want.insert({members[i].id, members[j].id});
         }
         const Pairs got = block_pairs(e, cap);
         EXPECT_EQ(got, Pairs(want.begin(), want.end())) << "round " << round;

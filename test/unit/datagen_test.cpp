@@ -141,7 +141,21 @@ int run_cli(std::vector<std::string> args)
 constexpr int kColumns = 15;
 // Column positions (the header order).
 enum Col {
-    company, first, last, phone, email, sic, naics, employees, revenue, street, city, state, zip, website, years
+    company,
+    first,
+    last,
+    phone,
+    email,
+    sic,
+    naics,
+    employees,
+    revenue,
+    street,
+    city,
+    state,
+    zip,
+    website,
+    years
 };
 
 TEST(DatagenCli, HeaderStylesArePinned)
@@ -172,8 +186,8 @@ TEST(DatagenCli, RejectsUnusableArguments)
 {
     TempDir dir;
     const std::string out = (dir / "x.csv").string();
-    EXPECT_EQ(run_cli({"--out", out}), 2);                                        // no --rows
-    EXPECT_EQ(run_cli({"--rows", "10"}), 2);                                      // no --out
+    EXPECT_EQ(run_cli({"--out", out}), 2);    // no --rows
+    EXPECT_EQ(run_cli({"--rows", "10"}), 2);  // no --out
     EXPECT_EQ(run_cli({"--rows", "0", "--out", out}), 2);
     EXPECT_EQ(run_cli({"--rows", "-3", "--out", out}), 2);
     EXPECT_EQ(run_cli({"--rows", "10", "--out", out, "--header", "kebab"}), 2);
@@ -326,8 +340,10 @@ TEST_F(DatagenFile, FieldDefectsAreUnusableAndCleanValuesUsable)
             ++emails;
         }
         const bool numeric = !r[revenue].empty() && digits(r[revenue]) == r[revenue];
-        if (defect(i) == "revenue") EXPECT_FALSE(numeric) << r[revenue];
-        else EXPECT_TRUE(r[revenue].empty() || numeric) << r[revenue];
+        if (defect(i) == "revenue")
+            EXPECT_FALSE(numeric) << r[revenue];
+        else
+            EXPECT_TRUE(r[revenue].empty() || numeric) << r[revenue];
         EXPECT_TRUE(r[employees].empty() || digits(r[employees]) == r[employees]);
     }
     EXPECT_GT(phones, kRows * 8 / 10);
@@ -442,8 +458,8 @@ TEST_F(DatagenFile, TextIsUtf8WithAccentsAndQuoting)
         }
     }
     EXPECT_GT(accented, 10);
-    EXPECT_GT(with_comma, 100);  // "Acme, LLC", "12 Main St, Ste 4", "Smith, Jones & Lee"
-    EXPECT_GT(with_quote, 0);    // Robert "Bob"
+    EXPECT_GT(with_comma, 100);                        // "Acme, LLC", "12 Main St, Ste 4", "Smith, Jones & Lee"
+    EXPECT_GT(with_quote, 0);                          // Robert "Bob"
     EXPECT_EQ(raw_->find("\r\n"), std::string::npos);  // LF unless --crlf
 }
 
@@ -468,8 +484,8 @@ TEST(Datagen, RatesCanBeTurnedOffAndUp)
     TempDir dir;
     auto repeats_and_bad = [&](const std::string &dup, const std::string &bad) {
         const auto truth = dir / ("t" + dup + bad);
-        EXPECT_EQ(run_cli({"--rows", "2000", "--out", (dir / "x.csv").string(), "--truth", truth.string(),
-                           "--dup-rate", dup, "--bad-rows", bad}),
+        EXPECT_EQ(run_cli({"--rows", "2000", "--out", (dir / "x.csv").string(), "--truth", truth.string(), "--dup-rate",
+                           dup, "--bad-rows", bad}),
                   0);
         const auto lines = parse_csv(slurp(truth));
         std::set<std::string> persons;
@@ -507,8 +523,10 @@ TEST(Datagen, DefectsOnlyOverwriteTheirRows)
         EXPECT_EQ(ta[i][1], tb[i][1]);
         EXPECT_EQ(ta[i][2], tb[i][2]);
         EXPECT_EQ(ta[i][4], "");
-        if (tb[i][4].empty()) EXPECT_EQ(a[i], b[i]) << "row " << i;
-        else ++defects;
+        if (tb[i][4].empty())
+            EXPECT_EQ(a[i], b[i]) << "row " << i;
+        else
+            ++defects;
     }
     EXPECT_GT(defects, 50);
 }
@@ -545,8 +563,7 @@ TEST(Datagen, GeneratorInternalsAreConsistent)
     ASSERT_FALSE(gen.households().empty());
     for (const auto &h : gen.households()) {
         ASSERT_GE(h.count, 2);
-        for (int m = 1; m < h.count; ++m)
-            EXPECT_EQ(gen.persons()[h.members[m]].last, gen.persons()[h.members[0]].last);
+        for (int m = 1; m < h.count; ++m) EXPECT_EQ(gen.persons()[h.members[m]].last, gen.persons()[h.members[0]].last);
     }
     for (const auto &l : gen.leads()) {
         ASSERT_LT(l.person, gen.persons().size());

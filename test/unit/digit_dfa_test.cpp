@@ -14,7 +14,8 @@ using outreach::DigitDfa;
 
 // Every digit string up to `max_len` digits (and some longer random ones) gets the same answer
 // from the DFA as from RE2, for full matches and for anchored prefix matches.
-void expect_agrees_with_re2(const std::string &pattern, int max_len) {
+void expect_agrees_with_re2(const std::string &pattern, int max_len)
+{
     auto dfa = DigitDfa::compile(pattern);
     ASSERT_NE(dfa, nullptr) << pattern;
     RE2 re(pattern);
@@ -42,7 +43,8 @@ void expect_agrees_with_re2(const std::string &pattern, int max_len) {
     }
 }
 
-TEST(DigitDfa, AgreesWithRe2OnMetadataLikePatterns) {
+TEST(DigitDfa, AgreesWithRe2OnMetadataLikePatterns)
+{
     for (const char *p : {
              "[2-9]\\d{9}|3\\d{6}",
              "(?:2(?:0[1-35-9]|1[02-9]|2[03-589])|3(?:0[1-9]|1[02-9]))[2-9]\\d{6}",
@@ -59,13 +61,15 @@ TEST(DigitDfa, AgreesWithRe2OnMetadataLikePatterns) {
         expect_agrees_with_re2(p, 5);
 }
 
-TEST(DigitDfa, RefusesSyntaxOutsideTheSubset) {
-    for (const char *p : {"", "a", "\\w+", "[^1]", "(?=1)", "1{2", "1{3,2}", "(1", "1)", "1.3", "^1$", "1??",
-                          "[a-z]", "\\D", "1{99}"})
+TEST(DigitDfa, RefusesSyntaxOutsideTheSubset)
+{
+    for (const char *p :
+         {"", "a", "\\w+", "[^1]", "(?=1)", "1{2", "1{3,2}", "(1", "1)", "1.3", "^1$", "1??", "[a-z]", "\\D", "1{99}"})
         EXPECT_EQ(DigitDfa::compile(p), nullptr) << p;
 }
 
-TEST(DigitDfa, NonDigitInputIsNotAnswered) {
+TEST(DigitDfa, NonDigitInputIsNotAnswered)
+{
     auto dfa = DigitDfa::compile("\\d{3}");
     ASSERT_NE(dfa, nullptr);
     EXPECT_EQ(dfa->full_match("12a"), std::nullopt);

@@ -27,7 +27,8 @@ using namespace outreach;
 constexpr std::size_t kMiB = 1u << 20;
 
 // `unit` repeated up to exactly n bytes.
-std::string fill(const std::string &unit, std::size_t n) {
+std::string fill(const std::string &unit, std::size_t n)
+{
     std::string s;
     s.reserve(n + unit.size());
     while (s.size() < n) s += unit;
@@ -35,13 +36,15 @@ std::string fill(const std::string &unit, std::size_t n) {
     return s;
 }
 
-std::optional<std::string> phone(std::string_view raw) {
+std::optional<std::string> phone(std::string_view raw)
+{
     auto r = normalize_phone(raw, "US");
     EXPECT_TRUE(r.ok());
     return r.ok() ? r.value() : std::nullopt;
 }
 
-TEST(Limits, WithinKeepsShortValuesAndTrimsPaddedOnes) {
+TEST(Limits, WithinKeepsShortValuesAndTrimsPaddedOnes)
+{
     EXPECT_EQ(limits::within("  abc  ", 10), "  abc  ");  // short enough: untouched
     EXPECT_EQ(limits::within(std::string(20, ' ') + "abc\t\n", 10), "abc");
     EXPECT_EQ(limits::within(std::string(11, 'x'), 10), std::nullopt);
@@ -49,7 +52,8 @@ TEST(Limits, WithinKeepsShortValuesAndTrimsPaddedOnes) {
 }
 
 // The case of the finding: digits (and a phone shape repeated) were quadratic in libphonenumber.
-TEST(Limits, MegabytePhonesAreRefusedUnparsed) {
+TEST(Limits, MegabytePhonesAreRefusedUnparsed)
+{
     for (const std::string unit : {"2", "(212) 555-0199 ", "1 ", "+", "a", " "}) {
         EXPECT_EQ(phone(fill(unit, kMiB)), std::nullopt) << unit;
         auto ref = normalize_phone_reference(fill(unit, kMiB), "US");
@@ -62,7 +66,8 @@ TEST(Limits, MegabytePhonesAreRefusedUnparsed) {
     EXPECT_EQ(phone("+1 (212) 555-0199 ext. 123456"), "+12125550199");
 }
 
-TEST(Limits, PhoneCapIsMeasuredOnTheValue) {
+TEST(Limits, PhoneCapIsMeasuredOnTheValue)
+{
     // 64 bytes of value is accepted as a number when it is one ...
     std::string at_cap = "212-555-0199" + std::string(limits::kPhone - 12, ' ');
     at_cap.back() = '.';
@@ -72,9 +77,10 @@ TEST(Limits, PhoneCapIsMeasuredOnTheValue) {
     EXPECT_EQ(phone(at_cap + "."), std::nullopt);
 }
 
-TEST(Limits, MegabyteNamesEmailsAndBusinessesAreRefused) {
-    for (const std::string unit : {"a", "John Smith ", "Jos\xC3\xA9 ", "\xE4\xB8\xAD", "\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD ", "dba ",
-                                   "a\xCC\x81"}) {
+TEST(Limits, MegabyteNamesEmailsAndBusinessesAreRefused)
+{
+    for (const std::string unit : {"a", "John Smith ", "Jos\xC3\xA9 ", "\xE4\xB8\xAD",
+                                   "\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD ", "dba ", "a\xCC\x81"}) {
         const std::string big = fill(unit, kMiB);
         EXPECT_EQ(normalize_name(big), std::nullopt) << unit;
         EXPECT_EQ(name_key(big), std::nullopt) << unit;
@@ -90,7 +96,8 @@ TEST(Limits, MegabyteNamesEmailsAndBusinessesAreRefused) {
 }
 
 // A result longer than the cap is refused too, so that every result normalizes to itself.
-TEST(Limits, ResultsLongerThanTheCapAreRefused) {
+TEST(Limits, ResultsLongerThanTheCapAreRefused)
+{
     // 86 CJK characters are 258 bytes: over the name cap already as input.
     EXPECT_EQ(name_key(fill("\xE4\xB8\xAD", 258)), std::nullopt);
     // 80 Cyrillic letters (160 bytes) fit; transliterated they stay within the cap.
@@ -105,7 +112,8 @@ TEST(Limits, ResultsLongerThanTheCapAreRefused) {
     }
 }
 
-TEST(Limits, MegabyteAddressesAndNumbersAreRefused) {
+TEST(Limits, MegabyteAddressesAndNumbersAreRefused)
+{
     for (const std::string unit : {"1", "123 Main St ", "A", ".", "$1,000 ", "5-9 "}) {
         const std::string big = fill(unit, kMiB);
         EXPECT_EQ(normalize_street(big), std::nullopt) << unit;
@@ -122,13 +130,15 @@ TEST(Limits, MegabyteAddressesAndNumbersAreRefused) {
     EXPECT_EQ(normalize_state("Commonwealth of the Northern Mariana Islands"), "MP");
 }
 
-TEST(Limits, TimeZonesOfMegabyteEvidenceAreUnknown) {
+TEST(Limits, TimeZonesOfMegabyteEvidenceAreUnknown)
+{
     const std::string big = fill("2125550199", kMiB);
     EXPECT_EQ(timezone_for(big, big, big), std::nullopt);
     EXPECT_EQ(timezone_for("", "", "(212) 555-0199"), "America/New_York");
 }
 
-TEST(Limits, SimilarityOfMegabyteValuesIsBoundedAndZeroWithoutAKey) {
+TEST(Limits, SimilarityOfMegabyteValuesIsBoundedAndZeroWithoutAKey)
+{
     const std::string big = fill("Johnathan ", kMiB);
     EXPECT_DOUBLE_EQ(name_similarity(big, big), 0.0);  // no key: no evidence of anything
     EXPECT_DOUBLE_EQ(name_similarity(big, "John Smith"), 0.0);
@@ -139,7 +149,8 @@ TEST(Limits, SimilarityOfMegabyteValuesIsBoundedAndZeroWithoutAKey) {
     EXPECT_DOUBLE_EQ(jaro_winkler(cjk, cjk + "x"), 1.0);
 }
 
-TEST(Limits, MegabyteTemplatesAreRefusedWithAReason) {
+TEST(Limits, MegabyteTemplatesAreRefusedWithAReason)
+{
     const auto r = parse_template(fill("Hi {{firstName}} ", kMiB));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::invalid_argument);
@@ -147,14 +158,16 @@ TEST(Limits, MegabyteTemplatesAreRefusedWithAReason) {
     EXPECT_TRUE(parse_template(fill("x", limits::kTemplate)).ok());
 }
 
-TEST(Limits, MegabyteHeaderHasTheEmptyKey) {
+TEST(Limits, MegabyteHeaderHasTheEmptyKey)
+{
     EXPECT_EQ(csv::header_key(fill("Phone ", kMiB)), "");
     EXPECT_EQ(csv::header_key("Phone Number"), "phonenumber");
 }
 
 // A single field of a mebibyte is still a field (linear scan); one byte more is a rejected row
 // with its reason, not an allocation of whatever the file says.
-TEST(Limits, CsvFieldOfAMebibyteParsesAndOneMoreIsRejected) {
+TEST(Limits, CsvFieldOfAMebibyteParsesAndOneMoreIsRejected)
+{
     csv::Reader reader;
     reader.feed("phone,name\n\"" + std::string(kMiB, '2') + "\",a\n" + std::string(kMiB + 1, '2') + ",b\nok,c\n");
     reader.finish();
@@ -173,7 +186,8 @@ TEST(Limits, CsvFieldOfAMebibyteParsesAndOneMoreIsRejected) {
 }
 
 // The headers of one file become distinct names; a generated one never takes a name the file uses.
-TEST(UniqueHeaders, EveryColumnKeepsAName) {
+TEST(UniqueHeaders, EveryColumnKeepsAName)
+{
     using H = std::vector<std::optional<std::string_view>>;
     using V = std::vector<std::string>;
     EXPECT_EQ(csv::unique_headers(H{"phone", "phone", "phone#2"}), (V{"phone", "phone#3", "phone#2"}));
@@ -185,7 +199,8 @@ TEST(UniqueHeaders, EveryColumnKeepsAName) {
     EXPECT_EQ(csv::unique_headers(H{}), V{});
 }
 
-TEST(UniqueHeaders, TenThousandEqualNamesStayDistinct) {
+TEST(UniqueHeaders, TenThousandEqualNamesStayDistinct)
+{
     std::vector<std::optional<std::string_view>> h(10000, std::string_view("x"));
     const auto names = csv::unique_headers(h);
     ASSERT_EQ(names.size(), h.size());
@@ -195,13 +210,15 @@ TEST(UniqueHeaders, TenThousandEqualNamesStayDistinct) {
 }
 
 // The cancellation hook: a long core loop polls it, and what the poll throws unwinds the core.
-TEST(Interrupt, PollCanAbandonALongLoop) {
+TEST(Interrupt, PollCanAbandonALongLoop)
+{
     static int polls = 0;
     set_interrupt_poll([] {
         if (++polls == 3) throw std::runtime_error("canceled");
     });
     std::vector<std::int64_t> from(100000), to(100000);
-    for (std::size_t i = 0; i < from.size(); ++i) from[i] = static_cast<std::int64_t>(i), to[i] = static_cast<std::int64_t>(i + 1);
+    for (std::size_t i = 0; i < from.size(); ++i)
+        from[i] = static_cast<std::int64_t>(i), to[i] = static_cast<std::int64_t>(i + 1);
     EXPECT_THROW(connected_components(from, to), std::runtime_error);
     EXPECT_EQ(polls, 3);
     set_interrupt_poll(nullptr);
@@ -211,7 +228,8 @@ TEST(Interrupt, PollCanAbandonALongLoop) {
 // Cannot-link lists merge small into large: a chain joined from its far end gives each new,
 // smaller root the component that holds every list, which used to be copied whole each time
 // (quadratic: minutes for this chain).
-TEST(ConnectedComponents, CannotLinksMergeSmallIntoLarge) {
+TEST(ConnectedComponents, CannotLinksMergeSmallIntoLarge)
+{
     const std::int64_t n = 200000;
     std::vector<std::int64_t> from, to, ca, cb;
     for (std::int64_t i = n; i > 1; --i) from.push_back(i - 1), to.push_back(i);

@@ -49,8 +49,7 @@ std::string repeat(std::string_view s, size_t n)
 {
     std::string out;
     out.reserve(s.size() * n);
-    for (size_t k = 0; k < n; ++k)
-        out += s;
+    for (size_t k = 0; k < n; ++k) out += s;
     return out;
 }
 
@@ -82,15 +81,23 @@ TEST(NormalizeEmail, MessyInputs)
         {"bob@x.com.", "bob@x.com"},
         {"bob@x.com,", "bob@x.com"},
         {"bob@x.com;", "bob@x.com"},
-        {"\xC2\xA0" "bob@x.com\xC2\xA0", "bob@x.com"},                  // NBSP from a web page
-        {"\xE2\x80\x9C" "bob@x.com\xE2\x80\x9D", "bob@x.com"},          // smart quotes
-        {"\xEF\xBB\xBF" "bob@x.com", "bob@x.com"},                      // BOM of the first cell
-        {"\xE2\x80\x8B" "bob@x.com\xE2\x80\x8B", "bob@x.com"},          // zero-width spaces
-        {"bob+leads@gmail.com", "bob+leads@gmail.com"},                 // plus tag kept
-        {"B.O.B@GMail.com", "b.o.b@gmail.com"},                         // dots kept
+        {"\xC2\xA0"
+         "bob@x.com\xC2\xA0",
+         "bob@x.com"},  // NBSP from a web page
+        {"\xE2\x80\x9C"
+         "bob@x.com\xE2\x80\x9D",
+         "bob@x.com"},  // smart quotes
+        {"\xEF\xBB\xBF"
+         "bob@x.com",
+         "bob@x.com"},  // BOM of the first cell
+        {"\xE2\x80\x8B"
+         "bob@x.com\xE2\x80\x8B",
+         "bob@x.com"},                                   // zero-width spaces
+        {"bob+leads@gmail.com", "bob+leads@gmail.com"},  // plus tag kept
+        {"B.O.B@GMail.com", "b.o.b@gmail.com"},          // dots kept
         {"o'brien@x.com", "o'brien@x.com"},
         {"first_last-99@mail.sub.x.org", "first_last-99@mail.sub.x.org"},
-        {"bob@x.xn--p1ai", "bob@x.xn--p1ai"},                            // punycode TLD
+        {"bob@x.xn--p1ai", "bob@x.xn--p1ai"},  // punycode TLD
         {"bob@my-site.io", "bob@my-site.io"},
         {"bob @x.com", kNull},
         {"bob@ x.com", kNull},
@@ -119,11 +126,11 @@ TEST(NormalizeEmail, MessyInputs)
         {"\"bob smith\"@x.com", kNull},
         {"bob,smith@x.com", kNull},
         {"bob(at)x.com", kNull},
-        {"josé@x.com", kNull},                                          // non-ASCII: refused
+        {"josé@x.com", kNull},  // non-ASCII: refused
         {"jose@café.com", kNull},
-        {"jos\xE9@x.com", kNull},                                      // Latin-1 byte inside
-        {"bob@x.com\x00"s, "bob@x.com"},                                // trailing NUL trimmed
-        {"bob\x00@x.com"s, kNull},                                      // NUL inside
+        {"jos\xE9@x.com", kNull},         // Latin-1 byte inside
+        {"bob@x.com\x00"s, "bob@x.com"},  // trailing NUL trimmed
+        {"bob\x00@x.com"s, kNull},        // NUL inside
         {"n/a", kNull},
         {"N/A", kNull},
         {"none", kNull},
@@ -135,8 +142,8 @@ TEST(NormalizeEmail, MessyInputs)
         {"bob@mail.noemail.com", kNull},
         {"bob@notnone.com", "bob@notnone.com"},
         {longest, longest},
-        {local64 + "a@x.com", kNull},                                   // local part 65
-        {"a@" + repeat("b", 64) + ".com", kNull},                       // label 64
+        {local64 + "a@x.com", kNull},                                                       // local part 65
+        {"a@" + repeat("b", 64) + ".com", kNull},                                           // label 64
         {local64 + "@" + label63 + "." + label63 + "." + repeat("c", 58) + ".com", kNull},  // 255
         {repeat(" ", 1 << 20) + "bob@x.com", "bob@x.com"},
         {repeat("a", 1 << 20) + "@x.com", kNull},
@@ -171,11 +178,11 @@ TEST(NormalizeName, MessyInputs)
         {"none", kNull},
         {"Unknown", kNull},
         {"\"unknown\"", kNull},
-        {"NA", kNull},         // R writes a missing value as NA ...
-        {"NaN", kNull},        // ... and pandas as NaN
-        {"Na", "Na"},          // but Na and Nan are names
+        {"NA", kNull},   // R writes a missing value as NA ...
+        {"NaN", kNull},  // ... and pandas as NaN
+        {"Na", "Na"},    // but Na and Nan are names
         {"Nan", "Nan"},
-        {"First Name", kNull}, // a header row that slipped into the data
+        {"First Name", kNull},  // a header row that slipped into the data
         {"john smith", "John Smith"},
         {"JOHN SMITH", "John Smith"},
         {"  John    SMITH  ", "John Smith"},
@@ -191,15 +198,17 @@ TEST(NormalizeName, MessyInputs)
         {"smith , john", "Smith, John"},
         {",John Smith,", "John Smith"},
         {"O'BRIEN", "O'Brien"},
-        {"o\xE2\x80\x99" "brien", "O'Brien"},                  // typographic apostrophe
+        {"o\xE2\x80\x99"
+         "brien",
+         "O'Brien"},  // typographic apostrophe
         {"d'angelo", "D'Angelo"},
         {"MCDONALD", "McDonald"},
         {"McDONALD", "McDonald"},
         {"MACDONALD", "MacDonald"},
-        {"MACK", "Mack"},                                      // not MacK
+        {"MACK", "Mack"},  // not MacK
         {"macias", "Macias"},
         {"ANNE-MARIE", "Anne-Marie"},
-        {"mary\xE2\x80\x93kate", "Mary-Kate"},                 // en dash
+        {"mary\xE2\x80\x93kate", "Mary-Kate"},  // en dash
         {"anne - marie", "Anne Marie"},
         {"SEAN O'MALLEY-SMITH", "Sean O'Malley-Smith"},
         {"DeShawn", "DeShawn"},
@@ -209,24 +218,26 @@ TEST(NormalizeName, MessyInputs)
         {"pieter van der berg", "Pieter van der Berg"},
         {"PIETER VAN DER BERG JR", "Pieter van der Berg Jr."},
         {"Ludwig van Beethoven", "Ludwig van Beethoven"},
-        {"Vincent Van Gogh", "Vincent Van Gogh"},             // typed that way: kept
+        {"Vincent Van Gogh", "Vincent Van Gogh"},  // typed that way: kept
         {"de la Cruz", "de la Cruz"},
         {"JUAN DE LA CRUZ", "Juan de la Cruz"},
-        {"NGUYEN LE", "Nguyen Le"},                            // last word is never a particle
+        {"NGUYEN LE", "Nguyen Le"},  // last word is never a particle
         {"j.r.r. tolkien", "J.R.R. Tolkien"},
         {"john q public", "John Q Public"},
         {"JOSÉ ÑÚÑEZ", "José Ñúñez"},
         {"ÅSA", "Åsa"},
-        {"JOSE\xCC\x81", "José"},                              // combining accent composed
-        {"Jos\xE9 Garc\xED" "a", "José García"},                  // Windows-1252 bytes
+        {"JOSE\xCC\x81", "José"},  // combining accent composed
+        {"Jos\xE9 Garc\xED"
+         "a",
+         "José García"},                                               // Windows-1252 bytes
         {"\xEF\xBC\xAA\xEF\xBC\xAF\xEF\xBC\xA8\xEF\xBC\xAE", "John"},  // full-width JOHN
-        {"ΟΔΥΣΣΕΑΣ", "Οδυσσεας"},                              // final sigma
+        {"ΟΔΥΣΣΕΑΣ", "Οδυσσεας"},                                      // final sigma
         {"王小明", "王小明"},
         {"김민수", "김민수"},
         {"Иван ПЕТРОВ", "Иван Петров"},
-        {"John \xF0\x9F\x99\x82 Smith", "John Smith"},         // emoji
-        {"John\xE2\x80\x8B Smith", "John Smith"},              // zero-width space
-        {"Jo\xC2\xADhn", "John"},                              // soft hyphen
+        {"John \xF0\x9F\x99\x82 Smith", "John Smith"},  // emoji
+        {"John\xE2\x80\x8B Smith", "John Smith"},       // zero-width space
+        {"Jo\xC2\xADhn", "John"},                       // soft hyphen
         {"John\x00Smith"s, "John Smith"},
         {"John2 Smith", "John Smith"},
         {"John Smith bob@x.com", "John Smith"},
@@ -235,11 +246,11 @@ TEST(NormalizeName, MessyInputs)
         {"\xFF\xFE", "Ÿþ"},
         {"'John'", "John"},
         {"?", kNull},
-        {"ó", "Ó"},                                            // one accented initial
+        {"ó", "Ó"},  // one accented initial
         {"x", kNull},
-        {repeat("JOHN ", 51) + "JOHN", kNull},                          // 259 bytes: over the cap
+        {repeat("JOHN ", 51) + "JOHN", kNull},                         // 259 bytes: over the cap
         {repeat("JOHN ", 50) + "JOHN", repeat("John ", 50) + "John"},  // 254 bytes: within the cap
-        {repeat("JOHN ", 200000), kNull},                               // longer than any name (limits.hpp)
+        {repeat("JOHN ", 200000), kNull},                              // longer than any name (limits.hpp)
         {repeat("'", 1 << 20), kNull},
     };
     check_all(cases, normalize_name);
@@ -260,8 +271,11 @@ TEST(NormalizeName, TurkishIIsJudgedAsWritten)
 {
     const std::vector<Case> cases = {
         {"n\xB4I\xC4\xB0", "N II"},  // fuzz: "n´Iİ" came out as "N Ii", which is "N II"
-        {"X \xC4\xB1i", "X II"},      // "X ıi" title-cases to "X Ii"
-        {"\xC3\x87" "EL\xC4\xB0K", "\xC3\x87" "elik"},  // ÇELİK -> Çelik
+        {"X \xC4\xB1i", "X II"},     // "X ıi" title-cases to "X Ii"
+        {"\xC3\x87"
+         "EL\xC4\xB0K",
+         "\xC3\x87"
+         "elik"},  // ÇELİK -> Çelik
         {"\xC4\xB0STANBUL", "Istanbul"},
     };
     check_all(cases, normalize_name);
@@ -281,12 +295,12 @@ TEST(NameKey, MessyInputs)
         {"     ", kNull},
         {"---", kNull},
         {"\x00\x00"s, kNull},
-        {"\xF0\x9F\x98\x80", kNull},                           // only an emoji
+        {"\xF0\x9F\x98\x80", kNull},  // only an emoji
         {"John Smith", "john smith"},
         {"  John   SMITH  ", "john smith"},
         {"José", "jose"},
         {"JOSÉ", "jose"},
-        {"Jose\xCC\x81", "jose"},                              // decomposed accent
+        {"Jose\xCC\x81", "jose"},  // decomposed accent
         {"Müller", "muller"},
         {"Øster", "oster"},
         {"Straße", "strasse"},
@@ -294,24 +308,28 @@ TEST(NameKey, MessyInputs)
         {"Æsa Þór Đorđe", "aesa thor dorde"},
         {"Nguyễn Thị Minh Khai", "nguyen thi minh khai"},
         {"O'Brien", "obrien"},
-        {"O\xE2\x80\x99" "Brien", "obrien"},
+        {"O\xE2\x80\x99"
+         "Brien",
+         "obrien"},
         {"D'Angelo", "dangelo"},
         {"Anne-Marie", "anne marie"},
-        {"Anne\xE2\x80\x94Marie", "anne marie"},               // em dash
+        {"Anne\xE2\x80\x94Marie", "anne marie"},  // em dash
         {"J.R.R. Tolkien", "j r r tolkien"},
         {"Smith, John", "smith john"},
         {"Smith,John", "smith john"},
         {"John\tSmith\r\n", "john smith"},
         {"John\x00Smith"s, "john smith"},
         {"John \xF0\x9F\x99\x82 Smith", "john smith"},
-        {"Jo\xE2\x80\x8Bhn", "john"},                          // zero-width space inside
-        {"Jo\xC2\xADhn", "john"},                              // soft hyphen inside
+        {"Jo\xE2\x80\x8Bhn", "john"},  // zero-width space inside
+        {"Jo\xC2\xADhn", "john"},      // soft hyphen inside
         {"John Smith 3rd", "john smith 3rd"},
-        {"Jos\xE9", "jose"},                                   // Windows-1252 é
+        {"Jos\xE9", "jose"},  // Windows-1252 é
         {"M\xFCller", "muller"},
-        {"ab\x80" "cd", "ab cd"},                              // 0x80 is the euro sign
+        {"ab\x80"
+         "cd",
+         "ab cd"},                                                     // 0x80 is the euro sign
         {"\xEF\xBC\xAA\xEF\xBD\x8F\xEF\xBD\x88\xEF\xBD\x8E", "john"},  // full-width
-        {"\xEF\xAC\x81nn", "finn"},                            // fi ligature
+        {"\xEF\xAC\x81nn", "finn"},                                    // fi ligature
         {"İlker", "ilker"},
         {"Игорь Стравинский", "igor stravinskij"},
         {"Ελευθέριος", "eleutherios"},
@@ -320,14 +338,14 @@ TEST(NameKey, MessyInputs)
         {"محمد", "mhmd"},
         {"٣٤", "34"},
         {"Mc Donald", "mc donald"},
-        {"N/A", kNull},                                        // placeholders are no name: never a key
+        {"N/A", kNull},  // placeholders are no name: never a key
         {"#N/A", kNull},
         {"unknown", kNull},
         {" NULL ", kNull},
         {"NA", kNull},
-        {"Na", "na"},                                          // ... but Na is a name
+        {"Na", "na"},                                         // ... but Na is a name
         {repeat("José ", 42), repeat("jose ", 41) + "jose"},  // 252 bytes
-        {repeat("José ", 200000), kNull},                      // longer than any name (limits.hpp)
+        {repeat("José ", 200000), kNull},                     // longer than any name (limits.hpp)
         {repeat("a", 256), repeat("a", 256)},
         {repeat("a", 1 << 20), kNull},
     };
@@ -374,7 +392,7 @@ TEST(NormalizeBusinessName, MessyInputs)
         {"Acme Limited Liability Company", "acme"},
         {"Café Müller GmbH", "cafe muller"},
         {"Ford Motor Company", "ford motor"},
-        {"The Company Store", "company store"},            // Company is only a suffix at the end
+        {"The Company Store", "company store"},  // Company is only a suffix at the end
         {"The Home Depot, Inc.", "home depot"},
         {"Incorporated Plumbing Co", "incorporated plumbing"},
         {"Smith & Co.", "smith"},
@@ -389,19 +407,21 @@ TEST(NormalizeBusinessName, MessyInputs)
         {"Acme Holdings LLC d/b/a Joe's Pizza", "joes pizza"},
         {"Acme Holdings, LLC DBA Joe's Pizza, Inc.", "joes pizza"},
         {"Acme Holdings Doing Business As Quick Fix", "quick fix"},
-        {"Joe's Pizza D.B.A.", "joes pizza"},              // nothing after dba: the legal name
-        {"LLC", "llc"},                                    // nothing would be left: keep it
+        {"Joe's Pizza D.B.A.", "joes pizza"},  // nothing after dba: the legal name
+        {"LLC", "llc"},                        // nothing would be left: keep it
         {"The LLC", "llc"},
         {"The", "the"},
         {"Inc. Co.", "inc"},
         {"&", "and"},
         {"  ACME\tPLUMBING\r\n", "acme plumbing"},
         {"Acme\x00Plumbing"s, "acme plumbing"},
-        {"Acme Plumbing \xE2\x84\xA2", "acme plumbing"},   // trademark sign
-        {"B\xE4" "ckerei Schmidt GmbH", "backerei schmidt"}, // Windows-1252 ä
+        {"Acme Plumbing \xE2\x84\xA2", "acme plumbing"},  // trademark sign
+        {"B\xE4"
+         "ckerei Schmidt GmbH",
+         "backerei schmidt"},  // Windows-1252 ä
         {"Москва Строй ООО", "moskva stroj ooo"},
         {repeat("Acme ", 100) + "LLC", repeat("acme ", 99) + "acme"},  // 503 bytes: within the cap
-        {repeat("Acme ", 200000) + "LLC", kNull},                        // longer than any business name
+        {repeat("Acme ", 200000) + "LLC", kNull},                      // longer than any business name
     };
     check_all(cases, normalize_business_name);
 }

@@ -17,29 +17,36 @@ using outreach::render_template;
 using outreach::template_variables;
 
 // Parts as a compact string: T(literal) V(name) V(name|fallback).
-std::string describe(const ParsedTemplate &t) {
+std::string describe(const ParsedTemplate &t)
+{
     std::string out;
     for (const auto &p : t.parts) {
-        if (!p.is_variable) out += "T(" + p.text_or_name + ")";
-        else if (p.fallback) out += "V(" + p.text_or_name + "|" + *p.fallback + ")";
-        else out += "V(" + p.text_or_name + ")";
+        if (!p.is_variable)
+            out += "T(" + p.text_or_name + ")";
+        else if (p.fallback)
+            out += "V(" + p.text_or_name + "|" + *p.fallback + ")";
+        else
+            out += "V(" + p.text_or_name + ")";
     }
     return out;
 }
 
-ParsedTemplate parsed(const std::string &body) {
+ParsedTemplate parsed(const std::string &body)
+{
     auto r = parse_template(body);
     EXPECT_TRUE(r.ok()) << body << ": " << (r.ok() ? "" : r.error().message);
     return r.ok() ? r.value() : ParsedTemplate{};
 }
 
-std::string rep(const std::string &s, int n) {
+std::string rep(const std::string &s, int n)
+{
     std::string out;
     for (int i = 0; i < n; ++i) out += s;
     return out;
 }
 
-TEST(TemplateParse, Valid) {
+TEST(TemplateParse, Valid)
+{
     const std::pair<std::string, std::string> cases[] = {
         {"", ""},
         {"Hello", "T(Hello)"},
@@ -47,17 +54,17 @@ TEST(TemplateParse, Valid) {
         {"Hi {{firstName}}!", "T(Hi )V(firstName)T(!)"},
         {"{{ firstName }}", "V(firstName)"},
         {"{{\tfirstName\n}}", "V(firstName)"},
-        {"{{firstName\xC2\xA0}}", "V(firstName)"},                       // NBSP trimmed too
+        {"{{firstName\xC2\xA0}}", "V(firstName)"},  // NBSP trimmed too
         {"{{firstName|there}}", "V(firstName|there)"},
         {"{{ firstName | there }}", "V(firstName|there)"},
-        {"{{firstName|}}", "V(firstName|)"},                              // empty fallback, not none
+        {"{{firstName|}}", "V(firstName|)"},  // empty fallback, not none
         {"{{firstName|   }}", "V(firstName|)"},
         {"{{x|a|b}}", "V(x|a|b)"},
-        {"{{x|  two  words  }}", "V(x|two  words)"},                      // inside kept as written
+        {"{{x|  two  words  }}", "V(x|two  words)"},  // inside kept as written
         {"{{ x |\n line }}", "V(x|line)"},
         {"{{x|Se\xC3\xB1or}}", "V(x|Se\xC3\xB1or)"},
-        {"{{x|{y}}}", "V(x|{y)T(})"},                                     // first "}}" closes
-        {"{{x|{{y}}", "V(x|{{y)"},                                        // fallbacks are literal
+        {"{{x|{y}}}", "V(x|{y)T(})"},  // first "}}" closes
+        {"{{x|{{y}}", "V(x|{{y)"},     // fallbacks are literal
         {"{{x|}}}}", "V(x|)T(}})"},
         {"}}", "T(}})"},
         {"{", "T({)"},
@@ -82,11 +89,12 @@ TEST(TemplateParse, Valid) {
     for (const auto &[body, want] : cases) EXPECT_EQ(describe(parsed(body)), want) << body;
 }
 
-TEST(TemplateParse, Errors) {
+TEST(TemplateParse, Errors)
+{
     const std::pair<std::string, std::string> cases[] = {
         {"{{", "unterminated \"{{\" at character 1"},
         {"Hi {{firstName", "unterminated \"{{\" at character 4"},
-        {"Ol\xC3\xA1, {{x}} {{", "unterminated \"{{\" at character 12"},   // characters, not bytes
+        {"Ol\xC3\xA1, {{x}} {{", "unterminated \"{{\" at character 12"},  // characters, not bytes
         {"{{x} }", "unterminated \"{{\" at character 1"},
         {"{{x|fallback", "unterminated \"{{\" at character 1"},
         {"{x}} {{", "unterminated \"{{\" at character 6"},
@@ -109,7 +117,8 @@ TEST(TemplateParse, Errors) {
         {"\xF0\x9F\x98\x80 {{bad name}}", "invalid variable name \"bad name\" at character 3"},
         {"{{x}} {{ y z }}", "invalid variable name \"y z\" at character 7"},
         {"{{ok}} {{ok|fine}} {{not ok|x}}", "invalid variable name \"not ok\" at character 20"},
-        {"{{x\xE2\x80\x8B}}", "invalid variable name \"x\xE2\x80\x8B\" at character 1"},   // zero-width space is not whitespace
+        {"{{x\xE2\x80\x8B}}",
+         "invalid variable name \"x\xE2\x80\x8B\" at character 1"},  // zero-width space is not whitespace
         {"{{" + rep("a", 70) + " b}}", "invalid variable name \"" + rep("a", 64) + "...\" at character 1"},
         {"Hi {{firstName}} {{", "unterminated \"{{\" at character 18"},
         {"{{\n}}", "empty variable name at character 1"},
@@ -123,7 +132,8 @@ TEST(TemplateParse, Errors) {
     }
 }
 
-TEST(TemplateParse, LongTemplate) {
+TEST(TemplateParse, LongTemplate)
+{
     const std::string body = rep("Hello {{firstName|friend}}, ", 400) + rep("x", 10000) + "{{end}}";
     const auto t = parsed(body);
     EXPECT_EQ(t.parts.size(), 802u);
@@ -132,7 +142,8 @@ TEST(TemplateParse, LongTemplate) {
     EXPECT_EQ(bad.error().message, "unterminated \"{{\" at character 10001");
 }
 
-TEST(TemplateVariables, DistinctInFirstAppearanceOrder) {
+TEST(TemplateVariables, DistinctInFirstAppearanceOrder)
+{
     using V = std::vector<std::string>;
     const std::pair<std::string, V> cases[] = {
         {"", {}},
@@ -144,12 +155,12 @@ TEST(TemplateVariables, DistinctInFirstAppearanceOrder) {
         {"{{x|fb}}", {"x"}},
         {"{{x|}}", {"x"}},
         {"{{x|a|b}}", {"x"}},
-        {"{{x|{{y}}", {"x"}},                  // y is inside a fallback: literal
+        {"{{x|{{y}}", {"x"}},  // y is inside a fallback: literal
         {"{{a}}{{b}}", {"a", "b"}},
         {"{{b}}{{a}}", {"b", "a"}},
         {"{{a}} {{b}} {{a}}", {"a", "b"}},
         {"{{a}} {{a|fb}} {{a|}}", {"a"}},
-        {"{{firstName}} {{FirstName}}", {"firstName", "FirstName"}},   // case-sensitive
+        {"{{firstName}} {{FirstName}}", {"firstName", "FirstName"}},  // case-sensitive
         {"Hi {{firstName|there}}, {{agent}} from {{company}} here.", {"firstName", "agent", "company"}},
         {"{{x}}}", {"x"}},
         {"}}{{x}}", {"x"}},
@@ -173,7 +184,8 @@ TEST(TemplateVariables, DistinctInFirstAppearanceOrder) {
 using Map = std::map<std::string, std::optional<std::string>>;
 
 // A lookup over a map: an absent key or a null entry is no value.
-outreach::TemplateLookup lookup(const Map &m) {
+outreach::TemplateLookup lookup(const Map &m)
+{
     return [&m](std::string_view name) -> std::optional<std::string_view> {
         const auto it = m.find(std::string(name));
         if (it == m.end() || !it->second) return std::nullopt;
@@ -189,13 +201,19 @@ struct RenderCase {
     std::vector<std::string> missing;
 };
 
-TEST(TemplateRender, Cases) {
+TEST(TemplateRender, Cases)
+{
     const std::vector<RenderCase> cases = {
         // values
         {"Hi {{firstName}}", {{"firstName", "Bob"}}, {}, "Hi Bob", {}},
         {"Hi {{ firstName }}!", {{"firstName", "Ann"}}, {}, "Hi Ann!", {}},
         {"Hi {{firstName|there}}", {{"firstName", "  bob   smith "}}, {}, "Hi bob smith", {}},
-        {"Hi {{name}}", {{"name", "\xC2\xA0" "Bob\xC2\xA0"}}, {}, "Hi Bob", {}},
+        {"Hi {{name}}",
+         {{"name", "\xC2\xA0"
+                   "Bob\xC2\xA0"}},
+         {},
+         "Hi Bob",
+         {}},
         {"{{company}}", {{"company", "Acme\nCorp"}}, {}, "Acme Corp", {}},
         {"{{company}}", {{"company", "Acme \t\r\n  Corp"}}, {}, "Acme Corp", {}},
         {"Hi {{name}}", {{"name", "Bob \xF0\x9F\x91\x8B"}}, {}, "Hi Bob \xF0\x9F\x91\x8B", {}},
@@ -216,15 +234,15 @@ TEST(TemplateRender, Cases) {
         {"{{x|{{y}}", {}, {}, "{{y", {}},
         // template-level fallbacks
         {"Hi {{firstName}}", {}, {{"firstName", "friend"}}, "Hi friend", {}},
-        {"Hi {{firstName|there}}", {}, {{"firstName", "friend"}}, "Hi there", {}},   // inline first
+        {"Hi {{firstName|there}}", {}, {{"firstName", "friend"}}, "Hi there", {}},  // inline first
         {"Hi {{firstName}}", {{"firstName", "Bob"}}, {{"firstName", "friend"}}, "Hi Bob", {}},
         {"Hi {{firstName}}", {}, {{"firstName", "  dear   friend "}}, "Hi dear friend", {}},
-        {"Hi {{firstName}} there", {}, {{"firstName", ""}}, "Hi there", {}},       // present though empty
+        {"Hi {{firstName}} there", {}, {{"firstName", ""}}, "Hi there", {}},  // present though empty
         {"Hi {{firstName}}", {}, {{"firstName", std::nullopt}}, "Hi", {"firstName"}},
         // missing
         {"Hi {{firstName}}", {}, {}, "Hi", {"firstName"}},
         {"Hi {{firstName}}", {{"firstName", std::nullopt}}, {}, "Hi", {"firstName"}},
-        {"Hi {{firstName}}", {{"firstname", "Bob"}}, {}, "Hi", {"firstName"}},     // names are case-sensitive
+        {"Hi {{firstName}}", {{"firstname", "Bob"}}, {}, "Hi", {"firstName"}},  // names are case-sensitive
         {"{{b}} {{a}} {{b}}", {}, {}, "", {"b", "a"}},
         {"Hi {{firstName}}, {{firstName}}", {}, {}, "Hi,", {"firstName"}},
         // whitespace at empty substitutions
@@ -239,19 +257,25 @@ TEST(TemplateRender, Cases) {
         {"Hello {{name|}}", {}, {}, "Hello", {}},
         {"Dear {{title|}}  {{lastName}},", {{"lastName", "Smith"}}, {}, "Dear Smith,", {}},
         {"Call {{phone|us}} at {{time|}}.", {{"phone", "555-1234"}}, {}, "Call 555-1234 at.", {}},
-        {"Price:{{p|}} \xE2\x82\xAC" "5", {}, {}, "Price: \xE2\x82\xAC" "5", {}},
+        {"Price:{{p|}} \xE2\x82\xAC"
+         "5",
+         {},
+         {},
+         "Price: \xE2\x82\xAC"
+         "5",
+         {}},
         {"a{{x|}}b", {}, {}, "ab", {}},
         {"{{a|}}{{b|}}", {}, {}, "", {}},
         // ... and nowhere else
         {"Hi  {{name}}  there", {{"name", "Bob"}}, {}, "Hi  Bob  there", {}},
         {"Hi {{name}} , ok", {{"name", "Bob"}}, {}, "Hi Bob , ok", {}},
-        {"Hi {{name|}}\nSee you", {}, {}, "Hi \nSee you", {}},     // newlines are not touched
+        {"Hi {{name|}}\nSee you", {}, {}, "Hi \nSee you", {}},  // newlines are not touched
         {"Hi {{name|}}\tthere", {}, {}, "Hi \tthere", {}},
         {"Line one\n\n{{sig|}}\n", {}, {}, "Line one", {}},
         // trimming the whole text
         {"  Hi {{name}}  ", {{"name", "Bob"}}, {}, "Hi Bob", {}},
         {"\n\nHi\n\n", {}, {}, "Hi", {}},
-        {"\xE3\x80\x80Hi\xE3\x80\x80", {}, {}, "Hi", {}},   // ideographic space
+        {"\xE3\x80\x80Hi\xE3\x80\x80", {}, {}, "Hi", {}},  // ideographic space
         {"", {}, {}, "", {}},
         {"   ", {}, {}, "", {}},
     };
@@ -262,7 +286,8 @@ TEST(TemplateRender, Cases) {
     }
 }
 
-TEST(TemplateRender, LongValuesAndTemplates) {
+TEST(TemplateRender, LongValuesAndTemplates)
+{
     const Map values = {{"x", rep("ab ", 5000)}};
     const auto got = render_template(parsed("[{{x}}]"), lookup(values), lookup({}));
     EXPECT_EQ(got.text.size(), 2u + 15000u - 1u);
@@ -273,7 +298,8 @@ TEST(TemplateRender, LongValuesAndTemplates) {
     EXPECT_EQ(render_template(parsed(body), lookup({}), lookup({})).text, "end");
 }
 
-TEST(TemplateRender, LooksUpOnlyWhatItNeeds) {
+TEST(TemplateRender, LooksUpOnlyWhatItNeeds)
+{
     int value_calls = 0, fallback_calls = 0;
     const outreach::TemplateLookup values = [&](std::string_view name) -> std::optional<std::string_view> {
         ++value_calls;
@@ -288,7 +314,7 @@ TEST(TemplateRender, LooksUpOnlyWhatItNeeds) {
     EXPECT_EQ(got.text, "A B");
     EXPECT_EQ(got.missing, std::vector<std::string>{"c"});
     EXPECT_EQ(value_calls, 3);
-    EXPECT_EQ(fallback_calls, 1);   // a has a value, b an inline fallback
+    EXPECT_EQ(fallback_calls, 1);  // a has a value, b an inline fallback
 }
 
 }  // namespace

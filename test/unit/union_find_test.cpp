@@ -31,8 +31,7 @@ TEST(ConnectedComponents, RepeatedAndReversedEdges)
 TEST(ConnectedComponents, NegativeAndExtremeIds)
 {
     const Pairs got = outreach::connected_components({INT64_MAX, -3}, {INT64_MIN, INT64_MAX});
-    for (const auto &[id, root] : got)
-        EXPECT_EQ(root, INT64_MIN) << id;
+    for (const auto &[id, root] : got) EXPECT_EQ(root, INT64_MIN) << id;
     EXPECT_EQ(got.size(), 3u);
 }
 
@@ -71,8 +70,7 @@ TEST(ConnectedComponents, AgreesWithRelaxationOnRandomGraphs)
         }
         const Pairs got = outreach::connected_components(a, b);
         ASSERT_EQ(got.size(), label.size());
-        for (const auto &[id, root] : got)
-            EXPECT_EQ(root, label[id]) << "round " << round << " id " << id;
+        for (const auto &[id, root] : got) EXPECT_EQ(root, label[id]) << "round " << round << " id " << id;
     }
 }
 
@@ -147,8 +145,7 @@ TEST(ConstrainedComponents, NeverJoinsAForbiddenPair)
             if (ca[c] != cb[c] && root.count(ca[c]) && root.count(cb[c]))
                 EXPECT_NE(root[ca[c]], root[cb[c]]) << "round " << round;
         for (std::size_t e = 0; e < a.size(); ++e)
-            if (got.edge_used[e])
-                EXPECT_EQ(root[a[e]], root[b[e]]);
+            if (got.edge_used[e]) EXPECT_EQ(root[a[e]], root[b[e]]);
     }
 }
 

@@ -30,7 +30,8 @@ bool has_header(const HttpRequest &r, const std::string &header)
 
 bool has_header_named(const HttpRequest &r, const std::string &name)
 {
-    return std::any_of(r.headers.begin(), r.headers.end(), [&](const std::string &h) { return h.rfind(name + ":", 0) == 0; });
+    return std::any_of(r.headers.begin(), r.headers.end(),
+                       [&](const std::string &h) { return h.rfind(name + ":", 0) == 0; });
 }
 
 }  // namespace
@@ -71,7 +72,8 @@ TEST(EnrichmentRequest, OrganizationWithoutADomainAsksForNothingInParticular)
 
 TEST(EnrichmentRequest, PersonIsAPostWithParametersInTheQuery)
 {
-    const auto r = enrichment_request("person", apollo(), R"({"first_name": "Bo", "last_name": "Burns", "address": "2 Main St"})");
+    const auto r =
+        enrichment_request("person", apollo(), R"({"first_name": "Bo", "last_name": "Burns", "address": "2 Main St"})");
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->method, "POST");
     EXPECT_EQ(r->url, "https://api.apollo.io/api/v1/people/match?first_name=Bo&last_name=Burns");
@@ -84,11 +86,13 @@ TEST(EnrichmentRequest, SkipTraceSendsOnlyTheFieldsItKnows)
     s.base_url = "https://api.realestateapi.com";
     s.api_key = "rea-key";
     const auto r = enrichment_request(
-        "skiptrace", s, R"({"first_name": "Amy", "last_name": "Ames", "zip": "10001", "organization_name": "Ames Plumbing"})");
+        "skiptrace", s,
+        R"({"first_name": "Amy", "last_name": "Ames", "zip": "10001", "organization_name": "Ames Plumbing"})");
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->method, "POST");
     EXPECT_EQ(r->url, "https://api.realestateapi.com/v2/SkipTrace");
-    EXPECT_EQ(nlohmann::json::parse(r->body), nlohmann::json::parse(R"({"first_name": "Amy", "last_name": "Ames", "zip": "10001"})"));
+    EXPECT_EQ(nlohmann::json::parse(r->body),
+              nlohmann::json::parse(R"({"first_name": "Amy", "last_name": "Ames", "zip": "10001"})"));
     EXPECT_TRUE(has_header(*r, "x-api-key: rea-key"));
 }
 
@@ -103,8 +107,8 @@ TEST(EnrichmentCall, OrganizationSandboxRecordsTheGetAndSendsNothing)
     // a base URL nothing listens on: a sandbox run must not even try it
     ProviderSettings s = apollo(true);
     s.base_url = "http://127.0.0.1:9";
-    const EnrichmentCall c = call_enrichment("organization", s, R"({"domain": "daleroofing.com"})", std::chrono::milliseconds(200),
-                                             std::chrono::milliseconds(200));
+    const EnrichmentCall c = call_enrichment("organization", s, R"({"domain": "daleroofing.com"})",
+                                             std::chrono::milliseconds(200), std::chrono::milliseconds(200));
     EXPECT_TRUE(c.sandbox);
     EXPECT_EQ(c.http_status, 204);
     EXPECT_TRUE(c.error.empty());
@@ -118,8 +122,8 @@ TEST(EnrichmentCall, OrganizationSandboxRecordsTheGetAndSendsNothing)
 
 TEST(EnrichmentCall, PersonSandboxRecordsTheBody)
 {
-    const EnrichmentCall c = call_enrichment("person", apollo(true), R"({"first_name": "Bo"})", std::chrono::milliseconds(200),
-                                             std::chrono::milliseconds(200));
+    const EnrichmentCall c = call_enrichment("person", apollo(true), R"({"first_name": "Bo"})",
+                                             std::chrono::milliseconds(200), std::chrono::milliseconds(200));
     const auto j = nlohmann::json::parse(c.response_json);
     EXPECT_EQ(j["would_send"]["method"], "POST");
     EXPECT_EQ(j["would_send"]["body"], nlohmann::json::object());
@@ -127,7 +131,8 @@ TEST(EnrichmentCall, PersonSandboxRecordsTheBody)
 
 TEST(EnrichmentCall, UnknownKindIsNoAnswerSoTheJobRetries)
 {
-    const EnrichmentCall c = call_enrichment("fax", apollo(true), "{}", std::chrono::milliseconds(200), std::chrono::milliseconds(200));
+    const EnrichmentCall c =
+        call_enrichment("fax", apollo(true), "{}", std::chrono::milliseconds(200), std::chrono::milliseconds(200));
     EXPECT_EQ(c.http_status, 0);
     EXPECT_FALSE(c.sandbox);
     EXPECT_NE(c.error.find("fax"), std::string::npos);
@@ -139,8 +144,8 @@ TEST(EnrichmentCall, UnreachableProviderIsNoAnswer)
     // a live (non-sandbox) organization lookup against a port nothing listens on
     ProviderSettings s = apollo(false);
     s.base_url = "http://127.0.0.1:9";
-    const EnrichmentCall c = call_enrichment("organization", s, R"({"domain": "daleroofing.com"})", std::chrono::milliseconds(500),
-                                             std::chrono::milliseconds(1000));
+    const EnrichmentCall c = call_enrichment("organization", s, R"({"domain": "daleroofing.com"})",
+                                             std::chrono::milliseconds(500), std::chrono::milliseconds(1000));
     EXPECT_EQ(c.http_status, 0);
     EXPECT_FALSE(c.sandbox);
     EXPECT_FALSE(c.error.empty());

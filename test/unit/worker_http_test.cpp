@@ -11,9 +11,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <netinet/in.h>
 #include <string>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <thread>
 #include <unistd.h>
 
@@ -27,7 +27,8 @@ std::atomic<int> g_dropped{0};
 
 // Answers GET/POST /echo/<x> with "<x>:<body>", and /slow after two seconds; /drop closes the
 // connection without an answer.
-MHD_Result answer(void *, MHD_Connection *c, const char *url, const char *, const char *, const char *data, size_t *size, void **state)
+MHD_Result answer(void *, MHD_Connection *c, const char *url, const char *, const char *, const char *data,
+                  size_t *size, void **state)
 {
     if (*state == nullptr) {
         *state = new std::string;
@@ -48,7 +49,8 @@ MHD_Result answer(void *, MHD_Connection *c, const char *url, const char *, cons
         return MHD_NO;
     }
     const std::string text = path.rfind("/echo/", 0) == 0 ? path.substr(6) + ":" + *body : "?";
-    MHD_Response *r = MHD_create_response_from_buffer(text.size(), const_cast<char *>(text.data()), MHD_RESPMEM_MUST_COPY);
+    MHD_Response *r =
+        MHD_create_response_from_buffer(text.size(), const_cast<char *>(text.data()), MHD_RESPMEM_MUST_COPY);
     const MHD_Result ok = MHD_queue_response(c, path.rfind("/echo/", 0) == 0 ? 200 : 404, r);
     MHD_destroy_response(r);
     return ok;
@@ -69,9 +71,9 @@ class LoopbackServer {
 public:
     LoopbackServer()
     {
-        d_ = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, nullptr, nullptr, &answer, nullptr,
-                              MHD_OPTION_NOTIFY_COMPLETED, &done, nullptr, MHD_OPTION_NOTIFY_CONNECTION, &connected, nullptr,
-                              MHD_OPTION_END);
+        d_ = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, nullptr, nullptr,
+                              &answer, nullptr, MHD_OPTION_NOTIFY_COMPLETED, &done, nullptr,
+                              MHD_OPTION_NOTIFY_CONNECTION, &connected, nullptr, MHD_OPTION_END);
         if (d_) port_ = MHD_get_daemon_info(d_, MHD_DAEMON_INFO_BIND_PORT)->port;
     }
     ~LoopbackServer()
@@ -118,7 +120,8 @@ TEST(HttpPool, EveryRequestGetsItsOwnAnswerInOrder)
     ASSERT_TRUE(server.up());
     HttpPool pool(8);
     std::vector<HttpRequest> window;
-    for (int i = 0; i < 20; ++i) window.push_back(post(server.url("/echo/" + std::to_string(i)), "body" + std::to_string(i)));
+    for (int i = 0; i < 20; ++i)
+        window.push_back(post(server.url("/echo/" + std::to_string(i)), "body" + std::to_string(i)));
     const int before = g_requests;
     const auto answers = pool.perform_all(window);
     ASSERT_EQ(answers.size(), 20u);
@@ -158,9 +161,9 @@ TEST(HttpPool, FailuresSayWhetherTheRequestMayHaveLeft)
     const auto answers = pool.perform_all({refused, slow, fine});
     ASSERT_EQ(answers.size(), 3u);
     EXPECT_TRUE(answers[0].transport_error);
-    EXPECT_FALSE(answers[0].request_may_have_left);   // never connected: safe to give to the backup
+    EXPECT_FALSE(answers[0].request_may_have_left);  // never connected: safe to give to the backup
     EXPECT_TRUE(answers[1].transport_error);
-    EXPECT_TRUE(answers[1].request_may_have_left);    // sent, then no answer in time: unknown
+    EXPECT_TRUE(answers[1].request_may_have_left);  // sent, then no answer in time: unknown
     EXPECT_EQ(answers[2].status, 200);
     EXPECT_EQ(answers[2].body, "ok:");
 }
@@ -199,8 +202,8 @@ TEST(HttpPool, AnEmptyWindowIsNothing)
 #include "webhooks.hpp"
 
 #include <arpa/inet.h>
-#include <poll.h>
 #include <mutex>
+#include <poll.h>
 #include <stdexcept>
 #include <vector>
 
@@ -237,8 +240,8 @@ int dial(int port, const char *source = nullptr)
 }
 
 // Sends a whole request and reads until the server closes (or `wait` passes).
-std::string round_trip(int port, const std::string &request, std::chrono::milliseconds wait = std::chrono::milliseconds(5000),
-                     const char *source = nullptr)
+std::string round_trip(int port, const std::string &request,
+                       std::chrono::milliseconds wait = std::chrono::milliseconds(5000), const char *source = nullptr)
 {
     const int s = dial(port, source);
     if (s < 0) return "connect failed";
@@ -325,7 +328,8 @@ TEST(HttpServer, HeadersAndBodiesAreCapped)
     EXPECT_EQ(std::string(buf, 12), "HTTP/1.1 413");
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
     // ... and a chunked one (no length) when it passes the cap
-    std::string chunked = "POST /webhooks/twilio/acme HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    std::string chunked =
+        "POST /webhooks/twilio/acme HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
     for (int i = 0; i < 80; ++i) chunked += "400\r\n" + std::string(1024, 'a') + "\r\n";
     chunked += "0\r\n\r\n";
     EXPECT_EQ(status_of(round_trip(server.port(), chunked)), "HTTP/1.1 413");
@@ -390,13 +394,16 @@ TEST(HttpServer, SlowScrapesDoNotHoldHealthz)
     ASSERT_EQ(listen(hole, 64), 0);
     socklen_t len = sizeof a;
     getsockname(hole, reinterpret_cast<sockaddr *>(&a), &len);
-    const std::string dsn = "hostaddr=127.0.0.1 port=" + std::to_string(ntohs(a.sin_port)) + " sslmode=disable gssencmode=disable";
+    const std::string dsn =
+        "hostaddr=127.0.0.1 port=" + std::to_string(ntohs(a.sin_port)) + " sslmode=disable gssencmode=disable";
     {
         HttpServer server(server_config(), dsn);
         std::vector<std::thread> scrapes;
         for (int i = 0; i < 3; ++i)
-            scrapes.emplace_back([&] { round_trip(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                                                  std::chrono::milliseconds(15000)); });
+            scrapes.emplace_back([&] {
+                round_trip(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                           std::chrono::milliseconds(15000));
+            });
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         const auto t0 = std::chrono::steady_clock::now();
         const std::string r = round_trip(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -424,7 +431,7 @@ TEST(HttpServer, OneAddressGetsOnlyItsShareOfConnections)
     if (extra >= 0) close(extra);
     // another address is served meanwhile
     EXPECT_EQ(status_of(round_trip(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                                 std::chrono::milliseconds(3000), "127.0.0.3")),
+                                   std::chrono::milliseconds(3000), "127.0.0.3")),
               "HTTP/1.1 503");
     for (int s : held) close(s);
 }
@@ -438,8 +445,9 @@ TEST(HttpGuard, RoutesByPlainParsing)
     EXPECT_EQ(r.kind, Route::Kind::webhook);
     EXPECT_EQ(r.provider, "signalhouse");
     EXPECT_EQ(r.team, "acme-1.b:c_d");
-    for (const char *bad : {"/webhooks/twilio/", "/webhooks/twilio", "/webhooks/other/acme", "/webhooks/twilio/a/b", "/webhooks/twilio/-a",
-                            "/webhooks/twilio/a%20b", "/healthz/", "/webhooks/twilio/\xc3\xa9t\xc3\xa9"})
+    for (const char *bad :
+         {"/webhooks/twilio/", "/webhooks/twilio", "/webhooks/other/acme", "/webhooks/twilio/a/b",
+          "/webhooks/twilio/-a", "/webhooks/twilio/a%20b", "/healthz/", "/webhooks/twilio/\xc3\xa9t\xc3\xa9"})
         EXPECT_EQ(route_of(bad).kind, Route::Kind::not_found) << bad;
     // a megabyte of team: refused in linear time, no recursion
     EXPECT_EQ(route_of("/webhooks/twilio/" + std::string(1 << 20, 'a')).kind, Route::Kind::not_found);
@@ -462,8 +470,8 @@ TEST(HttpGuard, DefaultPortToggles)
 TEST(HttpGuard, TextThatPostgresCanStore)
 {
     EXPECT_TRUE(is_storable_text("plain, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x98\x80"));
-    for (const std::string &bad : {std::string("a\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80"),
-                                  std::string("\xe2\x82"), std::string("a\0b", 3)})
+    for (const std::string &bad : {std::string("a\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+                                   std::string("\xf4\x90\x80\x80"), std::string("\xe2\x82"), std::string("a\0b", 3)})
         EXPECT_FALSE(is_storable_text(bad)) << bad.size();
     EXPECT_EQ(escape_unstorable(std::string("ok \xff caf\xc3\xa9 \0!", 13)), "ok \\xff caf\xc3\xa9 \\x00!");
     EXPECT_TRUE(is_storable_text(escape_unstorable("\xe2\x82 \xed\xa0\x80")));
@@ -475,10 +483,12 @@ TEST(HttpGuard, TextThatPostgresCanStore)
 
 TEST(HttpGuard, OnlyHarmlessHeadersAreStored)
 {
-    for (const char *ok : {"Host", "User-Agent", "content-type", "X-SignalHouse-Delivery-Id", "X-SIGNALHOUSE-TIMESTAMP", "X-Forwarded-For"})
+    for (const char *ok : {"Host", "User-Agent", "content-type", "X-SignalHouse-Delivery-Id", "X-SIGNALHOUSE-TIMESTAMP",
+                           "X-Forwarded-For"})
         EXPECT_TRUE(storable_header(ok)) << ok;
-    for (const char *secret : {"Authorization", "Cookie", "X-Api-Key", "X-Twilio-Signature", "X-SignalHouse-Signature", "X-Auth-Token",
-                               "Proxy-Authorization", "X-Client-Secret", "I-Twilio-Idempotency-Token", "X-Anything-Else"})
+    for (const char *secret :
+         {"Authorization", "Cookie", "X-Api-Key", "X-Twilio-Signature", "X-SignalHouse-Signature", "X-Auth-Token",
+          "Proxy-Authorization", "X-Client-Secret", "I-Twilio-Idempotency-Token", "X-Anything-Else"})
         EXPECT_FALSE(storable_header(secret)) << secret;
 }
 
@@ -514,8 +524,9 @@ TEST(HttpGuard, SignedTimestampsAreComparedWithinBounds)
     EXPECT_TRUE(timestamp_fresh(std::to_string(now + window), now, window));
     EXPECT_FALSE(timestamp_fresh(std::to_string(now - window - 1), now, window));
     EXPECT_FALSE(timestamp_fresh(std::to_string(now + window + 1), now, window));
-    for (const char *hostile : {"-9223372036854775808", "9223372036854775807", "99999999999999999999999", "-1", "+1767225600000",
-                                " 1767225600000", "1767225600000 ", "1767225600000.5", "0x1", "", "1767225600000\n"})
+    for (const char *hostile :
+         {"-9223372036854775808", "9223372036854775807", "99999999999999999999999", "-1", "+1767225600000",
+          " 1767225600000", "1767225600000 ", "1767225600000.5", "0x1", "", "1767225600000\n"})
         EXPECT_FALSE(timestamp_fresh(hostile, now, window)) << hostile;
     EXPECT_FALSE(timestamp_fresh("0", now, window));
     EXPECT_TRUE(timestamp_fresh("0", 0, window));
@@ -528,8 +539,14 @@ TEST(HttpGuard, TeamListRefreshesWithoutHoldingOthers)
     using namespace std::chrono_literals;
     TeamList teams(0ms, 0ms, 200ms);  // every call finds the list old: refreshes all the time
     std::atomic<int> loads{0};
-    EXPECT_TRUE(teams.known("a", [&] { ++loads; return std::vector<std::string>{"a", "b"}; }));
-    EXPECT_FALSE(teams.known("z", [&] { ++loads; return std::vector<std::string>{"a", "b"}; }));
+    EXPECT_TRUE(teams.known("a", [&] {
+        ++loads;
+        return std::vector<std::string>{"a", "b"};
+    }));
+    EXPECT_FALSE(teams.known("z", [&] {
+        ++loads;
+        return std::vector<std::string>{"a", "b"};
+    }));
     EXPECT_EQ(loads.load(), 2);
 
     // a refresh that takes its time
@@ -547,10 +564,16 @@ TEST(HttpGuard, TeamListRefreshesWithoutHoldingOthers)
     const auto t0 = std::chrono::steady_clock::now();
     std::atomic<int> during{0};
     // a known team goes on at once, without a second load
-    EXPECT_TRUE(teams.known("a", [&] { ++during; return std::vector<std::string>{}; }));
+    EXPECT_TRUE(teams.known("a", [&] {
+        ++during;
+        return std::vector<std::string>{};
+    }));
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms);
     // a miss waits briefly for the load under way, then answers from the list it has
-    EXPECT_FALSE(teams.known("c", [&] { ++during; return std::vector<std::string>{}; }));
+    EXPECT_FALSE(teams.known("c", [&] {
+        ++during;
+        return std::vector<std::string>{};
+    }));
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
     EXPECT_EQ(during.load(), 0);
     closed.unlock();
@@ -558,7 +581,8 @@ TEST(HttpGuard, TeamListRefreshesWithoutHoldingOthers)
     EXPECT_TRUE(teams.known("c", [] { return std::vector<std::string>{"a", "b", "c"}; }));
 
     // a failed load leaves the list and the next caller loads
-    EXPECT_THROW(teams.known("a", []() -> std::vector<std::string> { throw std::runtime_error("database gone"); }), std::runtime_error);
+    EXPECT_THROW(teams.known("a", []() -> std::vector<std::string> { throw std::runtime_error("database gone"); }),
+                 std::runtime_error);
     EXPECT_TRUE(teams.known("b", [] { return std::vector<std::string>{"b"}; }));
 
     // one load at a time, however many ask
@@ -570,8 +594,7 @@ TEST(HttpGuard, TeamListRefreshesWithoutHoldingOthers)
                 teams.known(k % 2 ? "b" : "nope", [&] {
                     const int n = ++inside;
                     int m = most.load();
-                    while (n > m && !most.compare_exchange_weak(m, n)) {
-                    }
+                    while (n > m && !most.compare_exchange_weak(m, n)) {}
                     std::this_thread::sleep_for(1ms);
                     --inside;
                     return std::vector<std::string>{"b"};
@@ -585,8 +608,9 @@ TEST(HttpGuard, TeamListRefreshesWithoutHoldingOthers)
 TEST(RunConfig, ErrorsNameTheSettingNeverTheValue)
 {
     const std::string secret = "tok-SECRET-123";
-    for (const char *key : {"OUTREACH_BATCH", "OUTREACH_LOG_LEVEL", "OUTREACH_HTTP_LISTEN", "OUTREACH_TWILIO_BASE_URL", "OUTREACH_POLL_MS",
-                            "OUTREACH_TWILIO_ACCOUNT_SID", "OUTREACH_WEBHOOK_MAX_BODY_BYTES", "OUTREACH_HTTP_REQUEST_DEADLINE_MS"}) {
+    for (const char *key : {"OUTREACH_BATCH", "OUTREACH_LOG_LEVEL", "OUTREACH_HTTP_LISTEN", "OUTREACH_TWILIO_BASE_URL",
+                            "OUTREACH_POLL_MS", "OUTREACH_TWILIO_ACCOUNT_SID", "OUTREACH_WEBHOOK_MAX_BODY_BYTES",
+                            "OUTREACH_HTTP_REQUEST_DEADLINE_MS"}) {
         auto c = load_config("", [&](const char *k) -> const char * {
             if (std::string(k) == key) return secret.c_str();
             return std::string(k) == "OUTREACH_TWILIO_AUTH_TOKEN" ? "t" : nullptr;

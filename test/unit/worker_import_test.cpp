@@ -94,8 +94,8 @@ TEST(ImportArgs, Defaults)
 
 TEST(ImportArgs, EveryOption)
 {
-    auto o = parse_import_args({"--preset", "mine", "--map", "phone=Tel", "--team", "t2", "--delimiter", "tab", "--name",
-                                "March list", "--dsn", "dbname=x", "--quiet", "f.tsv"});
+    auto o = parse_import_args({"--preset", "mine", "--map", "phone=Tel", "--team", "t2", "--delimiter", "tab",
+                                "--name", "March list", "--dsn", "dbname=x", "--quiet", "f.tsv"});
     ASSERT_TRUE(o.ok()) << o.error().message;
     EXPECT_EQ(o.value().preset, "mine");
     EXPECT_EQ(o.value().map_json, R"({"phone":"Tel"})");

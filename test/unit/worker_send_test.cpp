@@ -42,7 +42,8 @@ HttpResponse answer(long status, const std::string &body, std::map<std::string, 
 TEST(ProviderRequest, TwilioFormBodyIsEncoded)
 {
     SendRequest q = sample();
-    EXPECT_EQ(twilio_form_body(q), "To=%2B12125550199&From=%2B12125550101&Body=Hi+Bob+%26+co%21+50%25+off%3F+Reply+STOP");
+    EXPECT_EQ(twilio_form_body(q),
+              "To=%2B12125550199&From=%2B12125550101&Body=Hi+Bob+%26+co%21+50%25+off%3F+Reply+STOP");
     q.twilio_messaging_service_sid = "MG0123456789abcdef0123456789abcdef";
     q.status_callback_url = "https://hooks.example.com/webhooks/twilio/acme";
     EXPECT_EQ(twilio_form_body(q), "To=%2B12125550199&MessagingServiceSid=MG0123456789abcdef0123456789abcdef"
@@ -66,13 +67,16 @@ TEST(ProviderRequest, SignalHouseJsonUsesDigitsAndTheSingularArrayField)
 
 TEST(ProviderAnswer, TwilioOutcomes)
 {
-    auto sent = read_twilio_response(answer(201, R"({"sid":"SM0123456789abcdef0123456789abcdef","status":"queued","error_code":null})"));
+    auto sent = read_twilio_response(
+        answer(201, R"({"sid":"SM0123456789abcdef0123456789abcdef","status":"queued","error_code":null})"));
     EXPECT_EQ(sent.outcome, "sent");
     EXPECT_EQ(sent.provider_message_id, "SM0123456789abcdef0123456789abcdef");
-    auto unsubscribed = read_twilio_response(answer(400, R"({"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400})"));
+    auto unsubscribed = read_twilio_response(
+        answer(400, R"({"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400})"));
     EXPECT_EQ(unsubscribed.outcome, "failed");
     EXPECT_EQ(unsubscribed.error_code, "21610");
-    auto limited = read_twilio_response(answer(429, R"({"code":20429,"message":"Too Many Requests","status":429})", {{"retry-after", "7"}}));
+    auto limited = read_twilio_response(
+        answer(429, R"({"code":20429,"message":"Too Many Requests","status":429})", {{"retry-after", "7"}}));
     EXPECT_EQ(limited.outcome, "retry");
     EXPECT_EQ(limited.retry_after_seconds, 7);
     EXPECT_EQ(read_twilio_response(answer(500, "oops")).outcome, "unknown");  // it may have been processed
@@ -83,11 +87,13 @@ TEST(ProviderAnswer, TwilioOutcomes)
 
 TEST(ProviderAnswer, SignalHouseAcceptanceIsEnqueuedCount)
 {
-    auto sent = read_signalhouse_response(answer(201, R"({"insertedMessages":[{"_id":"abc","status":"ENQUEUED"}],"enqueuedCount":1,"failedCount":0})"));
+    auto sent = read_signalhouse_response(
+        answer(201, R"({"insertedMessages":[{"_id":"abc","status":"ENQUEUED"}],"enqueuedCount":1,"failedCount":0})"));
     EXPECT_EQ(sent.outcome, "sent");
     EXPECT_EQ(sent.provider_message_id, "abc");
-    auto opted_out = read_signalhouse_response(
-        answer(201, R"({"insertedMessages":[{"_id":"def","status":"FAILED","errorCode":"OUT"}],"enqueuedCount":0,"failedCount":1})"));
+    auto opted_out = read_signalhouse_response(answer(
+        201,
+        R"({"insertedMessages":[{"_id":"def","status":"FAILED","errorCode":"OUT"}],"enqueuedCount":0,"failedCount":1})"));
     EXPECT_EQ(opted_out.outcome, "failed");
     EXPECT_EQ(opted_out.error_code, "OUT");
     EXPECT_EQ(read_signalhouse_response(answer(429, "{}")).outcome, "retry");
@@ -129,8 +135,10 @@ TEST(ProviderSandbox, BuildsTheRequestAndTouchesNoNetwork)
 TEST(WebhookSignature, TwilioPublishedVectors)
 {
     const std::string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
-    std::map<std::string, std::vector<std::string>> params = {{"CallSid", {"CA1234567890ABCDE"}}, {"Digits", {"1234"}},
-                                                              {"From", {"+14158675309"}}, {"To", {"+18005551212"}},
+    std::map<std::string, std::vector<std::string>> params = {{"CallSid", {"CA1234567890ABCDE"}},
+                                                              {"Digits", {"1234"}},
+                                                              {"From", {"+14158675309"}},
+                                                              {"To", {"+18005551212"}},
                                                               {"Caller", {"+14158675309"}}};
     EXPECT_EQ(twilio_signature("12345", url, params), "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
     EXPECT_TRUE(twilio_signature_valid("12345", url, params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
@@ -138,15 +146,18 @@ TEST(WebhookSignature, TwilioPublishedVectors)
     EXPECT_FALSE(twilio_signature_valid("wrong", url, params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
     EXPECT_FALSE(twilio_signature_valid("12345", url, params, ""));
     // repeated parameters: each distinct value, sorted
-    std::map<std::string, std::vector<std::string>> dup = {{"Sid", {"CA123"}}, {"SidAccount", {"AC123"}}, {"Digits", {"5678", "1234", "1234"}}};
+    std::map<std::string, std::vector<std::string>> dup = {
+        {"Sid", {"CA123"}}, {"SidAccount", {"AC123"}}, {"Digits", {"5678", "1234", "1234"}}};
     EXPECT_EQ(twilio_signature("12345", url, dup), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
     // the same request signed with the default port spelled out is accepted too
-    EXPECT_TRUE(twilio_signature_valid("12345", url, params, twilio_signature("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", params)));
+    EXPECT_TRUE(twilio_signature_valid(
+        "12345", url, params, twilio_signature("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", params)));
 }
 
 TEST(WebhookSignature, SignalHouseCrossCheck)
 {
-    EXPECT_EQ(signalhouse_signature("test_signing_secret", "1767225600000", R"({"event":"MESSAGE_RECEIVED","identifier":"abc123"})"),
+    EXPECT_EQ(signalhouse_signature("test_signing_secret", "1767225600000",
+                                    R"({"event":"MESSAGE_RECEIVED","identifier":"abc123"})"),
               "b79b3d291e742b616b6476ce1d30a565b2e5d08f91fa5a8497376a69dc5303b0");
 }
 
@@ -162,7 +173,8 @@ TEST(WebhookForm, ParsesRepeatedAndEncodedValues)
 
 TEST(RunConfig, EnvironmentOverFileAndClearErrors)
 {
-    std::map<std::string, std::string> env = {{"OUTREACH_BATCH", "25"}, {"OUTREACH_TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"},
+    std::map<std::string, std::string> env = {{"OUTREACH_BATCH", "25"},
+                                              {"OUTREACH_TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"},
                                               {"OUTREACH_TWILIO_AUTH_TOKEN", "t"}};
     auto getenv = [&](const char *k) -> const char * {
         auto it = env.find(k);
@@ -215,10 +227,12 @@ TEST(ProviderPrepared, CredentialsGoOutButAreNeverRecorded)
     sh.base_url = "https://v2.signalhouse.io";
     sh.api_key = "sh-secret-key";
     sh.sandbox = false;
-    const PreparedSend p = prepare_send("signalhouse", sh, sample(), std::chrono::milliseconds(100), std::chrono::milliseconds(200));
+    const PreparedSend p =
+        prepare_send("signalhouse", sh, sample(), std::chrono::milliseconds(100), std::chrono::milliseconds(200));
     EXPECT_FALSE(p.sandbox);
     EXPECT_EQ(p.http.url, "https://v2.signalhouse.io/message/sms");
-    EXPECT_NE(std::find(p.http.headers.begin(), p.http.headers.end(), "Authorization: Bearer sh-secret-key"), p.http.headers.end());
+    EXPECT_NE(std::find(p.http.headers.begin(), p.http.headers.end(), "Authorization: Bearer sh-secret-key"),
+              p.http.headers.end());
     EXPECT_EQ(p.http.timeout.count(), 200);
     EXPECT_EQ(p.request_json.find("sh-secret-key"), std::string::npos);
 
@@ -227,8 +241,10 @@ TEST(ProviderPrepared, CredentialsGoOutButAreNeverRecorded)
     tw.account_sid = "AC0123456789abcdef0123456789abcdef";
     tw.auth_token = "tw-secret-token";
     tw.sandbox = false;
-    const PreparedSend t = prepare_send("twilio", tw, sample(), std::chrono::milliseconds(100), std::chrono::milliseconds(200));
-    EXPECT_EQ(t.http.url, "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json");
+    const PreparedSend t =
+        prepare_send("twilio", tw, sample(), std::chrono::milliseconds(100), std::chrono::milliseconds(200));
+    EXPECT_EQ(t.http.url,
+              "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json");
     EXPECT_EQ(t.http.basic_password, "tw-secret-token");
     EXPECT_EQ(t.request_json.find("tw-secret-token"), std::string::npos);
 
