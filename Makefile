@@ -37,8 +37,12 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The folder is a prerequisite too, so removing a step file rebuilds the script.
+# The folder is a prerequisite too, so removing a step file rebuilds the script. Each object is
+# defined once, in its final form: CREATE OR REPLACE has no place in the sources (a second
+# CREATE FUNCTION of the same signature then fails the install).
 extension/pg_outreach--$(EXTVERSION).sql: $(STEP_SOURCES) extension/sql check-history
+	@! grep -n 'CREATE OR REPLACE' $(STEP_SOURCES) || \
+	    { echo "extension/sql/: define each object once, with CREATE (the delta may replace)" >&2; exit 1; }
 	{ printf '%s\n' '-- pg_outreach $(EXTVERSION) install script, built from extension/sql/[0-9]*.sql (see the Makefile).' \
 	      '\echo Use "CREATE EXTENSION pg_outreach" to load this file. \quit'; cat $(STEP_SOURCES); } > $@
 

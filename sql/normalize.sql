@@ -1,4 +1,4 @@
--- Normalization functions (design.md §4): what a SQL user calls on raw lead data. Each turns
+-- Normalization functions: what a SQL user calls on raw lead data. Each turns
 -- one messy field into the canonical form the rest of the journey matches on, or NULL when the
 -- value is unusable. All are IMMUTABLE, STRICT (NULL in, NULL out) and PARALLEL SAFE, so they
 -- can back indexes and generated columns.

@@ -1,4 +1,4 @@
--- Entity resolution (design.md §5): which rows become one person or one company, which pairs go
+-- Entity resolution: which rows become one person or one company, which pairs go
 -- to an operator, and the evidence behind each decision.
 \set SHOW_CONTEXT never
 INSERT INTO outreach.teams (team_id, name) VALUES ('res', 'Resolution team');

@@ -1,4 +1,4 @@
--- Tenancy (design.md §2). Every outreach table carries team_id, the first column of every key;
+-- Tenancy. Every outreach table carries team_id, the first column of every key;
 -- row-level security lets a session see and change only the rows of the team it works as
 -- (SET outreach.team_id); roles outreach_operator and outreach_admin never bypass it.
 

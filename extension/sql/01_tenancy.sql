@@ -66,11 +66,14 @@ CREATE TABLE outreach.teams (
 );
 
 COMMENT ON TABLE outreach.teams IS
-    'Tenants. team_id leads the key of every table and is the distribution column when a deployment is sharded by team (Citus).';
+    'Tenants. team_id leads the key of every table and is the distribution column when a deployment is sharded by team '
+    '(Citus).';
 
-COMMENT ON COLUMN outreach.teams.team_id IS 'Stable tenant key: 1-63 characters of letters, digits and _ . : -, starting with a letter or digit.';
+COMMENT ON COLUMN outreach.teams.team_id IS
+    'Stable tenant key: 1-63 characters of letters, digits and _ . : -, starting with a letter or digit.';
 
-COMMENT ON COLUMN outreach.teams.settings IS 'Per-team configuration (a JSON object); later features document their keys.';
+COMMENT ON COLUMN outreach.teams.settings IS
+    'Per-team configuration (a JSON object); later features document their keys.';
 
 ALTER TABLE outreach.teams ENABLE ROW LEVEL SECURITY;
 
@@ -211,9 +214,10 @@ $check$;
 COMMENT ON FUNCTION outreach.tenancy_violations() IS
     'Catalog check of the tenancy rules: every outreach table (and any partition of one, wherever it lives) has '
     'row-level security, and every table but the shared reference tables has policies that compare team_id with the '
-    'outreach.team_id setting, team_id text NOT NULL as the first column of its primary key, of every unique or exclusion '
-    'constraint and unique index, and of both ends of every foreign key, and (when it belongs to the extension) its rows '
-    'registered for pg_dump. Views must be security_invoker; materialized views are not allowed. One row per violation.';
+    'outreach.team_id setting, team_id text NOT NULL as the first column of its primary key, of every unique or '
+    'exclusion constraint and unique index, and of both ends of every foreign key, and (when it belongs to the '
+    'extension) its rows registered for pg_dump. Views must be security_invoker; materialized views are not allowed. '
+    'One row per violation.';
 
 -- A function given a team_id works on that team's rows; a session restricted by row-level
 -- security must be working as that team, or it would silently see nothing.
@@ -239,7 +243,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.check_team(text) IS
-    'Raises an error unless team_id names a team this session can see (with row-level security: SET outreach.team_id first).';
+    'Raises an error unless team_id names a team this session can see (with row-level security: SET outreach.team_id '
+    'first).';
 
 -- What every tenant table gets: row-level security with the team
 -- policy, registration for pg_dump (its identity sequences too, or a restored database would hand
@@ -266,8 +271,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.secure_tenant_tables(text[]) IS
-    'Internal, for install scripts: row-level security by team, pg_dump registration (with identity sequences) and SELECT for '
-    'operators on these tables.';
+    'Internal, for install scripts: row-level security by team, pg_dump registration (with identity sequences) and '
+    'SELECT for operators on these tables.';
 REVOKE ALL ON FUNCTION outreach.secure_tenant_tables(text[]) FROM PUBLIC;
 
 -- Who is calling, seen from inside a SECURITY DEFINER function (where current_user is the owner):
@@ -277,8 +282,8 @@ CREATE FUNCTION outreach.effective_caller() RETURNS text
     SET search_path = pg_catalog, pg_temp
 RETURN coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user::text);
 COMMENT ON FUNCTION outreach.effective_caller() IS
-    'The role on whose behalf this statement runs, also inside SECURITY DEFINER functions: the SET ROLE role, else the session '
-    'user. What consent_log.recorded_by records.';
+    'The role on whose behalf this statement runs, also inside SECURITY DEFINER functions: the SET ROLE role, else the '
+    'session user. What consent_log.recorded_by records.';
 
 -- May the caller act for this team? Superusers and roles that bypass row-level security work for
 -- every team, and so does the daemon's role; anyone else for the team the session is set to.
@@ -301,5 +306,5 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.check_caller_team(text) IS
-    'Raises an error unless the calling role may act for the team: its session''s team (outreach.team_id), or any team for '
-    'superusers, roles that bypass row-level security and outreach_worker (the daemon).';
+    'Raises an error unless the calling role may act for the team: its session''s team (outreach.team_id), or any team '
+    'for superusers, roles that bypass row-level security and outreach_worker (the daemon).';

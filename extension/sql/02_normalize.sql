@@ -28,44 +28,45 @@ CREATE FUNCTION outreach.normalize_name(raw text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_normalize_name'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.normalize_name(text) IS
-    'Display form of a person''s name: trimmed, spaces collapsed, Title Case that keeps O''Brien, McDonald, Anne-Marie and '
-    'van der Berg readable; NULL when nothing name-like is left, and for a value (or a result) longer than 256 bytes.';
+    'Display form of a person''s name: trimmed, spaces collapsed, Title Case that keeps O''Brien, McDonald, Anne-Marie '
+    'and van der Berg readable; NULL when nothing name-like is left, and for a value (or a result) longer than 256 '
+    'bytes.';
 
 CREATE FUNCTION outreach.name_key(raw text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_name_key'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.name_key(text) IS
-    'Matching key of a name: lower case, accents folded (José -> jose), punctuation dropped, whitespace collapsed; NULL when '
-    'empty, and for a value (or a key) longer than 256 bytes.';
+    'Matching key of a name: lower case, accents folded (José -> jose), punctuation dropped, whitespace collapsed; '
+    'NULL when empty, and for a value (or a key) longer than 256 bytes.';
 
 CREATE FUNCTION outreach.normalize_business_name(raw text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_normalize_business_name'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.normalize_business_name(text) IS
-    'Matching key of a business name: lower case, accents folded, & -> and, legal suffixes (LLC, Inc, Corp, Co, Ltd, LP, LLP, '
-    'PLLC, PC, PA, ...) removed, punctuation dropped. NULL for a value (or a key) longer than 512 bytes.';
+    'Matching key of a business name: lower case, accents folded, & -> and, legal suffixes (LLC, Inc, Corp, Co, Ltd, '
+    'LP, LLP, PLLC, PC, PA, ...) removed, punctuation dropped. NULL for a value (or a key) longer than 512 bytes.';
 
 CREATE FUNCTION outreach.normalize_street(raw text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_normalize_street'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.normalize_street(text) IS
-    'Canonical street line after USPS Publication 28 (suffixes, directionals, unit designators, ordinals), '
-    'so that ''123 North Main St., Apt 4'' and ''123 N MAIN STREET APT 4'' compare equal. NULL for a value (or a result) '
+    'Canonical street line after USPS Publication 28 (suffixes, directionals, unit designators, ordinals), so that '
+    '''123 North Main St., Apt 4'' and ''123 N MAIN STREET APT 4'' compare equal. NULL for a value (or a result) '
     'longer than 256 bytes.';
 
 CREATE FUNCTION outreach.normalize_zip(raw text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_normalize_zip'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.normalize_zip(text) IS
-    'Five-digit ZIP code: restores leading zeros lost by spreadsheets, drops the +4; NULL when not a ZIP (and for a value '
-    'longer than 32 bytes).';
+    'Five-digit ZIP code: restores leading zeros lost by spreadsheets, drops the +4; NULL when not a ZIP (and for a '
+    'value longer than 32 bytes).';
 
 CREATE FUNCTION outreach.normalize_state(raw text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_normalize_state'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.normalize_state(text) IS
-    'USPS two-letter code of a state, DC, territory or military region, from a code or a name; NULL when unknown (and for a '
-    'value longer than 64 bytes).';
+    'USPS two-letter code of a state, DC, territory or military region, from a code or a name; NULL when unknown (and '
+    'for a value longer than 64 bytes).';
 
 -- The time-zone functions accept NULL for any piece of evidence they do not have (a lead with a
 -- state but no ZIP still has a zone), so they are not STRICT: NULL in, evidence skipped.
@@ -88,8 +89,8 @@ CREATE FUNCTION outreach.jaro_winkler(a text, b text) RETURNS double precision
     AS 'MODULE_PATHNAME', 'outreach_jaro_winkler'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.jaro_winkler(text, text) IS
-    'Jaro-Winkler similarity in [0,1] over Unicode code points (prefix scale 0.1, prefix up to 4). Case-sensitive: fold first. '
-    'Only the first 256 code points of each side are compared.';
+    'Jaro-Winkler similarity in [0,1] over Unicode code points (prefix scale 0.1, prefix up to 4). Case-sensitive: '
+    'fold first. Only the first 256 code points of each side are compared.';
 
 CREATE FUNCTION outreach.name_similarity(a text, b text) RETURNS double precision
     AS 'MODULE_PATHNAME', 'outreach_name_similarity'
@@ -103,22 +104,22 @@ CREATE FUNCTION outreach.business_similarity(a text, b text) RETURNS double prec
     AS 'MODULE_PATHNAME', 'outreach_business_similarity'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.business_similarity(text, text) IS
-    'Similarity in [0,1] of two business names after normalize_business_name: distinctive words weigh more than generic ones. '
-    '0 when either has no key (longer than 512 bytes, or nothing left).';
+    'Similarity in [0,1] of two business names after normalize_business_name: distinctive words weigh more than '
+    'generic ones. 0 when either has no key (longer than 512 bytes, or nothing left).';
 
 CREATE FUNCTION outreach.parse_count(raw text) RETURNS integer
     AS 'MODULE_PATHNAME', 'outreach_parse_count'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.parse_count(text) IS
-    'A count as data vendors write it (12, 1,250, 12.0, 10+, and ranges 5-9 / 5 to 9 as their lower bound): the number; '
-    'NULL otherwise, and for a value longer than 64 bytes.';
+    'A count as data vendors write it (12, 1,250, 12.0, 10+, and ranges 5-9 / 5 to 9 as their lower bound): the '
+    'number; NULL otherwise, and for a value longer than 64 bytes.';
 
 CREATE FUNCTION outreach.parse_money(raw text) RETURNS numeric
     AS 'MODULE_PATHNAME', 'outreach_parse_money'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.parse_money(text) IS
-    'An amount as written in lead files ($1,250,000, 1250000.00, 2.5M, $500K, 1.2 million, 3B, USD 900): the exact number; '
-    'NULL otherwise (ranges, negative amounts, words, a value longer than 64 bytes).';
+    'An amount as written in lead files ($1,250,000, 1250000.00, 2.5M, $500K, 1.2 million, 3B, USD 900): the exact '
+    'number; NULL otherwise (ranges, negative amounts, words, a value longer than 64 bytes).';
 
 -- Great-circle distance in statute miles (haversine; mean Earth radius 3958.8 mi = 6371.0 km).
 CREATE FUNCTION outreach.distance_miles(lat1 double precision, lng1 double precision, lat2 double precision, lng2 double precision)
@@ -170,8 +171,9 @@ RETURN ARRAY[
     'sky.com', 'virginmedia.com', 'orange.fr', 'wanadoo.fr', 'free.fr', 'laposte.net', 'libero.it', 'bigpond.com'
 ];
 COMMENT ON FUNCTION outreach.free_mail_domains() IS
-    'Free-mail and internet-provider mailbox domains (gmail.com, yahoo.com, comcast.net, ...): never a company''s domain. '
-    'outreach.is_free_mail_domain also counts their subdomains and the country variants of the big web-mail providers.';
+    'Free-mail and internet-provider mailbox domains (gmail.com, yahoo.com, comcast.net, ...): never a company''s '
+    'domain. outreach.is_free_mail_domain also counts their subdomains and the country variants of the big web-mail '
+    'providers.';
 
 CREATE FUNCTION outreach.is_free_mail_domain(domain text) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -197,7 +199,8 @@ CREATE FUNCTION outreach.reference_data_csv(name text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_reference_csv'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.reference_data_csv(text) IS
-    'The shipped reference CSV file of that name (us_zip, us_zip_tz_alternates, nanp_area_codes, nanp_area_code_tz_alternates), byte for byte.';
+    'The shipped reference CSV file of that name (us_zip, us_zip_tz_alternates, nanp_area_codes, '
+    'nanp_area_code_tz_alternates), byte for byte.';
 
 CREATE TABLE outreach.zip_codes (
     zip      text PRIMARY KEY CHECK (zip ~ '^[0-9]{5}$'),
@@ -209,11 +212,14 @@ CREATE TABLE outreach.zip_codes (
 
 COMMENT ON TABLE outreach.zip_codes IS
     'US ZIP Code Tabulation Areas (Census 2025 Gazetteer, public domain) with state and primary IANA zone from us_geo '
-    '(c) 2019 Brian Durand, MIT licence, https://github.com/bdurand/us_geo. PO-box-only ZIPs have no ZCTA and are absent.';
+    '(c) 2019 Brian Durand, MIT licence, https://github.com/bdurand/us_geo. PO-box-only ZIPs have no ZCTA and are '
+    'absent.';
 
-COMMENT ON COLUMN outreach.zip_codes.lat IS 'Latitude of the Census internal point of the ZCTA (not a population centroid).';
+COMMENT ON COLUMN outreach.zip_codes.lat IS
+    'Latitude of the Census internal point of the ZCTA (not a population centroid).';
 
-COMMENT ON COLUMN outreach.zip_codes.timezone IS 'Zone of the ZCTA''s primary county; other zones inside it are in zip_timezone_alternates.';
+COMMENT ON COLUMN outreach.zip_codes.timezone IS
+    'Zone of the ZCTA''s primary county; other zones inside it are in zip_timezone_alternates.';
 
 CREATE TABLE outreach.zip_timezone_alternates (
     zip      text NOT NULL REFERENCES outreach.zip_codes (zip),
@@ -222,7 +228,8 @@ CREATE TABLE outreach.zip_timezone_alternates (
 );
 
 COMMENT ON TABLE outreach.zip_timezone_alternates IS
-    'Other IANA zones that occur inside a ZIP besides its primary one; quiet hours must hold in all of them. Same sources as zip_codes.';
+    'Other IANA zones that occur inside a ZIP besides its primary one; quiet hours must hold in all of them. Same '
+    'sources as zip_codes.';
 
 CREATE TABLE outreach.area_codes (
     npa      text PRIMARY KEY CHECK (npa ~ '^[2-9][0-9]{2}$'),
@@ -231,8 +238,9 @@ CREATE TABLE outreach.area_codes (
 );
 
 COMMENT ON TABLE outreach.area_codes IS
-    'NANP geographic area codes of the US, its territories and Canada with region and primary zone. Contains data derived from '
-    'libphonenumber, Copyright (C) 2011-2012 The Libphonenumber Authors, Apache License 2.0; reduced to one row per area code.';
+    'NANP geographic area codes of the US, its territories and Canada with region and primary zone. Contains data '
+    'derived from libphonenumber, Copyright (C) 2011-2012 The Libphonenumber Authors, Apache License 2.0; reduced to '
+    'one row per area code.';
 
 CREATE TABLE outreach.area_code_timezone_alternates (
     npa      text NOT NULL REFERENCES outreach.area_codes (npa),
@@ -241,7 +249,8 @@ CREATE TABLE outreach.area_code_timezone_alternates (
 );
 
 COMMENT ON TABLE outreach.area_code_timezone_alternates IS
-    'Other IANA zones in use inside an area code besides its primary one. Derived from libphonenumber (Apache License 2.0).';
+    'Other IANA zones in use inside an area code besides its primary one. Derived from libphonenumber (Apache License '
+    '2.0).';
 
 -- Load from the embedded CSV text: one statement per file, set-based.
 INSERT INTO outreach.zip_codes (zip, state, lat, lng, timezone)

@@ -50,24 +50,29 @@ CREATE TABLE outreach.data_sources (
 );
 
 COMMENT ON TABLE outreach.data_sources IS
-    'One import job (a CSV file or a staged relation). state: created -> loading -> resolving -> completed, or failed from any '
-    'state but completed. When completed, rows_read = rows_imported + rows_rejected.';
+    'One import job (a CSV file or a staged relation). state: created -> loading -> resolving -> completed, or failed '
+    'from any state but completed. When completed, rows_read = rows_imported + rows_rejected.';
 
-COMMENT ON COLUMN outreach.data_sources.column_map IS 'Per-run overrides of the preset: {"field": "Header in the file", ...}.';
+COMMENT ON COLUMN outreach.data_sources.column_map IS
+    'Per-run overrides of the preset: {"field": "Header in the file", ...}.';
 
-COMMENT ON COLUMN outreach.data_sources.field_columns IS 'The mapping that was used: {"field": "header", ...} for every field found in the file.';
+COMMENT ON COLUMN outreach.data_sources.field_columns IS
+    'The mapping that was used: {"field": "header", ...} for every field found in the file.';
 
-COMMENT ON COLUMN outreach.data_sources.personas_merged IS 'Merges of personas made by this load (rows that turned out to be someone already known).';
+COMMENT ON COLUMN outreach.data_sources.personas_merged IS
+    'Merges of personas made by this load (rows that turned out to be someone already known).';
 
-COMMENT ON COLUMN outreach.data_sources.reviews_opened IS 'Candidate pairs this load put in match_reviews for an operator.';
+COMMENT ON COLUMN outreach.data_sources.reviews_opened IS
+    'Candidate pairs this load put in match_reviews for an operator.';
 
 COMMENT ON COLUMN outreach.data_sources.headers IS
-    'Column names of the file, as read and made unique (outreach.unique_headers: a repeated name gets a #2, #3 suffix that '
-    'no other column has), so that source_records.raw keeps every column.';
+    'Column names of the file, as read and made unique (outreach.unique_headers: a repeated name gets a #2, #3 suffix '
+    'that no other column has), so that source_records.raw keeps every column.';
 
 COMMENT ON COLUMN outreach.data_sources.import_pid IS
-    'Backend pid of the session running the import (set by begin_import and set_import_headers); with import_backend_start '
-    'it names the session, so that outreach.reap_abandoned_imports can tell when it is gone. NULL for jobs from before 0.5.0.';
+    'Backend pid of the session running the import (set by begin_import and set_import_headers); with '
+    'import_backend_start it names the session, so that outreach.reap_abandoned_imports can tell when it is gone. NULL '
+    'for jobs from before 0.5.0.';
 
 COMMENT ON COLUMN outreach.data_sources.import_backend_start IS
     'When the session running the import started (pg_stat_activity.backend_start): a pid alone may be reused.';
@@ -84,8 +89,9 @@ CREATE TABLE outreach.import_lead_presets (
 );
 
 COMMENT ON TABLE outreach.import_lead_presets IS
-    'Column presets of imports: mapping is {"field": "header" or ["header", "alternative", ...]}; headers match case-, space- and '
-    'underscore-insensitively (outreach.header_key). Every team starts with the built-in usdatabiz preset and may edit it or add its own.';
+    'Column presets of imports: mapping is {"field": "header" or ["header", "alternative", ...]}; headers match case-, '
+    'space- and underscore-insensitively (outreach.header_key). Every team starts with the built-in usdatabiz preset '
+    'and may edit it or add its own.';
 
 CREATE TABLE outreach.import_errors (
     team_id        text NOT NULL,
@@ -104,12 +110,15 @@ CREATE TABLE outreach.import_errors (
 CREATE INDEX import_errors_source ON outreach.import_errors (team_id, data_source_id, row_number);
 
 COMMENT ON TABLE outreach.import_errors IS
-    'Every rejected row (severity rejected: the row is not in source_records) and every field-level warning (severity warning: '
-    'the row imported without that value). row_number counts data rows from 1; line_number is the file line where the row starts.';
+    'Every rejected row (severity rejected: the row is not in source_records) and every field-level warning (severity '
+    'warning: the row imported without that value). row_number counts data rows from 1; line_number is the file line '
+    'where the row starts.';
 
-COMMENT ON COLUMN outreach.import_errors.field IS 'The field (preset name such as phone) or header the problem is in; NULL for a whole-row problem.';
+COMMENT ON COLUMN outreach.import_errors.field IS
+    'The field (preset name such as phone) or header the problem is in; NULL for a whole-row problem.';
 
-COMMENT ON COLUMN outreach.import_errors.value IS 'The offending value or, for a rejected row, its text (invalid bytes shown as \xNN).';
+COMMENT ON COLUMN outreach.import_errors.value IS
+    'The offending value or, for a rejected row, its text (invalid bytes shown as \xNN).';
 
 CREATE TABLE outreach.source_records (
     team_id            text NOT NULL,
@@ -130,10 +139,11 @@ CREATE INDEX source_records_persona ON outreach.source_records (team_id, persona
 CREATE INDEX source_records_business ON outreach.source_records (team_id, business_id);
 
 COMMENT ON TABLE outreach.source_records IS
-    'One row per imported data row (row_number counts data rows from 1): what it became, as the surviving persona, business and '
-    'lead, and the row itself in raw (every column of the file, mapped or not, header -> value as read).';
+    'One row per imported data row (row_number counts data rows from 1): what it became, as the surviving persona, '
+    'business and lead, and the row itself in raw (every column of the file, mapped or not, header -> value as read).';
 
-COMMENT ON COLUMN outreach.source_records.origin_persona_id IS 'The persona this row created; persona_id is where it lives now.';
+COMMENT ON COLUMN outreach.source_records.origin_persona_id IS
+    'The persona this row created; persona_id is where it lives now.';
 
 -- What an import reports (also the columns of data_sources it fills).
 CREATE TYPE outreach.import_summary AS (
@@ -185,19 +195,19 @@ CREATE FUNCTION outreach.parse_csv(data bytea, delimiter text DEFAULT ',')
     AS 'MODULE_PATHNAME', 'outreach_parse_csv'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.parse_csv(bytea, text) IS
-    'RFC 4180 CSV as rows: row_number 0 is the header, data rows count from 1; line_number is the line a row starts on. '
-    'A row is either fields or a problem (invalid UTF-8, a NUL byte, an unterminated or stray quote, a field over 1 MiB, '
-    'a field count different from the header''s) naming the row, line and field, with raw: the record as written (bytes that '
-    'are not UTF-8 shown as \xNN, cut at 2000 bytes). A UTF-8 BOM is skipped; quoted fields may span lines; CRLF, LF and CR '
-    'line ends are all accepted. The parser outreachd import uses.';
+    'RFC 4180 CSV as rows: row_number 0 is the header, data rows count from 1; line_number is the line a row starts '
+    'on. A row is either fields or a problem (invalid UTF-8, a NUL byte, an unterminated or stray quote, a field over '
+    '1 MiB, a field count different from the header''s) naming the row, line and field, with raw: the record as '
+    'written (bytes that are not UTF-8 shown as \xNN, cut at 2000 bytes). A UTF-8 BOM is skipped; quoted fields may '
+    'span lines; CRLF, LF and CR line ends are all accepted. The parser outreachd import uses.';
 
 CREATE FUNCTION outreach.header_key(header text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_header_key'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.header_key(text) IS
-    'Matching key of a CSV column name: letters lower-cased, accents folded, spaces, underscores and punctuation dropped. '
-    '''Company Name'', ''company_name'' and ''companyName'' all give ''companyname''. A name longer than 256 bytes has the '
-    'empty key (it matches no preset name).';
+    'Matching key of a CSV column name: letters lower-cased, accents folded, spaces, underscores and punctuation '
+    'dropped. ''Company Name'', ''company_name'' and ''companyName'' all give ''companyname''. A name longer than 256 '
+    'bytes has the empty key (it matches no preset name).';
 
 -- The fields resolution understands, in the order of the SOP (pinned names of the usdatabiz preset).
 CREATE FUNCTION outreach.import_fields() RETURNS text[]
@@ -205,9 +215,9 @@ CREATE FUNCTION outreach.import_fields() RETURNS text[]
 RETURN ARRAY['companyName', 'ownerFirstName', 'ownerLastName', 'phone', 'email', 'sicCode', 'naicsCode', 'employeeCount',
              'annualRevenue', 'street', 'city', 'state', 'zip', 'streetNumber', 'street2'];
 COMMENT ON FUNCTION outreach.import_fields() IS
-    'The fields an import maps columns to: the SOP''s companyName, ownerFirstName, ownerLastName, phone, email, sicCode, '
-    'naicsCode, employeeCount, annualRevenue, street, city, state, zip; and, for lists that split the street line, '
-    'streetNumber and street2 (joined to street as one line before it is normalized).';
+    'The fields an import maps columns to: the SOP''s companyName, ownerFirstName, ownerLastName, phone, email, '
+    'sicCode, naicsCode, employeeCount, annualRevenue, street, city, state, zip; and, for lists that split the street '
+    'line, streetNumber and street2 (joined to street as one line before it is normalized).';
 
 -- The built-in usdatabiz preset: each field, the header names it is known by (first found wins).
 CREATE FUNCTION outreach.builtin_preset_usdatabiz() RETURNS jsonb
@@ -255,8 +265,9 @@ CREATE FUNCTION outreach.unique_headers(headers text[]) RETURNS text[]
     AS 'MODULE_PATHNAME', 'outreach_unique_headers'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.unique_headers(text[]) IS
-    'Column names as an import stores them, all different: trimmed (a BOM removed), an empty one named column_N, a repeated '
-    'one suffixed #2, #3 ... in order, skipping any suffixed name that another column of the file already has.';
+    'Column names as an import stores them, all different: trimmed (a BOM removed), an empty one named column_N, a '
+    'repeated one suffixed #2, #3 ... in order, skipping any suffixed name that another column of the file already '
+    'has.';
 
 -- Which column each field comes from: {"phone": 4, ...} (1-based positions in headers). The
 -- preset names the headers a field is known by; column_map ({"phone": "Mobile #"}) overrides it
@@ -334,14 +345,14 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.import_field_columns(text, text, jsonb, text[]) IS
-    'The column (1-based) each import field is read from, for a file with these headers: the preset''s header names (first '
-    'found wins) unless column_map names one for this run. Unknown fields, headers that are not in the file and a file with '
-    'no identifying column are errors.';
+    'The column (1-based) each import field is read from, for a file with these headers: the preset''s header names '
+    '(first found wins) unless column_map names one for this run. Unknown fields, headers that are not in the file and '
+    'a file with no identifying column are errors.';
 
 -- Step 1 of an import: the job, after reaping the team's abandoned jobs; it records the session
 -- that runs it.
 CREATE FUNCTION outreach.begin_import(team_id text, name text, file_name text DEFAULT NULL,
-                                                 preset text DEFAULT 'usdatabiz', column_map jsonb DEFAULT '{}')
+                                      preset text DEFAULT 'usdatabiz', column_map jsonb DEFAULT '{}')
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
@@ -401,8 +412,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.set_import_headers(text, bigint, text[]) IS
-    'Records the file''s headers on an import job (made unique: outreach.unique_headers), checks the column mapping against '
-    'them (returning {"field": column}), records the session loading it and moves the job to loading.';
+    'Records the file''s headers on an import job (made unique: outreach.unique_headers), checks the column mapping '
+    'against them (returning {"field": column}), records the session loading it and moves the job to loading.';
 
 -- Marks a job failed with a reason (outreachd calls it when the file cannot be read).
 CREATE FUNCTION outreach.fail_import(team_id text, data_source_id bigint, error text) RETURNS void
@@ -413,7 +424,8 @@ BEGIN ATOMIC
     SET state = 'failed', error = fail_import.error, finished_at = clock_timestamp()
     WHERE d.team_id = fail_import.team_id AND d.data_source_id = fail_import.data_source_id
       AND d.state NOT IN ('completed', 'failed');END;
-COMMENT ON FUNCTION outreach.fail_import(text, bigint, text) IS 'Moves an unfinished import job to failed, with the reason.';
+COMMENT ON FUNCTION outreach.fail_import(text, bigint, text) IS
+    'Moves an unfinished import job to failed, with the reason.';
 
 -- Work tables of an import live until the end of the transaction; a second import in the same
 -- transaction starts by dropping the first one's (quietly: no NOTICE for a table that is not there).
@@ -431,7 +443,10 @@ BEGIN
     END LOOP;
 END
 $fn$;
-COMMENT ON FUNCTION outreach.drop_temp_tables(text[]) IS 'Internal: drops these temporary tables of the session if they exist.';
+COMMENT ON FUNCTION outreach.drop_temp_tables(text[]) IS
+    'Internal: drops these temporary tables of the session if they exist.';
+REVOKE EXECUTE ON FUNCTION outreach.drop_temp_tables(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.drop_temp_tables(text[]) TO outreach_operator, outreach_admin;
 
 -- Normalizes and resolves staged rows of an import job in state loading. staged is any relation
 -- with columns (row_number bigint, line_number bigint, fields text[]) whose fields follow the
@@ -581,9 +596,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.import_staged(text, bigint, regclass) IS
-    'Imports staged rows (a relation with row_number bigint, line_number bigint, fields text[] in header order) into an import job '
-    'in state loading: rejects rows with a wrong column count or nothing to identify, records field-level warnings, normalizes, '
-    'resolves (outreach.resolve_load) and completes the job. Returns the summary.';
+    'Imports staged rows (a relation with row_number bigint, line_number bigint, fields text[] in header order) into '
+    'an import job in state loading: rejects rows with a wrong column count or nothing to identify, records '
+    'field-level warnings, normalizes, resolves (outreach.resolve_load) and completes the job. Returns the summary.';
 
 -- The summary of a job.
 CREATE FUNCTION outreach.import_summary(team_id text, data_source_id bigint) RETURNS outreach.import_summary
@@ -596,7 +611,8 @@ RETURN (
     FROM outreach.data_sources d
     WHERE d.team_id = import_summary.team_id AND d.data_source_id = import_summary.data_source_id
 );
-COMMENT ON FUNCTION outreach.import_summary(text, bigint) IS 'The summary of an import job: rows read, imported, rejected, entities created and merged, reviews.';
+COMMENT ON FUNCTION outreach.import_summary(text, bigint) IS
+    'The summary of an import job: rows read, imported, rejected, entities created and merged, reviews.';
 
 -- A whole CSV file from SQL: its bytes (for instance pg_read_binary_file('/path/leads.csv') as a
 -- superuser, or a bytea parameter from any client).
@@ -629,9 +645,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.import_csv(text, bytea, text, jsonb, text, text) IS
-    'Imports a CSV file given as bytes (e.g. pg_read_binary_file(path)): the same parser and resolution as outreachd import. '
-    'Rows that cannot be read (invalid UTF-8, a wrong column count, an unterminated quote) are rejected into import_errors; '
-    'the rest import. Returns the summary.';
+    'Imports a CSV file given as bytes (e.g. pg_read_binary_file(path)): the same parser and resolution as outreachd '
+    'import. Rows that cannot be read (invalid UTF-8, a wrong column count, an unterminated quote) are rejected into '
+    'import_errors; the rest import. Returns the summary.';
 
 -- For ETL jobs that COPY a file into their own table first:
 --     CREATE TEMP TABLE raw_leads ("companyName" text, "ownerFirstName" text, ...);   -- the file's columns, all text
@@ -670,9 +686,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.import_relation(text, regclass, text, jsonb, text) IS
-    'Imports the rows of a relation whose columns are a CSV''s headers (an ETL job''s COPY ... HEADER target): identical '
-    'mapping, normalization and resolution to outreachd import. Rows are numbered by a row_number column if there is one, '
-    'else in the order the relation returns them.';
+    'Imports the rows of a relation whose columns are a CSV''s headers (an ETL job''s COPY ... HEADER target): '
+    'identical mapping, normalization and resolution to outreachd import. Rows are numbered by a row_number column if '
+    'there is one, else in the order the relation returns them.';
 
 -- When this session started, as pg_stat_activity says. A role that SET ROLE away from the login
 -- role may not read its own session's start there; the owner may.
@@ -681,8 +697,8 @@ CREATE FUNCTION outreach.session_started_at() RETURNS timestamptz
     SET search_path = pg_catalog, pg_temp
 RETURN (SELECT a.backend_start FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid()) a);
 COMMENT ON FUNCTION outreach.session_started_at() IS
-    'When the calling session started (pg_stat_activity.backend_start of pg_backend_pid()): with the pid, what names an '
-    'import''s session for outreach.reap_abandoned_imports.';
+    'When the calling session started (pg_stat_activity.backend_start of pg_backend_pid()): with the pid, what names '
+    'an import''s session for outreach.reap_abandoned_imports.';
 
 -- Fails the unfinished jobs whose session has ended (of one team, or of every team for the daemon).
 -- A job is left alone while its session is alive (its pid in pg_stat_activity with the recorded
@@ -731,9 +747,9 @@ END
 $fn$;
 COMMENT ON FUNCTION outreach.reap_abandoned_imports(text) IS
     'Marks failed (with the reason) every unfinished import job whose session has ended: the backend was terminated or '
-    'crashed, or the client died, before the import committed. Returns how many. With a team_id, that team''s jobs (anyone '
-    'who works for the team; begin_import calls it); without, every team''s (outreachd run sweeps them). Jobs from before '
-    '0.5.0 record no session and are left to outreach.fail_import.';
+    'crashed, or the client died, before the import committed. Returns how many. With a team_id, that team''s jobs '
+    '(anyone who works for the team; begin_import calls it); without, every team''s (outreachd run sweeps them). Jobs '
+    'from before 0.5.0 record no session and are left to outreach.fail_import.';
 
 -- ---- triggers -----------------------------------------------------------------------------------
 CREATE TRIGGER state_guard BEFORE UPDATE OF state ON outreach.data_sources

@@ -50,8 +50,9 @@ CREATE INDEX personas_zip_last ON outreach.personas (team_id, normalized_zip, la
 CREATE INDEX personas_canonical ON outreach.personas (team_id, canonical_id) WHERE NOT is_active;
 
 COMMENT ON TABLE outreach.personas IS
-    'People. Each imported row creates one persona (its origin); duplicates are merged into a survivor (is_active = false, '
-    'merged_into, canonical_id = the survivor). The normalized_* and *_key columns are what this row said, kept for matching.';
+    'People. Each imported row creates one persona (its origin); duplicates are merged into a survivor (is_active = '
+    'false, merged_into, canonical_id = the survivor). The normalized_* and *_key columns are what this row said, kept '
+    'for matching.';
 
 COMMENT ON COLUMN outreach.personas.first_name IS 'Display form (outreach.normalize_name).';
 
@@ -103,8 +104,8 @@ COMMENT ON TABLE outreach.businesses IS
     '(merged_into, canonical_id); normalized_name is outreach.normalize_business_name.';
 
 COMMENT ON COLUMN outreach.businesses.industry IS
-    'The industry as a data provider names it (Apollo organization.industry, e.g. ''construction''); sic_code and naics_code '
-    'are the codes.';
+    'The industry as a data provider names it (Apollo organization.industry, e.g. ''construction''); sic_code and '
+    'naics_code are the codes.';
 
 CREATE TABLE outreach.persona_phones (
     team_id           text NOT NULL,
@@ -147,7 +148,8 @@ CREATE INDEX persona_emails_persona ON outreach.persona_emails (team_id, persona
 CREATE INDEX persona_emails_address ON outreach.persona_emails (team_id, normalized_email);
 
 COMMENT ON TABLE outreach.persona_emails IS
-    'E-mail addresses of personas (as persona_phones): persona_id is the survivor, origin_persona_id where it came from.';
+    'E-mail addresses of personas (as persona_phones): persona_id is the survivor, origin_persona_id where it came '
+    'from.';
 
 CREATE TABLE outreach.addresses (
     team_id            text NOT NULL,
@@ -176,8 +178,9 @@ CREATE INDEX addresses_persona ON outreach.addresses (team_id, persona_id);
 CREATE INDEX addresses_business ON outreach.addresses (team_id, business_id);
 
 COMMENT ON TABLE outreach.addresses IS
-    'Postal addresses seen for a persona and its business (an imported row''s address belongs to both). normalized_street is '
-    'USPS Publication 28 (outreach.normalize_street); timezone is outreach.timezone_for(state, zip, phone).';
+    'Postal addresses seen for a persona and its business (an imported row''s address belongs to both). '
+    'normalized_street is USPS Publication 28 (outreach.normalize_street); timezone is outreach.timezone_for(state, '
+    'zip, phone).';
 
 CREATE TABLE outreach.leads (
     team_id        text NOT NULL,
@@ -210,18 +213,20 @@ CREATE UNIQUE INDEX leads_one_active ON outreach.leads (team_id, persona_id, bus
 CREATE INDEX leads_business ON outreach.leads (team_id, business_id);
 
 COMMENT ON TABLE outreach.leads IS
-    'The contactable unit: a surviving persona at a surviving business (business_id NULL when the row named no company). '
-    'At most one active lead per (persona, business); a lead left without source rows by a merge is deactivated (merged_into).';
+    'The contactable unit: a surviving persona at a surviving business (business_id NULL when the row named no '
+    'company). At most one active lead per (persona, business); a lead left without source rows by a merge is '
+    'deactivated (merged_into).';
 
 COMMENT ON COLUMN outreach.leads.status IS
-    'Where the lead is in the journey: new, contacted, engaged, qualified, converted, not_interested, do_not_contact (never '
-    'texted: outreach.can_send says suppressed), bad_data.';
+    'Where the lead is in the journey: new, contacted, engaged, qualified, converted, not_interested, do_not_contact '
+    '(never texted: outreach.can_send says suppressed), bad_data.';
 
-COMMENT ON COLUMN outreach.leads.tags IS 'Free labels a team filters campaigns by (campaign criteria tags / exclude_tags).';
+COMMENT ON COLUMN outreach.leads.tags IS
+    'Free labels a team filters campaigns by (campaign criteria tags / exclude_tags).';
 
 COMMENT ON COLUMN outreach.leads.score IS
-    'Sum of the earned components of outreach.explain_score (weights in outreach.score_weights); kept current by triggers on '
-    'leads, personas, businesses, persona_phones, persona_emails, source_records and score_weights.';
+    'Sum of the earned components of outreach.explain_score (weights in outreach.score_weights); kept current by '
+    'triggers on leads, personas, businesses, persona_phones, persona_emails, source_records and score_weights.';
 
 COMMENT ON COLUMN outreach.leads.last_contacted_at IS 'When the lead was last texted (set by the sending side).';
 
@@ -247,9 +252,9 @@ CREATE TABLE outreach.persona_merge_history (
 CREATE INDEX persona_merge_history_merged ON outreach.persona_merge_history (team_id, merged_id);
 
 COMMENT ON TABLE outreach.persona_merge_history IS
-    'Every persona merge: who was merged into whom, by which rule (phone, email, name_address, operator), with what confidence '
-    '(100 exact phone down to 70 for a review), the Fellegi-Sunter match weight and the evidence (each compared field and how it agreed). undone_at is set '
-    'by outreach.unmerge_persona.';
+    'Every persona merge: who was merged into whom, by which rule (phone, email, name_address, operator), with what '
+    'confidence (100 exact phone down to 70 for a review), the Fellegi-Sunter match weight and the evidence (each '
+    'compared field and how it agreed). undone_at is set by outreach.unmerge_persona.';
 
 CREATE TABLE outreach.business_merge_history (LIKE outreach.persona_merge_history INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY);
 
@@ -258,7 +263,8 @@ ALTER TABLE outreach.business_merge_history ADD PRIMARY KEY (team_id, merge_id);
 CREATE INDEX business_merge_history_merged ON outreach.business_merge_history (team_id, merged_id);
 
 COMMENT ON TABLE outreach.business_merge_history IS
-    'Every business merge, as persona_merge_history (survivor_id and merged_id are business ids); undone by outreach.unmerge_business.';
+    'Every business merge, as persona_merge_history (survivor_id and merged_id are business ids); undone by '
+    'outreach.unmerge_business.';
 
 CREATE TABLE outreach.match_reviews (
     team_id        text NOT NULL,
@@ -283,9 +289,9 @@ CREATE TABLE outreach.match_reviews (
 );
 
 COMMENT ON TABLE outreach.match_reviews IS
-    'Candidate duplicates an operator should look at (name + ZIP, a phone or e-mail shared by different names, a fuzzy business '
-    'name): settled with outreach.resolve_match_review(team_id, review_id, ''merge'' | ''distinct''). A pair decided distinct '
-    '(or un-merged) is never merged automatically again.';
+    'Candidate duplicates an operator should look at (name + ZIP, a phone or e-mail shared by different names, a fuzzy '
+    'business name): settled with outreach.resolve_match_review(team_id, review_id, ''merge'' | ''distinct''). A pair '
+    'decided distinct (or un-merged) is never merged automatically again.';
 
 CREATE TABLE outreach.name_frequencies (
     team_id text NOT NULL,
@@ -296,9 +302,9 @@ CREATE TABLE outreach.name_frequencies (
 );
 
 COMMENT ON TABLE outreach.name_frequencies IS
-    'How often each first-name, last-name and business-name key has been imported by the team (kind people / businesses with '
-    'key '''' hold the totals): the u probability of an exact name match is its frequency, so rare names weigh more. Kept '
-    'by each import; every imported row counts once, merged or not.';
+    'How often each first-name, last-name and business-name key has been imported by the team (kind people / '
+    'businesses with key '''' hold the totals): the u probability of an exact name match is its frequency, so rare '
+    'names weigh more. Kept by each import; every imported row counts once, merged or not.';
 
 SELECT outreach.secure_tenant_tables(ARRAY['personas', 'businesses', 'persona_phones', 'persona_emails', 'addresses', 'leads',
                                              'persona_merge_history', 'business_merge_history', 'match_reviews',
@@ -324,9 +330,9 @@ CREATE FUNCTION outreach.block_pairs(ids bigint[], keys bigint[], is_new boolean
     AS 'MODULE_PATHNAME', 'outreach_block_pairs'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.block_pairs(bigint[], bigint[], boolean[], integer) IS
-    'Candidate pairs from blocking keys, given as parallel arrays (row id, key, whether the row is new): rows sharing a key '
-    'are paired, each with at most the max_rank oldest members of the block, and only pairs with a new row; distinct, a < b '
-    'by age within the block.';
+    'Candidate pairs from blocking keys, given as parallel arrays (row id, key, whether the row is new): rows sharing '
+    'a key are paired, each with at most the max_rank oldest members of the block, and only pairs with a new row; '
+    'distinct, a < b by age within the block.';
 
 CREATE FUNCTION outreach.connected_components(from_ids bigint[], to_ids bigint[],
                                               cannot_a bigint[] DEFAULT '{}', cannot_b bigint[] DEFAULT '{}')
@@ -334,9 +340,9 @@ CREATE FUNCTION outreach.connected_components(from_ids bigint[], to_ids bigint[]
     AS 'MODULE_PATHNAME', 'outreach_connected_components'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.connected_components(bigint[], bigint[], bigint[], bigint[]) IS
-    'Clusters of an undirected graph given as two parallel arrays of edge ends: every id that appears, with the smallest id '
-    'of its component as root. Edges are taken in the order given (strongest first); an edge that would put a pair '
-    '(cannot_a[i], cannot_b[i]) into one component is skipped.';
+    'Clusters of an undirected graph given as two parallel arrays of edge ends: every id that appears, with the '
+    'smallest id of its component as root. Edges are taken in the order given (strongest first); an edge that would '
+    'put a pair (cannot_a[i], cannot_b[i]) into one component is skipped.';
 
 -- Merging and un-merging entities: the bookkeeping shared by resolution, operator decisions and
 -- undo. A merge of M into S marks M inactive (merged_into = S), moves every row whose canonical
@@ -390,7 +396,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.merge_leads(text) IS
-    'Internal: after merges, moves active leads of merged personas/businesses to the survivors, keeping one active lead per pair.';
+    'Internal: after merges, moves active leads of merged personas/businesses to the survivors, keeping one active '
+    'lead per pair.';
 
 -- Applies merges "merged[i] into survivors[i]" for personas (entity = 'persona') or businesses.
 -- Survivors must be canonical; merged entities must be canonical and distinct from their survivor.
@@ -453,7 +460,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.apply_merges(text, text, bigint[], bigint[]) IS
-    'Internal: merges merged[i] into survivors[i] (personas or businesses) and re-points everything that hangs off them.';
+    'Internal: merges merged[i] into survivors[i] (personas or businesses) and re-points everything that hangs off '
+    'them.';
 
 -- Source records whose leads no longer fit their (persona, business) get the active lead of the
 -- pair: an inactive lead of exactly that pair comes back, else a new one is made. Leads left
@@ -539,7 +547,8 @@ BEGIN ATOMIC
     )
     SELECT array_agg(tree.id) FROM tree;END;
 COMMENT ON FUNCTION outreach.merge_subtree(text, text, bigint, bigint) IS
-    'Internal: a merged persona or business and every row merged into it since, as they stand under their current survivor.';
+    'Internal: a merged persona or business and every row merged into it since, as they stand under their current '
+    'survivor.';
 
 -- After an undo: the merge is marked undone by the caller; the pair is recorded as distinct so
 -- that no later import or operator merges them again.
@@ -614,9 +623,10 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.unmerge_persona(text, bigint) IS
-    'Undoes a persona merge (persona_merge_history.merge_id): the merged persona is active again with its own phones, e-mails, '
-    'addresses, source records and leads (and those of personas merged into it since); the pair is recorded as distinct in '
-    'match_reviews so that no later import merges them again. Returns the survivor, the restored persona and the rows moved.';
+    'Undoes a persona merge (persona_merge_history.merge_id): the merged persona is active again with its own phones, '
+    'e-mails, addresses, source records and leads (and those of personas merged into it since); the pair is recorded '
+    'as distinct in match_reviews so that no later import merges them again. Returns the survivor, the restored '
+    'persona and the rows moved.';
 
 -- Undo of one business merge (as unmerge_persona).
 CREATE FUNCTION outreach.unmerge_business(team_id text, merge_id bigint)
@@ -751,8 +761,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.resolve_match_review(text, bigint, text) IS
-    'Settles an open match review: ''merge'' merges the newer entity into the older (logged with rule operator, reversible '
-    'with unmerge_persona / unmerge_business); ''distinct'' records that they are different, so no import merges them later.';
+    'Settles an open match review: ''merge'' merges the newer entity into the older (logged with rule operator, '
+    'reversible with unmerge_persona / unmerge_business); ''distinct'' records that they are different, so no import '
+    'merges them later.';
 
 -- Resolution of one load, set-based: a handful of statements per load, whatever
 -- its size.
@@ -812,8 +823,8 @@ RETURN '{
     "prior_match_probability": 0.0001
 }'::jsonb;
 COMMENT ON FUNCTION outreach.match_weights() IS
-    'Fellegi-Sunter m/u probabilities of each comparison level (weight = log2(m/u)). The u of an exact name is estimated '
-    'from the team''s own name frequencies, smoothed toward prior_u_exact over smoothing_rows pseudo-rows.';
+    'Fellegi-Sunter m/u probabilities of each comparison level (weight = log2(m/u)). The u of an exact name is '
+    'estimated from the team''s own name frequencies, smoothed toward prior_u_exact over smoothing_rows pseudo-rows.';
 
 -- Weight in bits of a level.
 CREATE FUNCTION outreach.level_weight(field text, level text) RETURNS double precision
@@ -822,7 +833,8 @@ RETURN CASE WHEN level = 'missing' THEN 0
             ELSE pg_catalog.ln((outreach.match_weights() -> field -> level ->> 'm')::double precision
                                / (outreach.match_weights() -> field -> level ->> 'u')::double precision) / pg_catalog.ln(2)
        END;
-COMMENT ON FUNCTION outreach.level_weight(text, text) IS 'log2(m/u) of a comparison level of outreach.match_weights(); 0 for missing.';
+COMMENT ON FUNCTION outreach.level_weight(text, text) IS
+    'log2(m/u) of a comparison level of outreach.match_weights(); 0 for missing.';
 
 -- How two first-name keys compare, given with their first words a1 and b1 (a first-name field
 -- often carries more than the name: a middle initial or a nickname, "amy w", "stephen steve").
@@ -845,15 +857,15 @@ RETURN CASE
     ELSE 'different'
 END;
 COMMENT ON FUNCTION outreach.first_name_level(text, text, text, text) IS
-    'Comparison level of two first-name keys (outreach.name_key) given with their first words: exact, close (same first '
-    'word, short form, typo, nickname), initial, different, or missing.';
+    'Comparison level of two first-name keys (outreach.name_key) given with their first words: exact, close (same '
+    'first word, short form, typo, nickname), initial, different, or missing.';
 
 CREATE FUNCTION outreach.first_name_level(a text, b text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN outreach.first_name_level(a, b, pg_catalog.split_part(a, ' ', 1), pg_catalog.split_part(b, ' ', 1));
 COMMENT ON FUNCTION outreach.first_name_level(text, text) IS
-    'Comparison level of two first-name keys (outreach.name_key): exact, close (nickname, typo, short form, same first word), '
-    'initial, different, or missing.';
+    'Comparison level of two first-name keys (outreach.name_key): exact, close (nickname, typo, short form, same first '
+    'word), initial, different, or missing.';
 
 -- How two last-name keys compare: close within Jaro-Winkler 0.88 (Jnoes/Jones).
 CREATE FUNCTION outreach.last_name_level(a text, b text) RETURNS text
@@ -865,14 +877,16 @@ RETURN CASE
     ELSE 'different'
 END;
 COMMENT ON FUNCTION outreach.last_name_level(text, text) IS
-    'Comparison level of two last-name keys (outreach.name_key): exact, close (Jaro-Winkler >= 0.88), different, or missing.';
+    'Comparison level of two last-name keys (outreach.name_key): exact, close (Jaro-Winkler >= 0.88), different, or '
+    'missing.';
 
 -- Role addresses reach whoever reads the shared inbox: weak evidence of one person.
 CREATE FUNCTION outreach.is_role_email(email text) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN pg_catalog.split_part(email, '@', 1) OPERATOR(pg_catalog.~) '^(info|sales|office|contact|contactus|admin|support|hello|hi|service|services|billing|team|mail|enquiries|inquiries|enquiry|inquiry|frontdesk|reception|help|accounts|accounting|orders|marketing|hr|jobs|careers|noreply|no-reply|webmaster|general|customerservice|appointments|booking|bookings|manager|management|owner|staff)$';
 COMMENT ON FUNCTION outreach.is_role_email(text) IS
-    'True for shared role mailboxes (info@, sales@, office@, ...): the same such address is weak evidence of the same person.';
+    'True for shared role mailboxes (info@, sales@, office@, ...): the same such address is weak evidence of the same '
+    'person.';
 
 -- Resolves the rows of temporary table _outreach_in (built by import_staged) against each other
 -- and the team's entities, writes the entities, links and reviews, and returns the counts.
@@ -1448,8 +1462,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.resolve_load(text, bigint) IS
-    'Internal: resolves the rows of the current import (temporary table _outreach_in) into personas, businesses and leads '
-    '(the comment above it in the resolve step of the sources explains the four stages).';
+    'Internal: resolves the rows of the current import (temporary table _outreach_in) into personas, businesses and '
+    'leads (the comment above it in the resolve step of the sources explains the four stages).';
 
 GRANT EXECUTE ON FUNCTION outreach.unmerge_persona(text, bigint), outreach.unmerge_business(text, bigint),
     outreach.resolve_match_review(text, bigint, text) TO outreach_operator;
@@ -1458,11 +1472,11 @@ GRANT EXECUTE ON FUNCTION outreach.unmerge_persona(text, bigint), outreach.unmer
 -- (whose table privileges and row-level security still apply) may run them.
 REVOKE EXECUTE ON FUNCTION outreach.merge_leads(text), outreach.apply_merges(text, text, bigint[], bigint[]),
     outreach.relink_leads(text, bigint[], bigint[]), outreach.resolve_load(text, bigint),
-    outreach.drop_temp_tables(text[]), outreach.merge_subtree(text, text, bigint, bigint),
+    outreach.merge_subtree(text, text, bigint, bigint),
     outreach.record_distinct(text, text, bigint, bigint, integer, double precision, text, jsonb, bigint) FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION outreach.merge_leads(text), outreach.apply_merges(text, text, bigint[], bigint[]),
     outreach.relink_leads(text, bigint[], bigint[]), outreach.resolve_load(text, bigint),
-    outreach.drop_temp_tables(text[]), outreach.merge_subtree(text, text, bigint, bigint),
+    outreach.merge_subtree(text, text, bigint, bigint),
     outreach.record_distinct(text, text, bigint, bigint, integer, double precision, text, jsonb, bigint)
     TO outreach_operator, outreach_admin;

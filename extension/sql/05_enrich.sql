@@ -57,17 +57,19 @@ CREATE UNIQUE INDEX enrichment_jobs_open_business ON outreach.enrichment_jobs (t
 CREATE UNIQUE INDEX enrichment_jobs_skipped ON outreach.enrichment_jobs (team_id, kind, lead_id) WHERE state = 'skipped';
 
 COMMENT ON TABLE outreach.enrichment_jobs IS
-    'Enrichment work for outreachd: skiptrace (RealEstateAPI SkipTrace v2) or person (Apollo People Enrichment) of a lead, '
-    'organization (Apollo Organization Enrichment) of a lead''s business. queued -> running (claimed with a lease) -> done | '
-    'failed (the provider refused the request) | dead (max_attempts reached on errors worth retrying); a running job whose '
-    'lease ran out is queued again (at-least-once). skipped: the latest request that could not be queued (an organization '
-    'job for a lead with no company domain), with the reason in last_error and its time in updated_at; one per lead and kind.';
+    'Enrichment work for outreachd: skiptrace (RealEstateAPI SkipTrace v2) or person (Apollo People Enrichment) of a '
+    'lead, organization (Apollo Organization Enrichment) of a lead''s business. queued -> running (claimed with a '
+    'lease) -> done | failed (the provider refused the request) | dead (max_attempts reached on errors worth '
+    'retrying); a running job whose lease ran out is queued again (at-least-once). skipped: the latest request that '
+    'could not be queued (an organization job for a lead with no company domain), with the reason in last_error and '
+    'its time in updated_at; one per lead and kind.';
 
 COMMENT ON COLUMN outreach.enrichment_jobs.business_id IS
-    'The business an organization job enriches: the requesting lead''s when it was asked for (the answer goes to its survivor '
-    'if it has been merged since).';
+    'The business an organization job enriches: the requesting lead''s when it was asked for (the answer goes to its '
+    'survivor if it has been merged since).';
 
-COMMENT ON COLUMN outreach.enrichment_jobs.request IS 'The search input built from the lead (names, address, company), as sent to the provider.';
+COMMENT ON COLUMN outreach.enrichment_jobs.request IS
+    'The search input built from the lead (names, address, company), as sent to the provider.';
 
 COMMENT ON COLUMN outreach.enrichment_jobs.data_source_id IS 'The import job through which the findings were resolved.';
 
@@ -84,7 +86,8 @@ CREATE TABLE outreach.skiptrace_results (
 
 CREATE INDEX skiptrace_results_job ON outreach.skiptrace_results (team_id, job_id);
 
-COMMENT ON TABLE outreach.skiptrace_results IS 'Every SkipTrace response body as received (also errors), one row per attempt that got an answer.';
+COMMENT ON TABLE outreach.skiptrace_results IS
+    'Every SkipTrace response body as received (also errors), one row per attempt that got an answer.';
 
 CREATE TABLE outreach.enrichment_results (LIKE outreach.skiptrace_results INCLUDING DEFAULTS INCLUDING IDENTITY,
     PRIMARY KEY (team_id, result_id));
@@ -92,8 +95,8 @@ CREATE TABLE outreach.enrichment_results (LIKE outreach.skiptrace_results INCLUD
 CREATE INDEX enrichment_results_job ON outreach.enrichment_results (team_id, job_id);
 
 COMMENT ON TABLE outreach.enrichment_results IS
-    'Every Apollo enrichment response body as received (People and Organization Enrichment, also errors), one row per attempt '
-    'that got an answer.';
+    'Every Apollo enrichment response body as received (People and Organization Enrichment, also errors), one row per '
+    'attempt that got an answer.';
 
 SELECT outreach.secure_tenant_tables(ARRAY['enrichment_jobs', 'skiptrace_results', 'enrichment_results']);
 GRANT SELECT ON outreach.enrichment_jobs, outreach.skiptrace_results, outreach.enrichment_results TO outreach_admin;
@@ -209,12 +212,13 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.request_enrichment(text, bigint[], text) IS
-    'Queues enrichment jobs for these leads: skiptrace (RealEstateAPI) and person (Apollo People Enrichment) with the search '
-    'input built from each lead; organization (Apollo Organization Enrichment) of each lead''s business, one job per company, '
-    'by the domain of the first e-mail address of the lead''s person that is not free mail (outreach.is_free_mail_domain). '
-    'Leads already waiting for one are left alone. A lead that cannot be enriched by organization (no business, no company '
-    'domain) is not queued: a NOTICE counts them by reason, and each lead has one job in state skipped with the latest reason '
-    'in last_error. Returns how many of the leads are queued now (organization: whose company is).';
+    'Queues enrichment jobs for these leads: skiptrace (RealEstateAPI) and person (Apollo People Enrichment) with the '
+    'search input built from each lead; organization (Apollo Organization Enrichment) of each lead''s business, one '
+    'job per company, by the domain of the first e-mail address of the lead''s person that is not free mail '
+    '(outreach.is_free_mail_domain). Leads already waiting for one are left alone. A lead that cannot be enriched by '
+    'organization (no business, no company domain) is not queued: a NOTICE counts them by reason, and each lead has '
+    'one job in state skipped with the latest reason in last_error. Returns how many of the leads are queued now '
+    '(organization: whose company is).';
 
 CREATE FUNCTION outreach.claim_enrichment(worker text, batch integer DEFAULT 10, lease interval DEFAULT '2 minutes',
                                           at timestamptz DEFAULT pg_catalog.now())
@@ -236,7 +240,8 @@ AS $fn$
     RETURNING j.team_id, j.job_id, j.provider, j.kind, j.request, j.attempts
 $fn$;
 COMMENT ON FUNCTION outreach.claim_enrichment(text, integer, interval, timestamptz) IS
-    'For outreachd: claims due enrichment jobs (FOR UPDATE SKIP LOCKED) with a lease; returns each job''s provider, kind and input.';
+    'For outreachd: claims due enrichment jobs (FOR UPDATE SKIP LOCKED) with a lease; returns each job''s provider, '
+    'kind and input.';
 
 -- Capped, jittered exponential backoff, never sooner than the provider's Retry-After.
 CREATE FUNCTION outreach.enrichment_backoff(attempt integer, retry_after_seconds integer) RETURNS interval
@@ -244,8 +249,8 @@ CREATE FUNCTION outreach.enrichment_backoff(attempt integer, retry_after_seconds
 RETURN make_interval(secs => greatest(coalesce(retry_after_seconds, 0)::double precision,
                                       least(600.0, 5.0 * power(2, greatest(attempt, 1) - 1)) * (0.75 + 0.25 * random())));
 COMMENT ON FUNCTION outreach.enrichment_backoff(integer, integer) IS
-    'Wait before retrying an enrichment job: 5 s doubling per attempt, capped at 10 minutes, jittered by up to 25%, and never '
-    'shorter than the provider''s Retry-After.';
+    'Wait before retrying an enrichment job: 5 s doubling per attempt, capped at 10 minutes, jittered by up to 25%, '
+    'and never shorter than the provider''s Retry-After.';
 
 CREATE FUNCTION outreach.enrichment_findings(kind text, response jsonb)
     RETURNS TABLE (phone text, email text, line_type text, dnc boolean)
@@ -284,11 +289,11 @@ AS $fn$
     WHERE o.phone IS NOT NULL
 $fn$;
 COMMENT ON FUNCTION outreach.enrichment_findings(text, jsonb) IS
-    'The phones (with line type and Do Not Call flag) and e-mails in a SkipTrace (v1 or v2) or Apollo People Enrichment '
-    'response, and the company number in an Apollo Organization Enrichment response (kind organization).';
+    'The phones (with line type and Do Not Call flag) and e-mails in a SkipTrace (v1 or v2) or Apollo People '
+    'Enrichment response, and the company number in an Apollo Organization Enrichment response (kind organization).';
 
 CREATE FUNCTION outreach.complete_enrichment(team_id text, job_id bigint, http_status integer, response jsonb,
-                                                        error text DEFAULT NULL, retry_after_seconds integer DEFAULT NULL)
+                                             error text DEFAULT NULL, retry_after_seconds integer DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -386,12 +391,13 @@ END
 $fn$;
 COMMENT ON FUNCTION outreach.complete_enrichment(text, bigint, integer, jsonb, text, integer) IS
     'For outreachd: the provider''s answer to a running enrichment job. The body is kept raw (skiptrace_results / '
-    'enrichment_results). 204 is a sandbox run (nothing was sent). 200: the phones and e-mails found are imported as rows of the lead''s person (resolved like any '
-    'import: merged, or a review when they point at someone else); landlines are left out and Do Not Call numbers are '
-    'recorded as opt-outs. An organization answer is applied to the business (outreach.apply_organization_findings): its '
-    'number resolved like an import, address, employees, revenue and industry only where missing; organization jobs leave the '
-    'lead''s enrichment_status alone. 404 / no person / no organization: done, nothing found. 429, 5xx or no answer: retried '
-    'with backoff (Retry-After honoured) until max_attempts, then dead. Other 4xx: failed. A repeat of a settled job changes nothing.';
+    'enrichment_results). 204 is a sandbox run (nothing was sent). 200: the phones and e-mails found are imported as '
+    'rows of the lead''s person (resolved like any import: merged, or a review when they point at someone else); '
+    'landlines are left out and Do Not Call numbers are recorded as opt-outs. An organization answer is applied to the '
+    'business (outreach.apply_organization_findings): its number resolved like an import, address, employees, revenue '
+    'and industry only where missing; organization jobs leave the lead''s enrichment_status alone. 404 / no person / '
+    'no organization: done, nothing found. 429, 5xx or no answer: retried with backoff (Retry-After honoured) until '
+    'max_attempts, then dead. Other 4xx: failed. A repeat of a settled job changes nothing.';
 
 CREATE FUNCTION outreach.reap_stale_enrichment(at timestamptz DEFAULT pg_catalog.now()) RETURNS bigint
     LANGUAGE sql VOLATILE SECURITY DEFINER
@@ -407,7 +413,8 @@ AS $fn$
     SELECT count(*) FROM stale
 $fn$;
 COMMENT ON FUNCTION outreach.reap_stale_enrichment(timestamptz) IS
-    'For outreachd: running enrichment jobs whose worker died are queued again (at-least-once), or dead after max_attempts.';
+    'For outreachd: running enrichment jobs whose worker died are queued again (at-least-once), or dead after '
+    'max_attempts.';
 
 -- Reading an answer -------------------------------------------------------------------------
 
@@ -434,9 +441,9 @@ AS $fn$
     WHERE jsonb_typeof(x.o) = 'object' AND coalesce(x.o ->> 'id', x.o ->> 'name', x.o ->> 'primary_domain') IS NOT NULL
 $fn$;
 COMMENT ON FUNCTION outreach.organization_findings(jsonb) IS
-    'The company in an Apollo Organization Enrichment answer ({"organization": {...}}): Apollo id, name, domain, phone, '
-    'address (street_address, city, state, postal_code, country), employees, annual revenue and industry. No row for an '
-    'answer without one ({} or {"organization": null}: a domain Apollo does not know).';
+    'The company in an Apollo Organization Enrichment answer ({"organization": {...}}): Apollo id, name, domain, '
+    'phone, address (street_address, city, state, postal_code, country), employees, annual revenue and industry. No '
+    'row for an answer without one ({} or {"organization": null}: a domain Apollo does not know).';
 
 -- Applying an answer ------------------------------------------------------------------------
 
@@ -542,11 +549,11 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.apply_organization_findings(text, bigint, jsonb) IS
-    'Internal, for outreach.complete_enrichment: applies an Apollo organization to the job''s business. Address, employees, '
-    'revenue and industry fill only what is missing (an address of another place is not used); a company number not yet known '
-    'is imported as a row of the lead''s person at the business (resolved like an import; not used when the business has no '
-    'ZIP or city and state the import could recognize it by) and becomes the business''s number if it had none. Returns the '
-    'import job and a note on what could not be used.';
+    'Internal, for outreach.complete_enrichment: applies an Apollo organization to the job''s business. Address, '
+    'employees, revenue and industry fill only what is missing (an address of another place is not used); a company '
+    'number not yet known is imported as a row of the lead''s person at the business (resolved like an import; not '
+    'used when the business has no ZIP or city and state the import could recognize it by) and becomes the business''s '
+    'number if it had none. Returns the import job and a note on what could not be used.';
 
 REVOKE ALL ON FUNCTION outreach.claim_enrichment(text, integer, interval, timestamptz),
     outreach.complete_enrichment(text, bigint, integer, jsonb, text, integer), outreach.reap_stale_enrichment(timestamptz) FROM PUBLIC;

@@ -19,8 +19,8 @@ CREATE TABLE outreach.score_weights (
 );
 
 COMMENT ON TABLE outreach.score_weights IS
-    'Points of each lead-scoring component for a team (outreach.default_score_weights() are the defaults every team starts '
-    'with; they add up to 100). Changing a row rescores the team''s leads.';
+    'Points of each lead-scoring component for a team (outreach.default_score_weights() are the defaults every team '
+    'starts with; they add up to 100). Changing a row rescores the team''s leads.';
 
 SELECT outreach.secure_tenant_tables(ARRAY['score_weights']);
 GRANT SELECT, INSERT, UPDATE, DELETE ON outreach.score_weights TO outreach_admin;
@@ -46,7 +46,8 @@ AS $fn$
            ('multiple_sources', 5, 'two or more imported rows agree on this lead'),
            ('engaged', 10, 'the lead replied with interest (status engaged or qualified)')
 $fn$;
-COMMENT ON FUNCTION outreach.default_score_weights() IS 'The scoring components, their default points (summing to 100) and what each rewards.';
+COMMENT ON FUNCTION outreach.default_score_weights() IS
+    'The scoring components, their default points (summing to 100) and what each rewards.';
 
 CREATE FUNCTION outreach.teams_seed_score_weights() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -160,7 +161,8 @@ BEGIN
     DROP TABLE _outreach_score_keys;
 END
 $fn$;
-COMMENT ON FUNCTION outreach.run_score_sql(text, text[], bigint[]) IS 'Internal: runs outreach.lead_score_sql over (team, lead) pairs.';
+COMMENT ON FUNCTION outreach.run_score_sql(text, text[], bigint[]) IS
+    'Internal: runs outreach.lead_score_sql over (team, lead) pairs.';
 
 -- Every component of every given lead: earned or not, the points it carries, what it looked at.
 CREATE FUNCTION outreach.lead_score_components(team_ids text[], lead_ids bigint[])
@@ -172,7 +174,8 @@ AS $fn$
         AS r (team_id text, lead_id bigint, component text, earned boolean, points integer, detail text)
 $fn$;
 COMMENT ON FUNCTION outreach.lead_score_components(text[], bigint[]) IS
-    'Internal: each scoring component of the given (team, lead) pairs, earned or not, with its points and the value it looked at.';
+    'Internal: each scoring component of the given (team, lead) pairs, earned or not, with its points and the value it '
+    'looked at.';
 
 -- Writes the current score of the given leads (only where it changed).
 CREATE FUNCTION outreach.rescore_leads(team_ids text[], lead_ids bigint[]) RETURNS void
@@ -184,7 +187,8 @@ AS $fn$
     FROM outreach.run_score_sql(outreach.lead_score_sql(true), team_ids, lead_ids) AS s (team_id text, lead_id bigint, total integer)
     WHERE l.team_id = s.team_id AND l.lead_id = s.lead_id AND l.score IS DISTINCT FROM s.total
 $fn$;
-COMMENT ON FUNCTION outreach.rescore_leads(text[], bigint[]) IS 'Internal: recomputes leads.score of the given (team, lead) pairs.';
+COMMENT ON FUNCTION outreach.rescore_leads(text[], bigint[]) IS
+    'Internal: recomputes leads.score of the given (team, lead) pairs.';
 
 -- The triggers. Each is statement-level with a transition table, so a million-row load rescores
 -- in one statement. They run as the extension owner: the rows they rescore are exactly the rows
@@ -283,8 +287,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.explain_score(text, bigint) IS
-    'The components of a lead''s score: earned or not, the points it adds (the team''s score_weights), the value it looked at and '
-    'what it rewards. The earned points add up to leads.score.';
+    'The components of a lead''s score: earned or not, the points it adds (the team''s score_weights), the value it '
+    'looked at and what it rewards. The earned points add up to leads.score.';
 
 -- Updating a lead rescores it only when something its score reads changed. A text going out sets
 -- last_contacted_at and moves a new lead to contacted; neither is part of the score, and at
@@ -342,7 +346,8 @@ LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.b
 LEFT JOIN outreach.zip_codes z ON z.zip = coalesce(p.normalized_zip, b.normalized_zip)
 WHERE l.is_active;
 COMMENT ON VIEW outreach.lead_targets IS
-    'Active leads with the number they are texted on (E.164), their ZIP and state: the input of scheduling and of outreach.can_send.';
+    'Active leads with the number they are texted on (E.164), their ZIP and state: the input of scheduling and of '
+    'outreach.can_send.';
 GRANT SELECT ON outreach.lead_targets TO outreach_operator, outreach_admin;
 
 -- ---- triggers -----------------------------------------------------------------------------------

@@ -25,13 +25,16 @@ CREATE TABLE outreach.templates (
 );
 
 COMMENT ON TABLE outreach.templates IS
-    'Message templates: body with {{firstName}} {{lastName}} {{company}} {{city}} {{state}} {{industry}}, each with an optional '
-    'inline fallback ({{firstName|there}}) or one in fallbacks ({"firstName": "there"}). The rows of one name are its A/B '
-    'variants: a lead gets one variant, chosen by a stable hash in proportion to weight. Rendered with outreach.render_template.';
+    'Message templates: body with {{firstName}} {{lastName}} {{company}} {{city}} {{state}} {{industry}}, each with an '
+    'optional inline fallback ({{firstName|there}}) or one in fallbacks ({"firstName": "there"}). The rows of one name '
+    'are its A/B variants: a lead gets one variant, chosen by a stable hash in proportion to weight. Rendered with '
+    'outreach.render_template.';
 
-COMMENT ON COLUMN outreach.templates.variables IS 'The variables the body uses (set from the body; an unknown variable is refused).';
+COMMENT ON COLUMN outreach.templates.variables IS
+    'The variables the body uses (set from the body; an unknown variable is refused).';
 
-COMMENT ON COLUMN outreach.templates.max_segments IS 'A preparation refuses the template if any rendered message would need more SMS segments.';
+COMMENT ON COLUMN outreach.templates.max_segments IS
+    'A preparation refuses the template if any rendered message would need more SMS segments.';
 
 CREATE TABLE outreach.campaigns (
     team_id            text NOT NULL REFERENCES outreach.teams (team_id) ON DELETE CASCADE,
@@ -55,27 +58,32 @@ CREATE TABLE outreach.campaigns (
 );
 
 COMMENT ON TABLE outreach.campaigns IS
-    'An outreach campaign: who (criteria, see outreach.campaign_selection), what (campaign_sequences -> templates) and when '
-    '(the scheduling rules below, in each lead''s local time). state: draft -> prepared (queued) -> active -> completed, '
-    'or paused / cancelled.';
+    'An outreach campaign: who (criteria, see outreach.campaign_selection), what (campaign_sequences -> templates) and '
+    'when (the scheduling rules below, in each lead''s local time). state: draft -> prepared (queued) -> active -> '
+    'completed, or paused / cancelled.';
 
 COMMENT ON COLUMN outreach.campaigns.criteria IS
-    'Selection criteria, a JSON object with any of: min_score, max_score, statuses, tags (any of), exclude_tags, states, zips, '
-    'radius {"zip" or "lat"/"lng", "miles"}, sic_codes / naics_codes (prefixes), min_employees, max_employees, min_revenue, '
-    'max_revenue, enrichment_statuses, last_contacted_before (timestamp), never_contacted (boolean).';
+    'Selection criteria, a JSON object with any of: min_score, max_score, statuses, tags (any of), exclude_tags, '
+    'states, zips, radius {"zip" or "lat"/"lng", "miles"}, sic_codes / naics_codes (prefixes), min_employees, '
+    'max_employees, min_revenue, max_revenue, enrichment_statuses, last_contacted_before (timestamp), never_contacted '
+    '(boolean).';
 
-COMMENT ON COLUMN outreach.campaigns.send_window_start IS 'Business hours in the lead''s local time (every zone the lead may be in), within quiet hours.';
+COMMENT ON COLUMN outreach.campaigns.send_window_start IS
+    'Business hours in the lead''s local time (every zone the lead may be in), within quiet hours.';
 
-COMMENT ON COLUMN outreach.campaigns.preferred_days IS 'ISO weekdays (1 = Monday ... 7 = Sunday) on which the campaign texts, in the lead''s local calendar.';
+COMMENT ON COLUMN outreach.campaigns.preferred_days IS
+    'ISO weekdays (1 = Monday ... 7 = Sunday) on which the campaign texts, in the lead''s local calendar.';
 
-COMMENT ON COLUMN outreach.campaigns.min_spacing IS 'Least time between two messages of this campaign (pacing of the sender).';
+COMMENT ON COLUMN outreach.campaigns.min_spacing IS
+    'Least time between two messages of this campaign (pacing of the sender).';
 
 COMMENT ON COLUMN outreach.campaigns.max_per_day IS 'Most messages this campaign schedules on one day.';
 
 COMMENT ON COLUMN outreach.campaigns.per_minute_cap IS
     '10DLC throughput of the campaign in messages per minute (AT&T class E/F: 240, the strictest 10DLC class).';
 
-COMMENT ON COLUMN outreach.campaigns.brand IS 'The 10DLC brand the campaign sends under (its daily cap is in sender_limits).';
+COMMENT ON COLUMN outreach.campaigns.brand IS
+    'The 10DLC brand the campaign sends under (its daily cap is in sender_limits).';
 
 CREATE TABLE outreach.campaign_sequences (
     team_id       text NOT NULL,
@@ -88,8 +96,8 @@ CREATE TABLE outreach.campaign_sequences (
 );
 
 COMMENT ON TABLE outreach.campaign_sequences IS
-    'The drip steps of a campaign: step 1 goes out first; step n at least delay after step n-1 (then at the next allowed time). '
-    'template_name names templates rows (all their variants).';
+    'The drip steps of a campaign: step 1 goes out first; step n at least delay after step n-1 (then at the next '
+    'allowed time). template_name names templates rows (all their variants).';
 
 CREATE TABLE outreach.campaign_queue (
     team_id        text NOT NULL,
@@ -128,21 +136,22 @@ CREATE INDEX campaign_queue_due_all ON outreach.campaign_queue (scheduled_at, qu
 CREATE INDEX campaign_queue_phone ON outreach.campaign_queue (team_id, phone) WHERE state IN ('queued', 'claimed');
 
 COMMENT ON COLUMN outreach.campaign_queue.legacy_duplicate IS
-    'True for a row whose step had already been queued to the same number for another lead before 0.5.0 and was on its way '
-    'or sent when 0.5.0 was installed: kept as history, outside campaign_queue_one_per_number.';
+    'True for a row whose step had already been queued to the same number for another lead before 0.5.0 and was on its '
+    'way or sent when 0.5.0 was installed: kept as history, outside campaign_queue_one_per_number.';
 
 -- Rows of texts that were cancelled (never sent) do not count; everything else does.
 CREATE UNIQUE INDEX campaign_queue_one_per_number ON outreach.campaign_queue (team_id, campaign_id, phone, step)
     WHERE state <> 'cancelled' AND NOT legacy_duplicate;
 
 COMMENT ON INDEX outreach.campaign_queue_one_per_number IS
-    'A campaign step goes to a phone number once, whichever lead it was queued for (cancelled rows and the duplicates of '
-    'earlier releases aside).';
+    'A campaign step goes to a phone number once, whichever lead it was queued for (cancelled rows and the duplicates '
+    'of earlier releases aside).';
 
 COMMENT ON TABLE outreach.campaign_queue IS
-    'Messages a preparation scheduled: one per (campaign, lead, step), rendered, with the time it may go out (scheduled_at; '
-    'local_send_at in timezone, the lead''s primary zone). A row to a suppressed number cannot be queued; a STOP cancels the '
-    'number''s queued rows. The sender claims due rows and checks outreach.can_send again in the claiming transaction.';
+    'Messages a preparation scheduled: one per (campaign, lead, step), rendered, with the time it may go out '
+    '(scheduled_at; local_send_at in timezone, the lead''s primary zone). A row to a suppressed number cannot be '
+    'queued; a STOP cancels the number''s queued rows. The sender claims due rows and checks outreach.can_send again '
+    'in the claiming transaction.';
 
 CREATE TABLE outreach.scheduled_events (
     team_id      text NOT NULL,
@@ -163,8 +172,9 @@ CREATE INDEX scheduled_events_lead ON outreach.scheduled_events (team_id, lead_i
 CREATE INDEX scheduled_events_campaign ON outreach.scheduled_events (team_id, campaign_id, kind);
 
 COMMENT ON TABLE outreach.scheduled_events IS
-    'What happened to each selected lead''s schedule and why: scheduled (queued for scheduled_at), skipped (not queued: reasons '
-    'such as suppressed, state_ban, no_phone, no_send_window), rescheduled, cancelled (e.g. suppressed after a STOP).';
+    'What happened to each selected lead''s schedule and why: scheduled (queued for scheduled_at), skipped (not '
+    'queued: reasons such as suppressed, state_ban, no_phone, no_send_window), rescheduled, cancelled (e.g. suppressed '
+    'after a STOP).';
 
 -- What a preparation did.
 CREATE TYPE outreach.preparation AS (
@@ -195,43 +205,44 @@ CREATE FUNCTION outreach.sms_encoding(body text) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_sms_encoding'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.sms_encoding(text) IS
-    'GSM-7 when every character is in the GSM 03.38 default alphabet or its extension table (3GPP TS 23.038), otherwise '
-    'UCS-2. Curly quotes, emoji, tab, backtick and ç are not GSM-7: one of them makes the whole message UCS-2.';
+    'GSM-7 when every character is in the GSM 03.38 default alphabet or its extension table (3GPP TS 23.038), '
+    'otherwise UCS-2. Curly quotes, emoji, tab, backtick and ç are not GSM-7: one of them makes the whole message '
+    'UCS-2.';
 
 CREATE FUNCTION outreach.sms_units(body text) RETURNS integer
     AS 'MODULE_PATHNAME', 'outreach_sms_units'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.sms_units(text) IS
-    'Length of a message in its encoding (see sms_encoding): GSM-7 septets, where ^ { } \ [ ~ ] | € and form feed count 2; '
-    'or UCS-2 (UTF-16) code units, where a character beyond U+FFFF such as an emoji counts 2.';
+    'Length of a message in its encoding (see sms_encoding): GSM-7 septets, where ^ { } \ [ ~ ] | € and form feed '
+    'count 2; or UCS-2 (UTF-16) code units, where a character beyond U+FFFF such as an emoji counts 2.';
 
 CREATE FUNCTION outreach.sms_segments(body text) RETURNS integer
     AS 'MODULE_PATHNAME', 'outreach_sms_segments'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.sms_segments(text) IS
-    'Segments a carrier bills for a message: 0 for the empty text; 1 up to 160 GSM-7 septets or 70 UCS-2 units; otherwise '
-    'parts of at most 153 septets or 67 units, filled in order without splitting a two-septet character or a surrogate '
-    'pair (so occasionally one more than units / 153 or units / 67 rounded up).';
+    'Segments a carrier bills for a message: 0 for the empty text; 1 up to 160 GSM-7 septets or 70 UCS-2 units; '
+    'otherwise parts of at most 153 septets or 67 units, filled in order without splitting a two-septet character or a '
+    'surrogate pair (so occasionally one more than units / 153 or units / 67 rounded up).';
 
 CREATE FUNCTION outreach.template_variables(body text) RETURNS text[]
     AS 'MODULE_PATHNAME', 'outreach_template_variables'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.template_variables(text) IS
-    'Distinct variable names of a message template, in order of first appearance. Variables are {{name}}, {{ name }} or '
-    '{{name|fallback}}; a name is ASCII letters, digits and underscores starting with a letter; other text, including a lone '
-    '{ or }, is literal. An unterminated {{, an empty or an invalid name, and a body longer than 65536 bytes raise '
-    'invalid_parameter_value (22023): use it to validate a template before storing it.';
+    'Distinct variable names of a message template, in order of first appearance. Variables are {{name}}, {{ name }} '
+    'or {{name|fallback}}; a name is ASCII letters, digits and underscores starting with a letter; other text, '
+    'including a lone { or }, is literal. An unterminated {{, an empty or an invalid name, and a body longer than '
+    '65536 bytes raise invalid_parameter_value (22023): use it to validate a template before storing it.';
 
 CREATE FUNCTION outreach.render_template(body text, vars jsonb, fallbacks jsonb DEFAULT '{}'::jsonb) RETURNS text
     AS 'MODULE_PATHNAME', 'outreach_render_template'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION outreach.render_template(text, jsonb, jsonb) IS
-    'A message template rendered with vars, a JSON object of values (strings as they are, numbers and booleans as their JSON '
-    'text; null or absent is no value). Each variable takes its value trimmed with inner whitespace runs made one space, if '
-    'that is not empty; else its inline fallback ({{firstName|}} renders nothing); else fallbacks->name; else the message '
-    'is NULL (see template_missing_variables). Values are inserted literally, never expanded. Where a variable renders as '
-    'nothing, the spaces around it become one space, or none before , . ! ? ("Hi {{firstName|}}, ok" gives "Hi, ok"); the '
-    'result is trimmed. Invalid templates raise as in template_variables.';
+    'A message template rendered with vars, a JSON object of values (strings as they are, numbers and booleans as '
+    'their JSON text; null or absent is no value). Each variable takes its value trimmed with inner whitespace runs '
+    'made one space, if that is not empty; else its inline fallback ({{firstName|}} renders nothing); else '
+    'fallbacks->name; else the message is NULL (see template_missing_variables). Values are inserted literally, never '
+    'expanded. Where a variable renders as nothing, the spaces around it become one space, or none before , . ! ? ("Hi '
+    '{{firstName|}}, ok" gives "Hi, ok"); the result is trimmed. Invalid templates raise as in template_variables.';
 
 CREATE FUNCTION outreach.template_missing_variables(body text, vars jsonb, fallbacks jsonb DEFAULT '{}'::jsonb)
     RETURNS text[]
@@ -246,8 +257,8 @@ CREATE FUNCTION outreach.template_variable_names() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN '{firstName,lastName,fullName,company,city,state,zip,industry}'::text[];
 COMMENT ON FUNCTION outreach.template_variable_names() IS
-    'Variables of templates: firstName, lastName, fullName (the owner), company, city, state, zip, industry (the company''s '
-    'industry as the import file described it, e.g. a "SIC Description" or "Industry" column).';
+    'Variables of templates: firstName, lastName, fullName (the owner), company, city, state, zip, industry (the '
+    'company''s industry as the import file described it, e.g. a "SIC Description" or "Industry" column).';
 
 CREATE FUNCTION outreach.templates_check() RETURNS trigger
     LANGUAGE plpgsql
@@ -388,8 +399,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.check_campaign_criteria(jsonb) IS
-    'Raises an error naming the criterion (and the entry) when campaign criteria have an unknown key, a wrong type, an entry '
-    'that does not normalize (a state, ZIP, SIC/NAICS prefix, status that is not one), an empty list or an impossible range.';
+    'Raises an error naming the criterion (and the entry) when campaign criteria have an unknown key, a wrong type, an '
+    'entry that does not normalize (a state, ZIP, SIC/NAICS prefix, status that is not one), an empty list or an '
+    'impossible range.';
 
 CREATE FUNCTION outreach.campaigns_check_criteria() RETURNS trigger
     LANGUAGE plpgsql
@@ -473,10 +485,11 @@ AS $fn$
     WHERE t.team_id = campaign_selection.team_id
 $fn$;
 COMMENT ON FUNCTION outreach.campaign_selection(text, jsonb) IS
-    'Every active lead of the team with the campaign criteria it fails: invalid_criteria (criteria the check refuses select '
-    'nobody), score_below_min, score_above_max, status, missing_tag, excluded_tag, state, zip, outside_radius, no_location (a '
-    'radius and no coordinates for the lead''s ZIP), sic, naics, employees, revenue, enrichment, contacted_recently, '
-    'contacted_before. A value the lead lacks fails the filter that reads it. Empty reasons: selected.';
+    'Every active lead of the team with the campaign criteria it fails: invalid_criteria (criteria the check refuses '
+    'select nobody), score_below_min, score_above_max, status, missing_tag, excluded_tag, state, zip, outside_radius, '
+    'no_location (a radius and no coordinates for the lead''s ZIP), sic, naics, employees, revenue, enrichment, '
+    'contacted_recently, contacted_before. A value the lead lacks fails the filter that reads it. Empty reasons: '
+    'selected.';
 
 -- Who a preparation would text, and why the others are left out. Of leads sharing a number the
 -- best is kept (score, then the oldest lead).
@@ -534,10 +547,10 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.preview_campaign(text, bigint, timestamptz) IS
-    'Every active lead of the team: whether the campaign would queue it and, if not, why (the criteria it fails, then no_phone, '
-    'suppressed or state_ban from outreach.can_send at `at`, then already_queued, phone_already_queued (another lead of the '
-    'number has the campaign) or same_phone (another lead of the number ranks higher: score, then the oldest lead)). '
-    'Nothing is written.';
+    'Every active lead of the team: whether the campaign would queue it and, if not, why (the criteria it fails, then '
+    'no_phone, suppressed or state_ban from outreach.can_send at `at`, then already_queued, phone_already_queued '
+    '(another lead of the number has the campaign) or same_phone (another lead of the number ranks higher: score, then '
+    'the oldest lead)). Nothing is written.';
 
 CREATE FUNCTION outreach.preview_campaign_summary(team_id text, campaign_id bigint, at timestamptz DEFAULT pg_catalog.now())
     RETURNS TABLE (reason text, leads bigint)
@@ -551,8 +564,8 @@ AS $fn$
     ORDER BY (coalesce(r.reason, 'selected') = 'selected') DESC, 2 DESC, 1
 $fn$;
 COMMENT ON FUNCTION outreach.preview_campaign_summary(text, bigint, timestamptz) IS
-    'outreach.preview_campaign counted: how many leads would be selected, and how many fail for each reason (a lead with two '
-    'reasons counts under both).';
+    'outreach.preview_campaign counted: how many leads would be selected, and how many fail for each reason (a lead '
+    'with two reasons counts under both).';
 
 -- Template variables of leads, for rendering.
 CREATE FUNCTION outreach.lead_template_values(team_id text, lead_ids bigint[])
@@ -584,7 +597,8 @@ AS $fn$
                        ORDER BY ad.address_id LIMIT 1) a ON true
 $fn$;
 COMMENT ON FUNCTION outreach.lead_template_values(text, bigint[]) IS
-    'The template variables of each lead (outreach.template_variable_names) as a JSON object; unknown values are absent.';
+    'The template variables of each lead (outreach.template_variable_names) as a JSON object; unknown values are '
+    'absent.';
 
 -- The A/B bucket of a lead in a campaign step: a stable number in [0, total).
 CREATE FUNCTION outreach.variant_bucket(team_id text, campaign_id bigint, lead_id bigint, step integer, total bigint) RETURNS bigint
@@ -810,10 +824,10 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.prepare_campaign(text, bigint, timestamptz, integer) IS
-    'Selects the campaign''s leads, renders each step (refusing a template that renders an empty, incomplete or over-long '
-    'message), schedules every message in the lead''s local business hours and preferred days inside quiet hours in all its '
-    'zones, paced and capped per day, and queues it once per (campaign, lead, step). Leads left out are in scheduled_events '
-    '(kind skipped, with reasons). Returns counts and the first and last send times.';
+    'Selects the campaign''s leads, renders each step (refusing a template that renders an empty, incomplete or '
+    'over-long message), schedules every message in the lead''s local business hours and preferred days inside quiet '
+    'hours in all its zones, paced and capped per day, and queues it once per (campaign, lead, step). Leads left out '
+    'are in scheduled_events (kind skipped, with reasons). Returns counts and the first and last send times.';
 
 -- The first instant at or after not_before at which the campaign may text the lead (its business
 -- hours and preferred days, quiet hours in all its zones), looking up to 14 local days ahead.
@@ -835,8 +849,8 @@ AS $fn$
     LIMIT 1
 $fn$;
 COMMENT ON FUNCTION outreach.next_send_time(text, bigint, bigint, timestamptz) IS
-    'The first instant at or after not_before inside the campaign''s business hours and preferred days and inside quiet hours '
-    'in every zone of the lead; NULL when there is none within 14 days.';
+    'The first instant at or after not_before inside the campaign''s business hours and preferred days and inside '
+    'quiet hours in every zone of the lead; NULL when there is none within 14 days.';
 
 -- When the gate says "not now" at claim time, a queued message waits for its next allowed time
 -- instead of failing: after the minute that filled the per-minute cap, after the Pacific midnight
@@ -913,9 +927,10 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.defer_queued(text, bigint, timestamptz) IS
-    'A queued message the gate blocks at `at` waits for its next allowed time (after the per-minute or daily cap resets, after the '
-    'frequency cap frees up, inside the campaign''s hours and quiet hours); one blocked for good (suppressed, state_ban, ...) is '
-    'cancelled. Records the decision in scheduled_events and returns the new time, or NULL if cancelled.';
+    'A queued message the gate blocks at `at` waits for its next allowed time (after the per-minute or daily cap '
+    'resets, after the frequency cap frees up, inside the campaign''s hours and quiet hours); one blocked for good '
+    '(suppressed, state_ban, ...) is cancelled. Records the decision in scheduled_events and returns the new time, or '
+    'NULL if cancelled.';
 
 -- The same check as a value: NULL when the criteria are good, else what is wrong with them.
 CREATE FUNCTION outreach.criteria_problem(criteria jsonb) RETURNS text

@@ -29,27 +29,29 @@ CREATE TABLE outreach.consent_log (
 CREATE INDEX consent_log_phone ON outreach.consent_log (team_id, phone, event_id);
 
 COMMENT ON TABLE outreach.consent_log IS
-    'Every consent event of a phone number, never updated or deleted: opt_out (a STOP reply, an operator''s do-not-contact, a '
-    'carrier''s unsubscribed error) or opt_in (the person''s START, or an admin''s re-subscription with a reason). Events take '
-    'effect in the order they are recorded (event_id): the last one of a number decides whether it is suppressed '
-    '(outreach.suppression_list). Written only through outreach.suppress_phone, outreach.record_consent and '
-    'outreach.resubscribe_phone.';
+    'Every consent event of a phone number, never updated or deleted: opt_out (a STOP reply, an operator''s '
+    'do-not-contact, a carrier''s unsubscribed error) or opt_in (the person''s START, or an admin''s re-subscription '
+    'with a reason). Events take effect in the order they are recorded (event_id): the last one of a number decides '
+    'whether it is suppressed (outreach.suppression_list). Written only through outreach.suppress_phone, '
+    'outreach.record_consent and outreach.resubscribe_phone.';
 
 COMMENT ON COLUMN outreach.consent_log.event_id IS
     'The event''s place in the log, drawn under the number''s lock: a later event_id was recorded later.';
 
 COMMENT ON COLUMN outreach.consent_log.occurred_at IS
-    'When the person gave or revoked consent, as reported (never in the future). Information only: the order of events is the '
-    'order they were recorded in (event_id).';
+    'When the person gave or revoked consent, as reported (never in the future). Information only: the order of events '
+    'is the order they were recorded in (event_id).';
 
 COMMENT ON COLUMN outreach.consent_log.recorded_at IS 'When the database recorded the event.';
 
 COMMENT ON COLUMN outreach.consent_log.recorded_by IS 'The role that recorded it (outreach.effective_caller).';
 
 COMMENT ON COLUMN outreach.consent_log.source IS
-    'Where the event came from, a short code: stop_keyword, operator, carrier_21610, import, start_keyword, web_form, ...';
+    'Where the event came from, a short code: stop_keyword, operator, carrier_21610, import, start_keyword, web_form, '
+    '...';
 
-COMMENT ON COLUMN outreach.consent_log.evidence IS 'What proves it: the inbound message, the operator''s note, the provider''s error, ...';
+COMMENT ON COLUMN outreach.consent_log.evidence IS
+    'What proves it: the inbound message, the operator''s note, the provider''s error, ...';
 
 CREATE TABLE outreach.suppression_list (
     team_id       text NOT NULL,
@@ -62,10 +64,11 @@ CREATE TABLE outreach.suppression_list (
 );
 
 COMMENT ON TABLE outreach.suppression_list IS
-    'Numbers that must not be texted: those whose latest consent_log event is an opt_out. Derived from consent_log by a trigger; '
-    'it cannot be written directly.';
+    'Numbers that must not be texted: those whose latest consent_log event is an opt_out. Derived from consent_log by '
+    'a trigger; it cannot be written directly.';
 
-COMMENT ON COLUMN outreach.suppression_list.suppressed_at IS 'When the opt-out that suppresses the number was recorded.';
+COMMENT ON COLUMN outreach.suppression_list.suppressed_at IS
+    'When the opt-out that suppresses the number was recorded.';
 
 -- The rules: quiet hours, state bans, frequency caps, 10DLC throughput.
 CREATE TABLE outreach.quiet_hour_rules (
@@ -81,10 +84,10 @@ CREATE TABLE outreach.quiet_hour_rules (
 );
 
 COMMENT ON TABLE outreach.quiet_hour_rules IS
-    'When texting is allowed, in the recipient''s local time: [start_local, end_local) on the ISO weekdays in days (NULL: every '
-    'day), for recipients in state (US: everyone). Every applicable rule must allow the time, in every zone the recipient may '
-    'be in. A recipient whose state is unknown gets every rule (the strictest). Each team starts with the rules of '
-    'outreach.default_quiet_hour_rules().';
+    'When texting is allowed, in the recipient''s local time: [start_local, end_local) on the ISO weekdays in days '
+    '(NULL: every day), for recipients in state (US: everyone). Every applicable rule must allow the time, in every '
+    'zone the recipient may be in. A recipient whose state is unknown gets every rule (the strictest). Each team '
+    'starts with the rules of outreach.default_quiet_hour_rules().';
 
 CREATE TABLE outreach.state_bans (
     team_id text NOT NULL REFERENCES outreach.teams (team_id) ON DELETE CASCADE,
@@ -94,8 +97,8 @@ CREATE TABLE outreach.state_bans (
 );
 
 COMMENT ON TABLE outreach.state_bans IS
-    'States whose residents are not texted at all (commercial texts): each team starts with Washington, RCW 19.190.060. '
-    'A lead''s state is its address, ZIP, or else its phone''s area code.';
+    'States whose residents are not texted at all (commercial texts): each team starts with Washington, RCW '
+    '19.190.060. A lead''s state is its address, ZIP, or else its phone''s area code.';
 
 CREATE TABLE outreach.compliance_settings (
     team_id          text PRIMARY KEY REFERENCES outreach.teams (team_id) ON DELETE CASCADE,
@@ -105,8 +108,8 @@ CREATE TABLE outreach.compliance_settings (
 );
 
 COMMENT ON TABLE outreach.compliance_settings IS
-    'Per-team limits: at most frequency_cap texts to one number in any rolling frequency_window, across every campaign, '
-    'operator and provider (Florida 501.616(6)(b), Oklahoma, Maryland: 3 per 24 hours).';
+    'Per-team limits: at most frequency_cap texts to one number in any rolling frequency_window, across every '
+    'campaign, operator and provider (Florida 501.616(6)(b), Oklahoma, Maryland: 3 per 24 hours).';
 
 CREATE TABLE outreach.sender_limits (
     team_id   text NOT NULL REFERENCES outreach.teams (team_id) ON DELETE CASCADE,
@@ -134,9 +137,9 @@ CREATE TABLE outreach.send_counters (
 CREATE INDEX send_counters_seconds ON outreach.send_counters (bucket) WHERE kind = 'campaign_second';
 
 COMMENT ON TABLE outreach.send_counters IS
-    'What the 10DLC caps count, kept current by triggers on sms_messages: texts and segments not failed, per campaign and '
-    'second of attempted_at (kind campaign_second, subject the campaign_id; kept a day) and per brand and US Pacific day '
-    '(kind brand_day, subject the brand; bucket the day''s Pacific midnight). Read by outreach.cap_usage.';
+    'What the 10DLC caps count, kept current by triggers on sms_messages: texts and segments not failed, per campaign '
+    'and second of attempted_at (kind campaign_second, subject the campaign_id; kept a day) and per brand and US '
+    'Pacific day (kind brand_day, subject the brand; bucket the day''s Pacific midnight). Read by outreach.cap_usage.';
 
 SELECT outreach.secure_tenant_tables(ARRAY['consent_log', 'suppression_list', 'quiet_hour_rules', 'state_bans',
                                              'compliance_settings', 'sender_limits', 'send_counters']);
@@ -263,7 +266,8 @@ REVOKE ALL ON FUNCTION outreach.teams_seed_compliance() FROM PUBLIC;
 CREATE FUNCTION outreach.contiguous_us_zones() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN '{America/New_York,America/Chicago,America/Denver,America/Phoenix,America/Los_Angeles}'::text[];
-COMMENT ON FUNCTION outreach.contiguous_us_zones() IS 'The zones of the contiguous US: a lead with no known zone must be in hours in all of them.';
+COMMENT ON FUNCTION outreach.contiguous_us_zones() IS
+    'The zones of the contiguous US: a lead with no known zone must be in hours in all of them.';
 
 CREATE FUNCTION outreach.lead_zones(state text, zip text, phone text) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -278,7 +282,8 @@ CREATE FUNCTION outreach.rules_state(state text, phone text) RETURNS text
     SET search_path = pg_catalog, pg_temp
 RETURN coalesce(state, (SELECT a.region FROM outreach.area_codes a WHERE phone LIKE '+1%' AND a.npa = substr(phone, 3, 3)));
 COMMENT ON FUNCTION outreach.rules_state(text, text) IS
-    'The state whose texting rules apply to a lead: its known state, else the region of its phone''s area code; NULL if neither.';
+    'The state whose texting rules apply to a lead: its known state, else the region of its phone''s area code; NULL '
+    'if neither.';
 
 -- True when `at` is outside the allowed hours of an applicable rule in any of the zones. A lead
 -- with no known state gets every rule.
@@ -296,8 +301,8 @@ RETURN EXISTS (
     WHERE NOT (l.local::time >= r.start_local AND l.local::time < r.end_local)
 );
 COMMENT ON FUNCTION outreach.in_quiet_hours(text, text[], text, timestamptz) IS
-    'Whether `at` falls in quiet hours for a recipient in these zones and state: outside [start_local, end_local) of any '
-    'applicable quiet_hour_rules row in any zone (local time, so DST and Arizona are the tz database''s business).';
+    'Whether `at` falls in quiet hours for a recipient in these zones and state: outside [start_local, end_local) of '
+    'any applicable quiet_hour_rules row in any zone (local time, so DST and Arizona are the tz database''s business).';
 
 -- When a campaign may text a lead on local date `day`: the business hours and preferred days,
 -- inside every applicable quiet-hour rule, in every zone at once. NULL when there is no such time.
@@ -320,12 +325,12 @@ AS $fn$
     SELECT w.s, w.e FROM w WHERE w.s < w.e
 $fn$;
 COMMENT ON FUNCTION outreach.send_window(text, text[], text, date, time, time, smallint[]) IS
-    'The instants of local date `day` at which a campaign with these business hours and preferred days may text a recipient '
-    'in all these zones under the team''s quiet-hour rules: [starts_at, ends_at), or no row.';
+    'The instants of local date `day` at which a campaign with these business hours and preferred days may text a '
+    'recipient in all these zones under the team''s quiet-hour rules: [starts_at, ends_at), or no row.';
 
--- ---- the gate reads the counters ------------------------------------------------------------------
+-- The gate. The caps read the counters (outreach.cap_usage), never the texts.
 CREATE FUNCTION outreach.send_blockers(team_id text, lead_ids bigint[], ats timestamptz[], campaign_id bigint DEFAULT NULL,
-                                                  steps integer[] DEFAULT NULL)
+                                       steps integer[] DEFAULT NULL)
     RETURNS TABLE (ord bigint, lead_id bigint, at timestamptz, phone text, zones text[], reasons text[])
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -394,10 +399,10 @@ AS $fn$
     ORDER BY x.ord
 $fn$;
 COMMENT ON FUNCTION outreach.send_blockers(text, bigint[], timestamptz[], bigint, integer[]) IS
-    'The compliance gate over many leads at once: for each (lead_ids[i], ats[i]) every reason it may not be texted then '
-    '(lead_inactive, no_phone, suppressed, state_ban, quiet_hours, frequency_cap), empty when it may; with the number it '
-    'would go to and the zones whose clocks were read. With campaign_id and steps[i] it also checks duplicate_step, '
-    'throughput_cap and daily_cap.';
+    'The compliance gate over many leads at once: for each (lead_ids[i], ats[i]) every reason it may not be texted '
+    'then (lead_inactive, no_phone, suppressed, state_ban, quiet_hours, frequency_cap), empty when it may; with the '
+    'number it would go to and the zones whose clocks were read. With campaign_id and steps[i] it also checks '
+    'duplicate_step, throughput_cap and daily_cap.';
 
 -- The pinned gate.
 CREATE FUNCTION outreach.can_send(team_id text, lead_id bigint, at timestamptz)
@@ -409,8 +414,8 @@ AS $fn$
     FROM outreach.send_blockers(can_send.team_id, ARRAY[can_send.lead_id], ARRAY[can_send.at]) b
 $fn$;
 COMMENT ON FUNCTION outreach.can_send(text, bigint, timestamptz) IS
-    'Whether a lead may be texted at `at`, and every reason it may not: lead_inactive, no_phone, suppressed, state_ban, '
-    'quiet_hours, frequency_cap. One row; reasons is empty when allowed. The one gate every path uses.';
+    'Whether a lead may be texted at `at`, and every reason it may not: lead_inactive, no_phone, suppressed, '
+    'state_ban, quiet_hours, frequency_cap. One row; reasons is empty when allowed. The one gate every path uses.';
 
 CREATE FUNCTION outreach.can_send(team_id text, lead_id bigint, at timestamptz, campaign_id bigint, step integer)
     RETURNS TABLE (allowed boolean, reasons text[])
@@ -421,10 +426,10 @@ AS $fn$
     FROM outreach.send_blockers(can_send.team_id, ARRAY[can_send.lead_id], ARRAY[can_send.at], can_send.campaign_id, ARRAY[can_send.step]) b
 $fn$;
 COMMENT ON FUNCTION outreach.can_send(text, bigint, timestamptz, bigint, integer) IS
-    'outreach.can_send for a campaign step: also duplicate_step (the step already went, or may have), throughput_cap (the '
-    'campaign''s per-minute cap) and daily_cap (the brand''s daily cap).';
+    'outreach.can_send for a campaign step: also duplicate_step (the step already went, or may have), throughput_cap '
+    '(the campaign''s per-minute cap) and daily_cap (the brand''s daily cap).';
 
--- ---- consent ------------------------------------------------------------------------------------
+-- Consent.
 -- The lock that orders a consent change against sends to the same number: suppress_phone takes
 -- it exclusively, every outbound row shares it, so a send either commits before the STOP or sees it.
 CREATE FUNCTION outreach.phone_lock_key(team_id text, phone text) RETURNS bigint
@@ -433,7 +438,7 @@ RETURN pg_catalog.hashtextextended('outreach.phone:' || team_id || '|' || phone,
 COMMENT ON FUNCTION outreach.phone_lock_key(text, text) IS 'Internal: the advisory-lock key of a team''s phone number.';
 
 CREATE FUNCTION outreach.record_consent(team_id text, phone text, kind text, source text, evidence jsonb DEFAULT '{}'::jsonb,
-                                                   occurred_at timestamptz DEFAULT pg_catalog.now())
+                                        occurred_at timestamptz DEFAULT pg_catalog.now())
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -482,19 +487,19 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION outreach.record_consent(text, text, text, text, jsonb, timestamptz) IS
-    'Appends a consent event (kind opt_in or opt_out) for a phone number in any format (normalized inside) and returns its '
-    'event_id. An opt-out suppresses the number at once and cancels what is queued for it; anyone who works for the team may '
-    'record one. An opt-in needs an admin and evidence {"reason": ...}. occurred_at is information and cannot be in the future; '
-    'the last event recorded decides.';
+    'Appends a consent event (kind opt_in or opt_out) for a phone number in any format (normalized inside) and returns '
+    'its event_id. An opt-out suppresses the number at once and cancels what is queued for it; anyone who works for '
+    'the team may record one. An opt-in needs an admin and evidence {"reason": ...}. occurred_at is information and '
+    'cannot be in the future; the last event recorded decides.';
 
 CREATE FUNCTION outreach.suppress_phone(team_id text, phone text, source text) RETURNS bigint
     LANGUAGE sql VOLATILE
     SET search_path = pg_catalog, pg_temp
 RETURN outreach.record_consent(team_id, phone, 'opt_out', source);
 COMMENT ON FUNCTION outreach.suppress_phone(text, text, text) IS
-    'Records an opt-out of a phone number (any format; normalized inside) from source (stop_keyword, operator, carrier_21610, ...): '
-    'the number is suppressed from now on for every campaign, operator and provider, and its queued messages are cancelled. '
-    'Returns the consent_log event_id.';
+    'Records an opt-out of a phone number (any format; normalized inside) from source (stop_keyword, operator, '
+    'carrier_21610, ...): the number is suppressed from now on for every campaign, operator and provider, and its '
+    'queued messages are cancelled. Returns the consent_log event_id.';
 
 -- Queued rows in bulk: one set-based check per statement.
 CREATE FUNCTION outreach.campaign_queue_refuse_suppressed() RETURNS trigger
@@ -522,7 +527,8 @@ REVOKE ALL ON FUNCTION outreach.campaign_queue_refuse_suppressed() FROM PUBLIC;
 CREATE FUNCTION outreach.pacific_day(at timestamptz) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN date_trunc('day', at AT TIME ZONE 'America/Los_Angeles') AT TIME ZONE 'America/Los_Angeles';
-COMMENT ON FUNCTION outreach.pacific_day(timestamptz) IS 'Midnight US Pacific of the day `at` falls in: where the brands'' daily caps reset.';
+COMMENT ON FUNCTION outreach.pacific_day(timestamptz) IS
+    'Midnight US Pacific of the day `at` falls in: where the brands'' daily caps reset.';
 
 -- What the caps have used at `at`: the campaign's texts in the minute before (counted by whole
 -- seconds, so a text in the second the minute began also counts: the cap is never overshot) and
@@ -540,8 +546,8 @@ AS $fn$
               AND c.bucket = outreach.pacific_day(cap_usage.at))
 $fn$;
 COMMENT ON FUNCTION outreach.cap_usage(text, bigint, text, timestamptz) IS
-    'How much of its caps a campaign has used at `at`: its texts in the minute before (campaigns.per_minute_cap) and its '
-    'brand''s segments since midnight US Pacific (sender_limits.daily_cap), from outreach.send_counters.';
+    'How much of its caps a campaign has used at `at`: its texts in the minute before (campaigns.per_minute_cap) and '
+    'its brand''s segments since midnight US Pacific (sender_limits.daily_cap), from outreach.send_counters.';
 
 -- Every event gets its place in the log under the number's lock, and the moment it was recorded.
 CREATE FUNCTION outreach.consent_log_stamp() RETURNS trigger
@@ -576,8 +582,8 @@ CREATE FUNCTION outreach.resubscribe_phone(team_id text, phone text, reason text
     SET search_path = pg_catalog, pg_temp
 RETURN outreach.record_consent(team_id, phone, 'opt_in', 'admin', pg_catalog.jsonb_build_object('reason', reason));
 COMMENT ON FUNCTION outreach.resubscribe_phone(text, text, text) IS
-    'An admin lifts an opt-out of a phone number, with the reason (for example, the person''s written consent and where it is '
-    'kept). The event records who did it. Returns the consent_log event_id.';
+    'An admin lifts an opt-out of a phone number, with the reason (for example, the person''s written consent and '
+    'where it is kept). The event records who did it. Returns the consent_log event_id.';
 
 -- ---- views --------------------------------------------------------------------------------------
 
@@ -602,8 +608,8 @@ LEFT JOIN LATERAL (SELECT ad.street, ad.city FROM outreach.addresses ad
                    WHERE ad.team_id = l.team_id AND ad.persona_id = l.persona_id ORDER BY ad.address_id LIMIT 1) a ON b.business_id IS NULL
 WHERE l.is_active;
 COMMENT ON VIEW outreach.unified_lead_cards IS
-    'One row per active lead with what an operator needs: status, score, owner, number, e-mail, company, industry codes, size, '
-    'revenue, address, local time zone and whether the lead may not be texted at all (suppressed).';
+    'One row per active lead with what an operator needs: status, score, owner, number, e-mail, company, industry '
+    'codes, size, revenue, address, local time zone and whether the lead may not be texted at all (suppressed).';
 GRANT SELECT ON outreach.unified_lead_cards TO outreach_operator, outreach_admin;
 
 -- ---- triggers -----------------------------------------------------------------------------------
