@@ -38,6 +38,12 @@ constexpr std::size_t kHeader = 256;
 // times that in 4-byte characters with room for fallbacks, and still parses in microseconds.
 constexpr std::size_t kTemplate = 64 * 1024;
 
+// An SMS reply read by the classifier (core/replies.hpp): carriers cap a message at 1,600
+// characters (Twilio's Body limit), so 4 KiB holds any real reply; a longer one (a pasted e-mail,
+// a hostile webhook) is classified on its first 4 KiB, cut between characters, not refused:
+// a STOP at its start must still count.
+constexpr std::size_t kReply = 4 * 1024;
+
 // The text a normalizer reads: `raw` when it fits in `cap` bytes; otherwise raw without its
 // surrounding ASCII whitespace when that fits (a padded spreadsheet cell); otherwise nullopt, the
 // value is too long to be one of its kind. Linear in the padding, constant otherwise.
