@@ -1027,8 +1027,12 @@ Classification classify(std::string_view body, bool has_media)
     const Rule *neg = first_match(kNegativePhrases, p.words);
     const Rule *pos = first_match(kPositivePhrases, p.words);
     if (neg && (!pos || neg->confidence >= pos->confidence)) {
-        // a "yes" in the same reply makes the "no" less sure
-        decide(out, Label::Negative, pos ? std::min(neg->confidence, 0.6f) : neg->confidence, neg->name);
+        // a "yes" elsewhere in the reply makes the "no" less sure (the "interested" of "not
+        // interested" is part of the no)
+        std::string rest = p.words;
+        RE2::Replace(&rest, re(neg->pattern), " ");
+        const bool yes_too = first_match(kPositivePhrases, rest) != nullptr;
+        decide(out, Label::Negative, yes_too ? std::min(neg->confidence, 0.6f) : neg->confidence, neg->name);
         return out;
     }
     if (pos) {

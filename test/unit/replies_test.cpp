@@ -144,6 +144,8 @@ TEST(Replies, ConfidenceSaysHowSure)
 {
     EXPECT_FLOAT_EQ(classify("STOP").confidence, 1.0f);
     EXPECT_LT(classify("maybe").confidence, 0.8f);
+    EXPECT_GE(classify("not interested").confidence, 0.8f);  // its "interested" is part of the no
+    EXPECT_LT(classify("not interested now, but yes maybe later").confidence, 0.8f);
     EXPECT_LT(classify("asdf").confidence, 0.8f);
     for (const char *body : {"STOP", "yes", "hmm", "", "call me", "how much"}) {
         const float c = classify(body).confidence;
