@@ -135,6 +135,10 @@ SELECT (SELECT sum(points) FROM outreach.score_weights WHERE team_id = 'before')
        (SELECT array_agg(state) FROM outreach.state_bans WHERE team_id = 'before') AS banned,
        (SELECT frequency_cap FROM outreach.compliance_settings WHERE team_id = 'before') AS frequency_cap,
        (SELECT daily_cap FROM outreach.sender_limits WHERE team_id = 'before') AS daily_cap;
+-- ... and the reply handling of 0.6.0: settings, buckets and routing
+SELECT (SELECT count(*) FROM outreach.reply_settings WHERE team_id = 'before') AS reply_settings,
+       (SELECT count(*) FROM outreach.response_buckets WHERE team_id = 'before') AS buckets,
+       (SELECT count(*) FROM outreach.routing_rules WHERE team_id = 'before') AS routing_rules;
 CREATE TABLE public.upgraded AS SELECT * FROM public.outreach_catalog();
 
 DROP EXTENSION pg_outreach;

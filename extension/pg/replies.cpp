@@ -33,5 +33,6 @@ Datum classify_reply_body(FunctionCallInfo fcinfo)
 }  // namespace
 
 OUTREACH_ENTRY_POINT(outreach_classify_reply, classify_reply_body(fcinfo));
+OUTREACH_ENTRY_POINT(outreach_reply_rules_version, text_datum(replies::rules_version()));
 
 }  // namespace outreach::pg

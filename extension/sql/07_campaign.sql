@@ -53,6 +53,7 @@ CREATE TABLE outreach.campaigns (
     per_minute_cap     integer NOT NULL DEFAULT 240 CHECK (per_minute_cap >= 1),
     created_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
     prepared_at        timestamptz,
+    stop_on_reply      boolean NOT NULL DEFAULT true,
     PRIMARY KEY (team_id, campaign_id),
     CHECK (send_window_start < send_window_end)
 );
@@ -81,6 +82,9 @@ COMMENT ON COLUMN outreach.campaigns.max_per_day IS 'Most messages this campaign
 
 COMMENT ON COLUMN outreach.campaigns.per_minute_cap IS
     '10DLC throughput of the campaign in messages per minute (AT&T class E/F: 240, the strictest 10DLC class).';
+
+COMMENT ON COLUMN outreach.campaigns.stop_on_reply IS
+    'Whether a reply ends the lead''s drip: its later queued steps of this campaign are cancelled (reason replied).';
 
 COMMENT ON COLUMN outreach.campaigns.brand IS
     'The 10DLC brand the campaign sends under (its daily cap is in sender_limits).';

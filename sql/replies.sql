@@ -1,0 +1,127 @@
+-- Replies: an inbound text is one call, outreach.receive_message. It is stored once per provider
+-- message, a STOP in any wording suppresses the number in the same transaction, the text is matched
+-- to a lead (or waits for an operator), labelled, prioritized, routed, and ends the lead's drip.
+\set SHOW_CONTEXT never
+\set VERBOSITY terse
+SET TIME ZONE 'UTC';
+INSERT INTO outreach.teams (team_id, name) VALUES ('rep', 'Replies team');
+SELECT rows_imported FROM outreach.import_csv('rep', convert_to(
+'companyName,ownerFirstName,ownerLastName,phone,email,street,city,state,zip
+Acme Plumbing,Ann,Lee,(212) 555-0141,,1 Main St,New York,NY,10001
+Bayside Bakery,Bob,Baker,(212) 555-0142,,2 Main St,New York,NY,10001
+Corner Cafe,Cara,Cole,(212) 555-0143,,3 Main St,New York,NY,10001
+,Dan,Doe,(212) 555-0144,,4 Main St,New York,NY,10001
+', 'UTF8'));
+CREATE TEMP TABLE who AS
+SELECT c.lead_id, c.first_name AS name, c.phone FROM outreach.unified_lead_cards c WHERE c.team_id = 'rep';
+-- Every team starts with routing rules and buckets.
+SELECT label, weight, queue FROM outreach.routing_rules WHERE team_id = 'rep' ORDER BY weight DESC, label;
+SELECT bucket, min_priority, sla FROM outreach.response_buckets WHERE team_id = 'rep' ORDER BY min_priority DESC;
+
+-- Ann is in a two-step drip: step 1 went out, step 2 is queued.
+INSERT INTO outreach.templates (team_id, name, variant, weight, body)
+VALUES ('rep', 'hello', 'A', 1, 'Hi {{firstName|there}}, quick question about your shop. Reply STOP to opt out.');
+INSERT INTO outreach.campaigns (team_id, name) VALUES ('rep', 'Spring');
+INSERT INTO outreach.campaign_queue (team_id, campaign_id, lead_id, step, template_id, variant, phone, body, encoding,
+                                     segments, scheduled_at, local_send_at, state)
+SELECT 'rep', c.campaign_id, w.lead_id, s.step, t.template_id, 'A', w.phone, 'Hi Ann, quick question. Reply STOP to opt out.',
+       'GSM-7', 1, now() + s.step * interval '2 days', localtimestamp, s.state
+FROM who w, outreach.campaigns c, outreach.templates t, (VALUES (1, 'sent'), (2, 'queued')) AS s (step, state)
+WHERE w.name = 'Ann' AND c.team_id = 'rep' AND t.team_id = 'rep';
+INSERT INTO outreach.sms_messages (team_id, lead_id, campaign_id, step, to_phone, body, encoding, segments, state, attempted_at)
+SELECT 'rep', w.lead_id, c.campaign_id, 1, w.phone, 'Hi Ann, quick question. Reply STOP to opt out.', 'GSM-7', 1, 'sent',
+       now() - interval '1 hour'
+FROM who w, outreach.campaigns c WHERE w.name = 'Ann' AND c.team_id = 'rep';
+
+-- ---- a reply from a lead ------------------------------------------------------------------------
+SELECT w.name, r.label, r.consent, r.duplicate, r.unmatched_id IS NULL AS matched
+FROM outreach.receive_message('rep', 'twilio', 'SM0001', '+1 212 555 0141', '+12125550000',
+                              'yes!! tell me more', now() - interval '5 minutes') r
+JOIN who w ON w.lead_id = r.lead_id;
+SELECT classification, rule IS NOT NULL AS has_rule, queue, bucket, state, priority > 0 AS prioritized
+FROM outreach.inbox_items WHERE team_id = 'rep' AND provider_message_id = 'SM0001';
+-- the drip stopped: step 2 is cancelled because Ann replied, and the lead is engaged
+SELECT q.step, q.state, q.cancel_reason FROM outreach.campaign_queue q JOIN who w USING (lead_id)
+WHERE w.name = 'Ann' ORDER BY q.step;
+SELECT l.status FROM outreach.leads l JOIN who w USING (lead_id) WHERE w.name = 'Ann';
+SELECT a.kind, a.detail ->> 'label' AS label FROM outreach.lead_activities a JOIN who w USING (lead_id)
+WHERE w.name = 'Ann' ORDER BY a.activity_id;
+-- the thread: what went out and what came back
+SELECT m.direction, m.body FROM outreach.messages m JOIN who w USING (lead_id) WHERE w.name = 'Ann' ORDER BY m.at;
+
+-- The same provider message again (a retried webhook) is the same item, and nothing happens twice.
+SELECT r.label, r.duplicate, r.inbox_item_id = (SELECT inbox_item_id FROM outreach.inbox_items
+                                                 WHERE provider_message_id = 'SM0001') AS same_item
+FROM outreach.receive_message('rep', 'twilio', 'SM0001', '+12125550141', '+12125550000', 'yes!! tell me more') r;
+SELECT count(*) AS items, (SELECT count(*) FROM outreach.lead_activities WHERE team_id = 'rep') AS activities
+FROM outreach.inbox_items WHERE team_id = 'rep';
+
+-- ---- STOP in any wording, in the same transaction -------------------------------------------------
+SELECT w.name, r.label, r.consent FROM outreach.receive_message('rep', 'signalhouse', 'sh-77', '(212) 555-0142', NULL,
+                                                                'pls take me off ur list') r
+JOIN who w ON w.lead_id = r.lead_id;
+SELECT phone, source FROM outreach.suppression_list WHERE team_id = 'rep' ORDER BY phone;
+SELECT g.allowed, g.reasons FROM who w, outreach.can_send('rep', w.lead_id, '2026-01-13 16:00+00') g WHERE w.name = 'Bob';
+SELECT state, queue FROM outreach.inbox_items WHERE provider_message_id = 'sh-77';
+SELECT kind, source, evidence ->> 'provider_message_id' AS message FROM outreach.consent_log
+WHERE team_id = 'rep' ORDER BY event_id;
+-- a trap is not an opt-out
+SELECT r.label, r.consent FROM outreach.receive_message('rep', 'twilio', 'SM0002', '+12125550143', NULL,
+                                                        'stop by our shop tuesday, we can talk then') r;
+-- START re-subscribes the number the person stopped
+SELECT r.consent FROM outreach.receive_message('rep', 'signalhouse', 'sh-78', '+12125550142', NULL, 'START') r;
+SELECT count(*) AS suppressed FROM outreach.suppression_list WHERE team_id = 'rep';
+
+-- ---- no lead for the number ---------------------------------------------------------------------
+SELECT r.label, r.lead_id, r.unmatched_id IS NOT NULL AS unmatched, r.consent
+FROM outreach.receive_message('rep', 'twilio', 'SM0003', '+13055550199', NULL, 'who is this?') r;
+-- an unknown number's STOP suppresses it all the same
+SELECT r.label, r.unmatched_id IS NOT NULL AS unmatched, r.consent
+FROM outreach.receive_message('rep', 'twilio', 'SM0004', '+13055550198', NULL, 'STOP') r;
+SELECT phone FROM outreach.suppression_list WHERE team_id = 'rep' ORDER BY phone;
+-- an operator links the question to Dan
+SELECT outreach.link_unmatched('rep', u.unmatched_id, w.lead_id) > 0 AS linked
+FROM outreach.unmatched_messages u, who w WHERE u.provider_message_id = 'SM0003' AND w.name = 'Dan';
+SELECT u.state, i.classification, i.from_number FROM outreach.unmatched_messages u
+JOIN outreach.inbox_items i ON i.team_id = u.team_id AND i.inbox_item_id = u.inbox_item_id
+WHERE u.provider_message_id = 'SM0003';
+SELECT outreach.link_unmatched('rep', u.unmatched_id, 1) FROM outreach.unmatched_messages u WHERE u.provider_message_id = 'SM0003';
+
+-- ---- operators relabel; the rules are judged by it ------------------------------------------------
+SELECT outreach.relabel('rep', i.inbox_item_id, 'CALLBACK_REQUEST') FROM outreach.inbox_items i WHERE i.provider_message_id = 'SM0001';
+SELECT label, source FROM outreach.conversation_labels c JOIN outreach.inbox_items i USING (team_id, inbox_item_id)
+WHERE i.provider_message_id = 'SM0001' ORDER BY c.label_id;
+SELECT from_bucket, to_bucket, reason FROM outreach.bucket_movements m JOIN outreach.inbox_items i USING (team_id, inbox_item_id)
+WHERE i.provider_message_id = 'SM0001' ORDER BY m.movement_id;
+SELECT source, label, true_positives, false_positives, false_negatives, precision, recall
+FROM outreach.label_quality WHERE team_id = 'rep' ORDER BY source, label;
+-- labelling a reply STOP is a revocation; labelling it back does not lift it
+SELECT outreach.relabel('rep', i.inbox_item_id, 'STOP') FROM outreach.inbox_items i WHERE i.provider_message_id = 'SM0002';
+SELECT outreach.relabel('rep', i.inbox_item_id, 'POSITIVE') FROM outreach.inbox_items i WHERE i.provider_message_id = 'SM0002';
+SELECT phone, source FROM outreach.suppression_list WHERE team_id = 'rep' AND phone = '+12125550143';
+SELECT outreach.relabel('rep', i.inbox_item_id, 'MAYBE') FROM outreach.inbox_items i WHERE i.provider_message_id = 'SM0002';
+
+-- ---- priority decays; the inbox lists open items by priority now -------------------------------
+SELECT outreach.reply_priority(90, 40, true, '0'::interval) AS fresh,
+       outreach.reply_priority(90, 40, true, '12 hours') AS half_a_day,
+       outreach.reply_priority(90, 40, true, '2 days') AS old,
+       outreach.reply_priority(200, 100, true, '0'::interval) AS capped;
+SELECT r.label FROM outreach.receive_message('rep', 'twilio', 'SM0005', '+12125550143', NULL, 'how much does it cost?',
+                                             now() - interval '2 days') r;
+-- (the two-day-old price question has lost its recency bonus and is past its SLA)
+SELECT i.classification, i.bucket, i.overdue, CASE WHEN i.received_at < now() - interval '1 day' THEN i.priority END AS priority
+FROM outreach.inbox i WHERE i.team_id = 'rep' ORDER BY i.priority DESC, i.received_at;
+
+-- ---- what outreachd may send in, and who may call ------------------------------------------------
+SELECT * FROM outreach.receive_message('rep', 'sms-co', 'X1', '+12125550141', NULL, 'hi');
+SELECT * FROM outreach.receive_message('rep', 'twilio', '', '+12125550141', NULL, 'hi');
+SELECT * FROM outreach.receive_message('rep', 'twilio', 'X2', 'not a number', NULL, 'hi');
+SELECT * FROM outreach.receive_message('rep', 'twilio', 'X3', '+12125550141', NULL, 'hi', now(), '{"url": 1}');
+SELECT * FROM outreach.receive_message('nobody', 'twilio', 'X4', '+12125550141', NULL, 'hi');
+SET ROLE outreach_operator;
+SET outreach.team_id = 'rep';
+SELECT * FROM outreach.receive_message('rep', 'twilio', 'X5', '+12125550141', NULL, 'hi');
+SELECT count(*) > 0 AS operator_sees_inbox FROM outreach.inbox;
+RESET ROLE;
+RESET outreach.team_id;
+SELECT * FROM outreach.tenancy_violations();
