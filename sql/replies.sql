@@ -56,6 +56,15 @@ FROM outreach.receive_message('rep', 'twilio', 'SM0001', '+12125550141', '+12125
 SELECT count(*) AS items, (SELECT count(*) FROM outreach.lead_activities WHERE team_id = 'rep') AS activities
 FROM outreach.inbox_items WHERE team_id = 'rep';
 
+-- An e-mail address in a reply joins the person, resolved like any imported row.
+SELECT r.label FROM outreach.receive_message('rep', 'twilio', 'SM0006', '+12125550141', NULL,
+                                             'sure, send it to ann.lee at gmail dot com') r;
+SELECT e.normalized_email FROM outreach.persona_emails e JOIN outreach.leads l ON l.team_id = e.team_id AND l.persona_id = e.persona_id
+JOIN who w ON w.lead_id = l.lead_id WHERE w.name = 'Ann';
+SELECT a.kind, a.detail -> 'emails' AS emails FROM outreach.lead_activities a JOIN who w USING (lead_id)
+WHERE w.name = 'Ann' AND a.kind = 'email_captured';
+SELECT count(*) AS personas FROM outreach.personas WHERE team_id = 'rep' AND is_active;
+
 -- ---- STOP in any wording, in the same transaction -------------------------------------------------
 SELECT w.name, r.label, r.consent FROM outreach.receive_message('rep', 'signalhouse', 'sh-77', '(212) 555-0142', NULL,
                                                                 'pls take me off ur list') r

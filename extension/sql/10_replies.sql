@@ -399,6 +399,51 @@ COMMENT ON FUNCTION outreach.file_reply(text, bigint, text, text, text, jsonb, t
 REVOKE ALL ON FUNCTION outreach.file_reply(text, bigint, text, text, text, jsonb, text, text, timestamptz, text, real, text,
                                            jsonb, text, text, bigint, bigint) FROM PUBLIC;
 
+-- An e-mail address given in a reply joins the person the way any finding does: as a row of the
+-- person's names, the number they wrote from and the address, resolved by the import (the
+-- number matches the person, so the address lands on them, or a review opens if it belongs to
+-- someone else). Returns the import job, NULL when the reply gave no address.
+CREATE FUNCTION outreach.capture_reply_emails(team_id text, inbox_item_id bigint) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    t text := capture_reply_emails.team_id;
+    i outreach.inbox_items;
+    ds bigint;
+    headers constant text[] := ARRAY['ownerFirstName', 'ownerLastName', 'phone', 'email', 'companyName'];
+BEGIN
+    SELECT * INTO i FROM outreach.inbox_items x WHERE x.team_id = t AND x.inbox_item_id = capture_reply_emails.inbox_item_id;
+    IF i.inbox_item_id IS NULL OR jsonb_array_length(coalesce(i.extracted -> 'emails', '[]')) = 0 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM outreach.drop_temp_tables(ARRAY['_outreach_reply_emails']);
+    CREATE TEMP TABLE _outreach_reply_emails ON COMMIT DROP AS
+    SELECT e.n AS row_number, NULL::bigint AS line_number,
+           ARRAY[p.first_name, p.last_name, i.from_number, e.email, b.name] AS fields
+    FROM outreach.leads l
+    JOIN outreach.personas p ON p.team_id = l.team_id AND p.persona_id = l.persona_id
+    LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.business_id
+    CROSS JOIN LATERAL jsonb_array_elements_text(i.extracted -> 'emails') WITH ORDINALITY AS e (email, n)
+    WHERE l.team_id = t AND l.lead_id = i.lead_id;
+    IF EXISTS (SELECT 1 FROM _outreach_reply_emails) THEN
+        ds := outreach.begin_import(t, 'reply ' || i.inbox_item_id, NULL, 'usdatabiz', '{}');
+        PERFORM outreach.set_import_headers(t, ds, headers);
+        PERFORM outreach.import_staged(t, ds, '_outreach_reply_emails'::regclass);
+        INSERT INTO outreach.lead_activities (team_id, lead_id, kind, detail, inbox_item_id, created_by)
+        VALUES (t, i.lead_id, 'email_captured', jsonb_build_object('emails', i.extracted -> 'emails', 'data_source_id', ds),
+                i.inbox_item_id, outreach.effective_caller());
+    END IF;
+    DROP TABLE _outreach_reply_emails;
+    RETURN ds;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.capture_reply_emails(text, bigint) IS
+    'Internal: imports the e-mail addresses a reply gave as rows of the lead''s person (names, the number the reply came '
+    'from, the address, the company), so that resolution joins them to the person like any finding. Returns the import '
+    'job, or NULL when the reply gave none.';
+REVOKE ALL ON FUNCTION outreach.capture_reply_emails(text, bigint) FROM PUBLIC;
+
 -- The one call of an inbound text. Consent comes first and does not depend on anything else.
 CREATE FUNCTION outreach.receive_message(team_id text, provider text, provider_message_id text, from_number text,
                                          to_number text, body text, received_at timestamptz DEFAULT pg_catalog.now(),
@@ -492,6 +537,9 @@ BEGIN
             VALUES (t, lead, CASE consent_kind WHEN 'opt_out' THEN 'opted_out' ELSE 'opted_in' END,
                     jsonb_build_object('phone', sender, 'event_id', event), item, outreach.effective_caller());
         END IF;
+        IF c.label <> 'STOP' THEN
+            PERFORM outreach.capture_reply_emails(t, item);
+        END IF;
     END IF;
     RETURN QUERY SELECT item, unmatched, lead, c.label, consent_kind, false;
 END
@@ -533,6 +581,9 @@ BEGIN
                                 'rule', outreach.reply_rules_version(), u.consent_event_id, u.unmatched_id);
     UPDATE outreach.unmatched_messages x SET state = 'linked', inbox_item_id = item
     WHERE x.team_id = t AND x.unmatched_id = u.unmatched_id;
+    IF u.classification <> 'STOP' THEN
+        PERFORM outreach.capture_reply_emails(t, item);
+    END IF;
     INSERT INTO outreach.lead_activities (team_id, lead_id, kind, detail, inbox_item_id, created_by)
     VALUES (t, link_unmatched.lead_id, 'linked', jsonb_build_object('unmatched_id', u.unmatched_id, 'phone', u.from_number),
             item, outreach.effective_caller());
