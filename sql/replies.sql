@@ -74,12 +74,34 @@ SELECT g.allowed, g.reasons FROM who w, outreach.can_send('rep', w.lead_id, '202
 SELECT state, queue FROM outreach.inbox_items WHERE provider_message_id = 'sh-77';
 SELECT kind, source, evidence ->> 'provider_message_id' AS message FROM outreach.consent_log
 WHERE team_id = 'rep' ORDER BY event_id;
+-- The opt-out is confirmed once, through the send path: the claim takes the confirmation, and the
+-- suppression backstops let exactly this text through to the stopped number.
+SELECT kind, phone, state, body FROM outreach.reply_texts WHERE team_id = 'rep' ORDER BY reply_text_id;
+SELECT c.to_phone, c.queue_id, c.campaign_id, c.body FROM outreach.claim_sends('w', 10, '2 minutes', now(), 'rep') c;
+SELECT started FROM outreach.start_sends('rep', ARRAY(SELECT sms_message_id FROM outreach.sms_messages
+                                                       WHERE team_id = 'rep' AND reply_text_id IS NOT NULL));
+SELECT m.state, r.state AS reply_text_state FROM outreach.sms_messages m
+JOIN outreach.reply_texts r ON r.team_id = m.team_id AND r.reply_text_id = m.reply_text_id WHERE m.team_id = 'rep';
+-- a second STOP is recorded, and not confirmed again
+SELECT r.consent FROM outreach.receive_message('rep', 'signalhouse', 'sh-77b', '+12125550142', NULL, 'STOP!!!') r;
+SELECT count(*) AS confirmations FROM outreach.reply_texts WHERE team_id = 'rep' AND kind = 'opt_out_confirmation';
+-- any other text to the stopped number is still refused, the confirmation's own row included a second time
+INSERT INTO outreach.sms_messages (team_id, to_phone, body, encoding, segments, state)
+VALUES ('rep', '+12125550142', 'Spring sale!', 'GSM-7', 1, 'claimed');
+INSERT INTO outreach.sms_messages (team_id, to_phone, body, encoding, segments, state, reply_text_id)
+SELECT 'rep', '+12125550142', 'You are unsubscribed.', 'GSM-7', 1, 'claimed', reply_text_id
+FROM outreach.reply_texts WHERE team_id = 'rep' AND kind = 'opt_out_confirmation';
+
 -- a trap is not an opt-out
 SELECT r.label, r.consent FROM outreach.receive_message('rep', 'twilio', 'SM0002', '+12125550143', NULL,
                                                         'stop by our shop tuesday, we can talk then') r;
 -- START re-subscribes the number the person stopped
 SELECT r.consent FROM outreach.receive_message('rep', 'signalhouse', 'sh-78', '+12125550142', NULL, 'START') r;
 SELECT count(*) AS suppressed FROM outreach.suppression_list WHERE team_id = 'rep';
+-- the re-subscription is confirmed; HELP gets the help text, once an hour
+SELECT r.label, r.consent FROM outreach.receive_message('rep', 'twilio', 'SM0010', '+12125550144', NULL, 'HELP') r;
+SELECT r.label, r.consent FROM outreach.receive_message('rep', 'twilio', 'SM0011', '+12125550144', NULL, 'help') r;
+SELECT kind, phone, state FROM outreach.reply_texts WHERE team_id = 'rep' ORDER BY reply_text_id;
 
 -- ---- no lead for the number ---------------------------------------------------------------------
 SELECT r.label, r.lead_id, r.unmatched_id IS NOT NULL AS unmatched, r.consent

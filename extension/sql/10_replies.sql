@@ -27,13 +27,19 @@ CREATE TABLE outreach.reply_settings (
     help_text            text NOT NULL
                          DEFAULT 'Reply STOP to opt out of these messages. Msg & data rates may apply.'
                          CHECK (btrim(help_text) <> ''),
+    opt_out_confirmation text NOT NULL
+                         DEFAULT 'You are unsubscribed and will get no more messages from us. Reply START to resubscribe.'
+                         CHECK (btrim(opt_out_confirmation) <> ''),
+    opt_in_confirmation  text NOT NULL DEFAULT 'You are subscribed again. Reply STOP to opt out at any time.'
+                         CHECK (btrim(opt_in_confirmation) <> ''),
     updated_at           timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 
 COMMENT ON TABLE outreach.reply_settings IS
     'How a team''s replies are handled: review_below (a rule label less confident than this goes to human review, and '
     'may be refined by a model), the recency bonus of the priority and the window over which it decays to 0, the '
-    'decision-maker bonus, and the answer to HELP.';
+    'decision-maker bonus, the answer to HELP and the confirmations of an opt-out and of a re-subscription (no '
+    'marketing in them: they are sent to a number that has just said STOP).';
 
 CREATE TABLE outreach.response_buckets (
     team_id      text NOT NULL REFERENCES outreach.teams (team_id) ON DELETE CASCADE,
@@ -444,6 +450,45 @@ COMMENT ON FUNCTION outreach.capture_reply_emails(text, bigint) IS
     'job, or NULL when the reply gave none.';
 REVOKE ALL ON FUNCTION outreach.capture_reply_emails(text, bigint) FROM PUBLIC;
 
+-- The answer an inbound message is owed: an opt-out's one confirmation, a re-subscription's, or the
+-- help text (at most one an hour to a number). It goes through the send path like any text.
+CREATE FUNCTION outreach.queue_reply_text(team_id text, kind text, phone text, lead_id bigint, consent_event_id bigint,
+                                          inbound_ref text)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    t text := queue_reply_text.team_id;
+    s outreach.reply_settings;
+    text_body text;
+    id bigint;
+BEGIN
+    IF kind = 'help' AND EXISTS (SELECT 1 FROM outreach.reply_texts r
+                                 WHERE r.team_id = t AND r.phone = queue_reply_text.phone AND r.kind = 'help'
+                                   AND r.created_at > pg_catalog.now() - interval '1 hour') THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO s FROM outreach.reply_settings x WHERE x.team_id = t;
+    text_body := CASE kind WHEN 'opt_out_confirmation' THEN s.opt_out_confirmation
+                           WHEN 'opt_in_confirmation' THEN s.opt_in_confirmation
+                           ELSE s.help_text END;
+    IF text_body IS NULL THEN
+        RETURN NULL;  -- a team without reply settings answers nothing
+    END IF;
+    INSERT INTO outreach.reply_texts (team_id, kind, phone, lead_id, body, encoding, segments, consent_event_id, inbound_ref)
+    VALUES (t, kind, phone, lead_id, text_body, outreach.sms_encoding(text_body), outreach.sms_segments(text_body),
+            consent_event_id, inbound_ref)
+    ON CONFLICT DO NOTHING
+    RETURNING reply_text_id INTO id;
+    RETURN id;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.queue_reply_text(text, text, text, bigint, bigint, text) IS
+    'Internal: queues the answer an inbound message is owed (opt_out_confirmation, opt_in_confirmation, help) as a '
+    'reply text for the send path; one per consent event, help at most once an hour to a number.';
+REVOKE ALL ON FUNCTION outreach.queue_reply_text(text, text, text, bigint, bigint, text) FROM PUBLIC;
+
 -- The one call of an inbound text. Consent comes first and does not depend on anything else.
 CREATE FUNCTION outreach.receive_message(team_id text, provider text, provider_message_id text, from_number text,
                                          to_number text, body text, received_at timestamptz DEFAULT pg_catalog.now(),
@@ -459,6 +504,7 @@ DECLARE
     c record;
     consent_kind text;
     event bigint;
+    was_suppressed boolean;
     lead bigint;
     item bigint;
     unmatched bigint;
@@ -512,6 +558,8 @@ BEGIN
     -- number and cancels what is queued for it.
     consent_kind := CASE WHEN c.label = 'STOP' OR c.extracted ->> 'consent' = 'opt_out' THEN 'opt_out'
                          WHEN c.extracted ->> 'consent' = 'opt_in' THEN 'opt_in' END;
+    was_suppressed := EXISTS (SELECT 1 FROM outreach.suppression_list s WHERE s.team_id = t AND s.phone = sender);
+    lead := outreach.match_reply_lead(t, sender);
     IF consent_kind IS NOT NULL THEN
         INSERT INTO outreach.consent_log (team_id, phone, kind, source, evidence, occurred_at, recorded_by)
         VALUES (t, sender, consent_kind, 'inbound_reply',
@@ -520,8 +568,16 @@ BEGIN
                 at, outreach.effective_caller())
         RETURNING event_id INTO event;
     END IF;
+    -- the answer owed: an opt-out is confirmed once (not again for a number already opted out), a
+    -- re-subscription once, HELP gets the help text
+    IF consent_kind = 'opt_out' AND NOT was_suppressed THEN
+        PERFORM outreach.queue_reply_text(t, 'opt_out_confirmation', sender, lead, event, provider || ':' || provider_message_id);
+    ELSIF consent_kind = 'opt_in' AND was_suppressed THEN
+        PERFORM outreach.queue_reply_text(t, 'opt_in_confirmation', sender, lead, event, provider || ':' || provider_message_id);
+    ELSIF consent_kind IS NULL AND c.extracted ->> 'consent' = 'help' THEN
+        PERFORM outreach.queue_reply_text(t, 'help', sender, lead, NULL, provider || ':' || provider_message_id);
+    END IF;
 
-    lead := outreach.match_reply_lead(t, sender);
     IF lead IS NULL THEN
         INSERT INTO outreach.unmatched_messages (team_id, from_number, to_number, body, media, provider, provider_message_id,
                                                  classification, confidence, rule, extracted, received_at, consent_event_id)
@@ -640,6 +696,9 @@ BEGIN
         VALUES (t, i.from_number, 'opt_out', 'operator_relabel',
                 jsonb_build_object('inbox_item_id', i.inbox_item_id, 'body', left(i.body, 500)), outreach.effective_caller())
         RETURNING event_id INTO event;
+        -- the person asked to stop in words the rules missed: the opt-out is confirmed all the same
+        PERFORM outreach.queue_reply_text(t, 'opt_out_confirmation', i.from_number, i.lead_id, event,
+                                          i.provider || ':' || i.provider_message_id);
         INSERT INTO outreach.lead_activities (team_id, lead_id, kind, detail, inbox_item_id, created_by)
         VALUES (t, i.lead_id, 'opted_out', jsonb_build_object('phone', i.from_number, 'event_id', event), i.inbox_item_id,
                 outreach.effective_caller());
