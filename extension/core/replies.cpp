@@ -19,11 +19,13 @@
 #include "limits.hpp"
 #include "names.hpp"
 #include "phone.hpp"
+#include "sms.hpp"
 #include "utf8.hpp"
 
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cstdio>
 #include <memory>
@@ -35,7 +37,7 @@ namespace outreach::replies {
 namespace {
 
 // Bump when a rule changes what some reply is labelled (stored with every rule label).
-constexpr std::string_view kRulesVersion = "replies-rules-1";
+constexpr std::string_view kRulesVersion = "replies-rules-3";
 
 // ---- preparation ------------------------------------------------------------------------------
 
@@ -60,7 +62,7 @@ constexpr EmojiWord kEmoji[] = {
     {0x1F60D, "emoyes"},     {0x1F929, "emoyes"},     {0x1F64F, "emoyes"},  // 😍 🤩 🙏
     {0x1F44E, "emono"},      {0x274C, "emono"},       {0x1F621, "emono"},
     {0x1F620, "emono"},                                                       // 👎 ❌ 😡 😠
-    {0x1F92C, "emono"},      {0x1F644, "emono"},                              // 🤬 🙄
+    {0x1F92C, "emono"},      {0x1F644, "emoroll"},                            // 🤬 🙄 (an eye-roll: sarcasm)
     {0x1F595, "emofinger"},                                                   // 🖕: "f off"
     {0x2753, "emoquestion"}, {0x2754, "emoquestion"},                         // ❓ ❔
     {0x1F4DE, "emophone"},   {0x260E, "emophone"},    {0x1F4F1, "emophone"},  // 📞 ☎ 📱
@@ -95,6 +97,13 @@ const std::unordered_map<std::string_view, std::string_view> &spellings()
 {
     static const std::unordered_map<std::string_view, std::string_view> map = {
         {"stpo", "stop"},
+        {"st0p", "stop"},
+        {"takemeoff", "take me off"},
+        {"removeme", "remove me"},
+        {"stoptexting", "stop texting"},
+        {"unsubscribeme", "unsubscribe me"},
+        {"optmeout", "opt me out"},
+        {"leavemealone", "leave me alone"},
         {"sotp", "stop"},
         {"stp", "stop"},
         {"sstop", "stop"},
@@ -279,15 +288,51 @@ void deobfuscate_emails(std::string &s)
     static const RE2 spelled_dot(R"(([a-z0-9_%+-])\s+(?:dot|punto)\s+([a-z0-9]))");
     static const RE2 spelled_at("([a-z0-9_%+-])\\s+(?:at|arroba)\\s+([a-z0-9-]+(?:\\.[a-z0-9-]+)*\\.(?:" OUTREACH_TLDS
                                 ")\\b)");
+    static const RE2 spelled_underscore(R"(([a-z0-9]) (?:underscore|under score) ([a-z0-9]))");
+    static const RE2 arobase(R"(([a-z0-9]) (?:arobase|arroba|aroba) ([a-z0-9]))");
+    RE2::GlobalReplace(&s, arobase, "\\1@\\2");
+    RE2::GlobalReplace(&s, spelled_underscore, "\\1_\\2");
     RE2::GlobalReplace(&s, bracket_at, "@");
     RE2::GlobalReplace(&s, bracket_dot, ".");
     RE2::GlobalReplace(&s, spaced_at, "\\1\\3@\\2\\4");
     // Overlapping matches ("a dot b dot c") need a second pass; each pass shortens the text, and
     // a reply has a bounded number of them.
     for (int pass = 0; pass < 8 && RE2::GlobalReplace(&s, spelled_dot, "\\1.\\2") > 0; ++pass) poll_interrupts();
+    // "email is Frank Miller 62 at comcast dot net": the words of the local part, joined
+    static const RE2 worded_local(
+        R"(\b(email is|e mail is|email|email me at|my email is|my email|correo es|mi correo es|mail is) ((?:[a-z0-9]+ ){1,3}[a-z0-9]+) at ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b)");
+    {
+        std::string out;
+        re2::StringPiece in(s);
+        std::string lead, local, domain;
+        std::size_t consumed = 0;
+        const char *base = s.data();
+        while (RE2::FindAndConsume(&in, worded_local, &lead, &local, &domain)) {
+            const std::size_t end = static_cast<std::size_t>(in.data() - base);
+            const std::size_t start = end - (lead.size() + 1 + local.size() + 4 + domain.size());
+            out.append(s, consumed, start - consumed);
+            // "email is tony at ...": "is" is no part of an address
+            const std::string first = local.substr(0, local.find(' '));
+            if (first == "is" || first == "es" || first == "me" || first == "to" || first == "address") {
+                out.append(s, consumed, end - consumed);
+                consumed = end;
+                continue;
+            }
+            local.erase(std::remove(local.begin(), local.end(), ' '), local.end());
+            out += lead + " " + local + "@" + domain;
+            consumed = end;
+        }
+        if (consumed > 0) {
+            out.append(s, consumed, std::string::npos);
+            s = std::move(out);
+        }
+    }
     RE2::GlobalReplace(&s, spelled_at, "\\1@\\2");
     // "lisa.b@yahoo . com": spaces around the dots of a domain
     static const RE2 spaced_domain_dot("(@[a-z0-9-]+(?:\\.[a-z0-9-]+)*)\\s*\\.\\s*(" OUTREACH_TLDS ")\\b");
+    // "contact@boulangerie-leblanc point ca": French and Portuguese say the dot
+    static const RE2 worded_domain_dot("(@[a-z0-9-]+(?:\\.[a-z0-9-]+)*) (?:point|ponto) (" OUTREACH_TLDS ")\\b");
+    RE2::GlobalReplace(&s, worded_domain_dot, "\\1.\\2");
     for (int pass = 0; pass < 4 && RE2::GlobalReplace(&s, spaced_domain_dot, "\\1.\\2") > 0; ++pass) poll_interrupts();
     // "frankmiller at gmail": the big free-mail providers are written without their ".com"
     static const RE2 bare_freemail(
@@ -348,10 +393,91 @@ void extract_contacts(std::string &s, Classification &out)
 }
 
 // Stage 1: the reply as words (see the comment at the top of the file).
+// A word written letter by letter ("S T O P", "u n s u b") is that word: a run of three or more
+// one-letter tokens is joined (and spelled again). Runs of "a" and "i" alone are left as they are.
+void join_spaced_letters(std::vector<std::string> &tokens)
+{
+    // voice-to-text splits "unsubscribe" into "un subscribe" or hears "on subscribe"
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i)
+        if ((tokens[i] == "un" || tokens[i] == "on") && tokens[i + 1].starts_with("subscri")) {
+            tokens[i] = "un" + tokens[i + 1];
+            tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        }
+    std::vector<std::string> out;
+    out.reserve(tokens.size());
+    for (std::size_t i = 0; i < tokens.size();) {
+        std::size_t j = i;
+        while (j < tokens.size() && tokens[j].size() == 1 && tokens[j][0] >= 'a' && tokens[j][0] <= 'z') ++j;
+        if (j - i >= 3) {
+            std::string word;
+            for (std::size_t k = i; k < j; ++k) word += tokens[k];
+            collapse_runs(word);
+            out.emplace_back(spell(word));
+            i = j;
+        } else {
+            out.push_back(std::move(tokens[i]));
+            ++i;
+        }
+    }
+    tokens = std::move(out);
+}
+
+// Letters that look like Latin ones but are not (Cyrillic and Greek capitals written to slip past
+// keyword filters: "ЅТОР"), and a "$" or digit inside a word ("$TOP", "st0p"): a word that reads
+// as an opt-out keyword once they are taken for the letters they imitate is that keyword. Only
+// keywords: "10am", "$5k" and real Cyrillic words keep what they are.
+std::string unmask_lookalikes(std::string_view in)
+{
+    static const std::unordered_map<char32_t, char> confusable = {
+        {0x0405, 's'}, {0x0455, 's'}, {0x0422, 't'}, {0x0442, 't'}, {0x041E, 'o'}, {0x043E, 'o'}, {0x0420, 'p'},
+        {0x0440, 'p'}, {0x0410, 'a'}, {0x0430, 'a'}, {0x0415, 'e'}, {0x0435, 'e'}, {0x041D, 'h'}, {0x041C, 'm'},
+        {0x0421, 'c'}, {0x0441, 'c'}, {0x0425, 'x'}, {0x0445, 'x'}, {0x0406, 'i'}, {0x0456, 'i'}, {0x0412, 'b'},
+        {0x041A, 'k'}, {0x0423, 'y'}, {0x0443, 'y'}, {0x0399, 'i'}, {0x039F, 'o'}, {0x03BF, 'o'}, {0x03A4, 't'},
+        {0x03A1, 'p'}, {0x0391, 'a'}, {0x0395, 'e'}, {0x039D, 'n'}, {0x0392, 'b'}, {0x039A, 'k'}, {0x039C, 'm'}};
+    std::string out;
+    out.reserve(in.size());
+    std::size_t i = 0;
+    while (i < in.size()) {
+        // one word: a run of non-space bytes
+        std::size_t j = i;
+        while (j < in.size() && in[j] != ' ' && in[j] != '\n') ++j;
+        const std::string_view word = in.substr(i, j - i);
+        std::string latin;
+        bool all_lookalike = !word.empty(), any_letter = false, any_mask = false;
+        for (std::size_t k = 0; k < word.size();) {
+            const char32_t cp = utf8::next(word, k);
+            if (auto it = confusable.find(cp); it != confusable.end()) {
+                latin += it->second;
+                any_mask = true;
+            } else if (cp < 0x80 && std::isalpha(static_cast<unsigned char>(cp))) {
+                latin += static_cast<char>(cp);
+                any_letter = true;
+            } else if (cp == '$' || cp == '0' || cp == '1' || cp == '3' || cp == '5') {
+                latin += cp == '$' || cp == '5' ? 's' : cp == '0' ? 'o' : cp == '1' ? 'i' : 'e';
+                any_mask = true;
+            } else {
+                all_lookalike = false;
+                break;
+            }
+        }
+        static const std::unordered_set<std::string_view> keywords = {
+            "stop", "stopall", "unsubscribe", "unsub", "cancel", "quit", "end", "optout", "remove", "revoke"};
+        for (char &c : latin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        (void)any_letter;
+        if (all_lookalike && any_mask && keywords.count(latin))
+            out += latin;
+        else
+            out += word;
+        if (j < in.size()) out += in[j];
+        i = j + (j < in.size() ? 1 : 0);
+    }
+    return out;
+}
+
 Prepared prepare(std::string_view body, Classification &out)
 {
     Prepared p;
-    std::string s = fold_to_ascii_lower(utf8::prefix(body, limits::kReply));
+    std::string s = fold_to_ascii_lower(unmask_lookalikes(utf8::prefix(body, limits::kReply)));
     p.raw_start = std::string(utf8::prefix(s, 64));
     // a.m. / p.m. as one word each, before their dots become clause breaks
     static const RE2 ampm(R"(\b([ap])\.\s?m\.?)");
@@ -435,6 +561,7 @@ Prepared prepare(std::string_view body, Classification &out)
         }
     }
     flush();
+    join_spaced_letters(p.tokens);
     while (!p.tokens.empty() && p.tokens.back() == ".") p.tokens.pop_back();
     while (!p.tokens.empty() && (p.tokens.front() == "." || p.tokens.front() == "?")) p.tokens.erase(p.tokens.begin());
     for (const std::string &t : p.tokens)
@@ -505,7 +632,7 @@ const std::unordered_set<std::string_view> &stop_keywords()
         "baja",         "arret",          "arrete",   "arretez",     "desabonner", "desabonnement", "desinscrire",
         "stop texting", "stop messaging", "no more",  "enough",      "out",        "opt me out",    "unsubscribe me",
         "stop stop",    "emostop",        "emohalt",  "no mas",      "cancel me",  "end it",        "quit it",
-        "stop now",     "emofinger"};
+        "stop now",     "emofinger",      "sair",     "pare",        "chega",      "descadastrar",  "parar de enviar"};
     return words;
 }
 
@@ -517,7 +644,7 @@ const Rule kStopPhrases[] = {
     {"stop_keyword_in_text", 0.95f, R"(\b(stopall|optout|opt (me )?out|unsubscri\w*|unsub|revoke|revoking)\b)"},
     {"stop_emoji", 0.95f, R"(\bemostop\b)"},
     {"stop_phrase:remove_me", 0.95f,
-     R"(\b(remove|delete|erase|purge|unlist|rmv) (me|us|my|this|our|him|her|that)\b)"},
+     R"(\b(remove|remova|delete|erase|purge|unlist|rmv) (me|us|my|this|our|him|her|that|meu|mi)\b)"},
     {"stop_phrase:take_me_off", 0.95f,
      R"(\b(take|get|drop|scratch|cross|strike|pull|leave|put) (me|us|my \w+|this \w+|our \w+|him|her)( \w+)? (off|out of|from)\b)"},
     {"stop_phrase:off_list", 0.9f,
@@ -533,34 +660,50 @@ const Rule kStopPhrases[] = {
      R"(\b(lose|loose|forget|delete|trash|burn|erase|remove|toss) (my|this|our) (number|phone|cell|contact|info|information|details|data)\b)"},
     {"stop_phrase:leave_me_alone", 0.95f, R"(\bleave (me|us|my family) (alone|be)\b)"},
     {"stop_phrase:go_away", 0.9f,
-     R"(\b(emofinger|go away|get lost|back off|fuck off|f off|eff off|piss off|buzz off|bugger off|screw off|shove off|bug off|fuck you|fuck u|stfu|gtfo|knock it off|cut it out|shut up)\b)"},
+     R"(\b(emofinger|go to hell|drop dead|get bent|eat shit|go fuck yourself|go away|get lost|back off|fuck off|f off|eff off|piss off|buzz off|bugger off|screw off|shove off|bug off|fuck you|fuck u|stfu|gtfo|knock it off|cut it out|shut up)\b)"},
     {"stop_phrase:cease_and_desist", 0.95f, R"(\b(cease|desist)\b)"},
+    // "use email instead of texting this phone", "email me instead": texting is what they refuse
+    {"stop_phrase:not_by_text", 0.85f,
+     R"(\b(instead of|rather than|not by|no) (text|texts|texting|txt|txts|sms|messages|messaging)\b|\b(email|e mail|mail|call) (me |us )?(instead|only)\b)"},
     {"stop_phrase:wrong_number", 0.85f,
-     R"(\b(wrong (number|person|guy|girl|lady|man|phone|contact|no)|not the (right )?person|no (one|body) (here )?(by|with|named) that name|(doesnt|does not|dont|no longer) (live|work) here|not my (number|name)|numero equivocado|persona equivocada|mauvais numero)\b)"},
+     R"(\b(equivocad[oa]s?|se equivocaron|wrong (number|person|guy|girl|lady|man|phone|contact|no)|not the (right )?person|no (one|body) (here )?(by|with|named) that name|(doesnt|does not|dont|no longer) (live|work) here|not my (number|name)|numero equivocado|persona equivocada|mauvais numero)\b)"},
     {"stop_phrase:never_signed_up", 0.85f,
      R"(\b(i|we)( never| did not| didnt| have not| havent| never ever) (sign|signed|opt|opted|subscribe|ask|asked|give|gave|agree|agreed|consent|consented|authorized|authorize)\b|\bdo not consent\b|\bwithdraw\w* (my )?consent\b)"},
     {"stop_phrase:complaint", 0.85f,
-     R"(\b(spam|spammer|spammers|spamming|harass|harassment|harassing|stalking|stalker|tcpa|lawyer|attorney|lawsuit|fcc|ftc|unsolicited|sue you|suing|(report|reporting|reported) (you|this|it|your|u)|(block|blocking|blocked) (you|this|it|your|u|the number|number))\b|\b(blocking|blocked)\b)"},
+     R"(\b(spam|spammer|spammers|spamming|loan shark|loan sharks|scammer|scammers|predatory|harass|harassment|harassing|stalking|stalker|tcpa|lawyer|attorney|lawsuit|fcc|ftc|unsolicited|sue you|suing|(report|reporting|reported) (you|this|it|your|u)|(block|blocking|blocked) (you|this|it|your|u|the number|number))\b|\b(blocking|blocked)\b)"},
     {"stop_phrase:end_texts", 0.9f,
      R"(\b(end|cancel|quit|unsubscribe|halt|cease) (these|the|this|all|my|your)( \w+)? (texts|text|messages|message|subscription|spam|sms|notifications|alerts)\b|^end (texts|messages|this|these)\b|\bcancel (me|my subscription|subscription|texts|messages)\b)"},
-    // a keyword that ends the first sentence: "END. not interested", "Cancel!! who is this"
-    {"stop_phrase:quit_it", 0.9f, R"(^(quit|end|cancel|alto|parar|para|cancelar|enough|unsubscribe|remove)( \.|$))"},
+    // a keyword that is a sentence of its own: "END. not interested", "not interested. remove", "3rd text this week. enough."
+    {"stop_phrase:quit_it", 0.9f,
+     R"((^|[.?] )(quit|end|cancel|alto|parar|para|cancelar|enough|unsubscribe|remove|sair|chega|pare|basta|desist|halt)( \.|$))"},
+    // "text me one more time and see what happens"
+    {"stop_phrase:threat", 0.9f,
+     R"(\b(text|message|contact|call|bother|spam) (me|us) (one more time|again|once more|another time) and\b)"},
+    // sarcasm: "yeah keep texting me at 9pm, great way to win my business 🙄"
+    {"stop_phrase:sarcasm", 0.85f,
+     R"(\b(keep|love|enjoy|please keep) (texting|messaging|spamming|calling|bugging) (me|us)\b.*\bemoroll\b|\bemoroll\b.*\b(texting|messages|spam|texts)\b)"},
+    // Portuguese: "sair", "não me mande mais mensagens", "remova meu número", "número errado"
+    {"stop_phrase:portugues", 0.95f,
+     R"(\bnao (me )?(mande|mandem|manda|envie|enviem|ligue|liguem|contate|contatem|mandar|enviar|escreva|escrevam) (mais|nada|mensag\w*)\b|\b(remova|remover|removam|tire|tirem|apague|apaguem|exclua|excluam|deleta|delete) (meu|o meu|esse|este|o) (numero|contato|telefone|celular)\b|\bnumero errado\b|\b(descadastr\w*|parem de (mandar|enviar|ligar))\b)"},
+    // Vietnamese, folded to ASCII: "đừng nhắn tin nữa", "xoá số", "sai số", "huỷ đăng ký"
+    {"stop_phrase:tieng_viet", 0.9f,
+     R"(\b(dung|khong|ko|k) (nhan tin|nhan|gui tin|gui|nt|lien lac)\b|\bxoa so\b|\bsai so\b|\bhuy dang ky\b)"},
     // Spanish: "no me escriban", "dejen de mandarme", "no quiero mensajes", "bórrenme", "de baja"
     {"stop_phrase:no_me_escriban", 0.95f,
-     R"(\bno (me|nos) (vuelvan a |vuelvas a |vuelva a )?(escriban|escribas|escribes|escriba|escribir|manden|mandes|mande|mandar|envien|envies|envie|enviar|contacten|contactes|contacte|llamen|llames|llame|molesten|molestes|moleste|textees|texteen|mensajees|busquen)\b)"},
+     R"(\bno ((me|nos) )?(vuelvan a |vuelvas a |vuelva a |vuelvan |vuelvas )?(escriban|escribas|escribes|escriba|escribir|manden|mandes|mande|mandar|envien|envies|envie|enviar|contacten|contactes|contacte|contactar|contactarme|llamen|llames|llame|llamar|molesten|molestes|moleste|molestar|textees|texteen|textear|mensajees|busquen)\b)"},
     {"stop_phrase:dejen_de", 0.95f,
      R"(\b(dejen|deja|dejar|deje|dejes|paren|para|pare) de (escribir|mandar|enviar|llamar|molestar|contactar|textear|spamear)\w*\b)"},
     {"stop_phrase:no_quiero_mensajes", 0.95f,
-     R"(\bno (quiero|deseo|necesito|queremos) (recibir |que me (manden|envien|escriban) )?(mas |ningun |ninguno |ningunos |sus |tus |estos )?(mensajes|mensaje|textos|texto|sms|msjs|llamadas)\b|\bno mas (mensajes|textos|sms|msjs|llamadas)\b)"},
+     R"(\bno (quiero|deseo|necesito|queremos) (recibir |que me (manden|envien|escriban) )?(mas |ningun |ninguno |ningunos |sus |tus |estos )?(mensajes|mensaje|textos|texto|sms|msjs|llamadas)\b|\bno mas (\w+ )?(mensajes|mensaje|mensajitos|textos|texto|texts|text|txt|txts|sms|msjs|msgs|llamadas)\b)"},
     {"stop_phrase:borrar_numero", 0.95f,
-     R"(\b(borr|elimin|quit|sac)\w* (mi|me|este|nuestro) (numero|telefono|cel|celular|de (la|su|tu|sus) (lista|base)|del sistema)\b|\b(quitenme|sacame|saquenme|borrenme|eliminenme|borrame|quitame|eliminame)\b)"},
+     R"(\b(borr\w*|elimin\w*|quit(a|e|en|ar|ame|enme)|sa(ca|car|came|quen|quenme|que)) (mi|me|este|nuestro) (numero|telefono|cel|celular|de (la|su|tu|sus) (lista|base)|del sistema)\b|\b(quitenme|sacame|saquenme|borrenme|eliminenme|borrame|quitame|eliminame)\b)"},
     {"stop_phrase:de_baja", 0.95f, R"(\b(dar|darme|doy|den|denme|dame|de) de baja\b)"},
     // "basta" alone or of the messages; "basta de bancos que dicen que no" is enough of something else
     {"stop_phrase:basta", 0.95f,
-     R"(\bbasta( ya)?( de (mensajes|textos|sms|llamadas|spam|molestar|escribir|mandar|enviar)\w*)?( por favor)?( \.| \?|$)|\b(dejenme en paz|dejame en paz|dejeme en paz)\b)"},
+     R"(\bbasta (con|de) (los |tus |sus |estos |esos |tantos )?(mensajes|textos|sms|llamadas|spam)\b|\bbasta( ya)?( de (mensajes|textos|sms|llamadas|spam|molestar|escribir|mandar|enviar)\w*)?( por favor)?( \.| \?|$)|\b(dejenme en paz|dejame en paz|dejeme en paz)\b)"},
     // French: "arrêtez", "me désabonner", "ne m'écrivez plus", "plus de messages"
     {"stop_phrase:arretez", 0.95f,
-     R"(\b(arretez|desabonner|desabonnez|desabonnement|desinscrire|desinscrivez)\b|\barrete de\b|\bne (m|me|nous) (ecrivez|contactez|envoyez|appelez|ecris|envoie) plus\b|\bplus de (messages|sms|textos)\b)"},
+     R"(\b(arretez|desabonner|desabonnez|desabonnement|desinscrire|desinscrivez)\b|\barrete de\b|\bne (me |m |nous )?m?(ecrivez|ecris|contactez|envoyez|envoie|appelez|appelle)\w* plus\b|\bplus de (messages|sms|textos)\b)"},
 };
 // clang-format on
 
@@ -572,20 +715,42 @@ bool stop_is_command(const std::vector<std::string> &t, std::size_t i)
     static const std::unordered_set<std::string_view> contact = {
         "texting",  "text",       "texts",   "messaging", "message",  "messages",  "sending",
         "send",     "contacting", "contact", "calling",   "emailing", "bothering", "bugging",
-        "spamming", "harassing",  "me",      "us",        "this",     "these"};
+        "spamming", "harassing",  "me",      "us",        "this",     "these",     "hitting",
+        "blowing",  "pinging",    "buzzing", "writing",   "reaching", "dming",     "txting",
+        "msging",   "msg",        "txt",     "pestering", "hounding", "blasting",  "robotexting"};
     static const std::unordered_set<std::string_view> places_after = {
-        "by", "in", "over", "at", "sign", "light", "loss", "watch", "signs", "lights", "on", "and", "n", "shop"};
+        "by", "in", "over", "at", "sign", "light", "loss", "watch", "signs", "lights", "on", "and", "n", "shop",
+        // "do payments stop if ...", "stop when the season ends": a condition, not a command
+        "if", "when", "once", "after", "before", "during", "until", "till", "because", "for"};
+    // "we had to stop construction", "I'll stop by": someone telling, not telling us
+    static const std::unordered_set<std::string_view> narrators = {
+        "we", "i", "they", "he", "she", "it", "had", "have", "has", "did", "will", "would", "gonna", "going",
+        "could", "should", "might", "must", "may", "ill", "well", "theyll", "hes", "shes", "payments", "payment"};
     static const std::unordered_set<std::string_view> nouns_before = {"bus",   "pit", "truck", "one", "last", "next",
                                                                       "first", "non", "full",  "gas", "rest", "no"};
     static const std::unordered_set<std::string_view> negations = {"dont", "never", "cant",   "cannot",   "wont",
-                                                                   "not",  "didnt", "doesnt", "shouldnt", "couldnt"};
+                                                                   "not",  "didnt", "doesnt", "shouldnt", "couldnt",
+                                                                   "no",   "nao",   "dung",   "ne"};
     const std::string_view next = i + 1 < t.size() ? std::string_view(t[i + 1]) : std::string_view();
     const std::string_view prev = i > 0 ? std::string_view(t[i - 1]) : std::string_view();
+    // "don't stop texting me lol": a negated stop is never a command, whatever follows
+    if (negations.count(prev) || (prev == "not" && i >= 2 && t[i - 2] == "do")) return false;
+    // "Reply STOP to opt out": the instructions of a quoted text or an auto-reply, not a request
+    if (prev == "reply" || prev == "text" || prev == "txt" || prev == "send" || prev == "respond") return false;
     if (contact.count(next)) return true;
     if (places_after.count(next) || nouns_before.count(prev)) return false;                    // "stop by", "bus stop"
     if (negations.count(prev) || (prev == "not" && i >= 2 && t[i - 2] == "do")) return false;  // "don't stop"
-    // "stop wasting time", "stop thinking about it": stopping something else
-    if (next.size() > 4 && next.ends_with("ing")) return false;
+    if (narrators.count(prev)) return false;
+    // "trying to stop smoking" tells; "I need you to stop" asks
+    if (prev == "to") {
+        const std::string_view who = i >= 2 ? std::string_view(t[i - 2]) : std::string_view();
+        return who == "you" || who == "u" || who == "yall" || who == "guys" || who == "people";
+    }
+    // "stop wasting time" is stopping something else; "stop blowing up my phone" is not
+    if (next.size() > 4 && next.ends_with("ing")) {
+        const std::string_view after = i + 2 < t.size() ? std::string_view(t[i + 2]) : std::string_view();
+        return after == "me" || after == "my" || after == "us" || after == "this" || after == "our";
+    }
     return true;
 }
 
@@ -597,25 +762,52 @@ void decide(Classification &out, Label label, float confidence, std::string rule
     out.rule = std::move(rule);
 }
 
+// The parts of a reply that mention stopping without asking for it, removed before the STOP rules
+// read it: an echoed question the person answers no to ("quit texting? nah keep em coming",
+// "unsubscribe? nah"), "not a wrong number", and being taken off something that is not our list
+// ("take me off hold").
+std::string without_denied_stops(const std::string &words)
+{
+    static const RE2 echo(R"((^|[.?] )[^.?]*\? (nah|no|nope|naw|nada|hell no|no way|nao)( \.|$| keep| tell| send| im| go))");
+    // "I unsubscribed from like 5 of these", "opt out of the daily debits", "don't stop texting me",
+    // "Reply STOP to opt out" (the instructions of a quoted text or of an auto-reply)
+    static const RE2 others(
+        R"(\b(i|we) (unsubscribed|opted out|unsubscribe) (from )?(like )?(\d+|a few|some|many|all|several|other|those|these|them)\b|\bopt (me )?out of (the )?(daily|weekly|auto|automatic|monthly)? ?(debits|debit|payments|payment|ach|autopay|insurance|plan|program|withdrawals)\b|\b(dont|do not|never) stop (texting|messaging|sending|contacting|calling)\b|\bwrong (number|person|chat) (on|with|for|in) (that|my|the) (last )?(msg|message|text|txt)\b|\b(reply|text|txt|send|respond) (with )?(stop|end|cancel|quit|unsubscribe|stopall)( to (opt out|unsubscribe|cancel|end|stop)( of (\w+ ){0,3}\w+)?)?)");
+    static const RE2 not_wrong(R"(\b(not|isnt|is not|aint) (a |the )?wrong (number|person|guy)\b)");
+    static const RE2 off_other(R"(\boff (of )?(the |your )?(hold|waitlist|wait list|speaker|schedule|clock|hook)\b)");
+    std::string w = words;
+    RE2::GlobalReplace(&w, echo, "\\1 .");
+    RE2::GlobalReplace(&w, not_wrong, ".");
+    RE2::GlobalReplace(&w, others, ".");
+    RE2::GlobalReplace(&w, off_other, "off_other");
+    return w;
+}
+
 // STOP in any wording; true when the reply is an opt-out.
 bool classify_stop(const Prepared &p, const std::string &core, Classification &out)
 {
+    const std::string words = without_denied_stops(p.words);
+    std::vector<std::string> tokens;
+    for (std::size_t at = 0; at < words.size();) {
+        const std::size_t sp = std::min(words.find(' ', at), words.size());
+        if (sp > at) tokens.emplace_back(words.substr(at, sp - at));
+        at = sp + 1;
+    }
     if (stop_keywords().count(core)) {
         const bool emoji = core == "emostop" || core == "emohalt";
         decide(out, Label::Stop, emoji ? 0.9f : 1.0f, emoji ? "stop_emoji" : "stop_keyword");
         return true;
     }
-    for (std::size_t i = 0; i < p.tokens.size(); ++i) {
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
         poll_interrupts();
-        if (p.tokens[i] == "stop" && stop_is_command(p.tokens, i)) {
+        if (tokens[i] == "stop" && stop_is_command(tokens, i)) {
             // at the start of a clause it is a command; inside a sentence a little less sure
-            const bool leads =
-                i == 0 || p.tokens[i - 1] == "." || p.tokens[i - 1] == "please" || p.tokens[i - 1] == "just";
+            const bool leads = i == 0 || tokens[i - 1] == "." || tokens[i - 1] == "please" || tokens[i - 1] == "just";
             decide(out, Label::Stop, leads ? 0.95f : 0.85f, "stop_word");
             return true;
         }
     }
-    if (const Rule *r = first_match(kStopPhrases, p.words)) {
+    if (const Rule *r = first_match(kStopPhrases, words)) {
         decide(out, Label::Stop, r->confidence, r->name);
         return true;
     }
@@ -668,6 +860,7 @@ const Rule kPricePhrases[] = {
     {"price_phrase", 0.9f,
      R"(\b(cuanto cuesta|cuanto cobran|cuanto es|cuesta|cuestan|precio|precios|costo|costos|tarifa|tarifas|tasa|cobran|cobras|intereses|combien|prix|tarif|taux|emomoney)\b)"},
     {"price_how_much", 0.85f, R"(\bhow much\b)"},
+    {"price_interest", 0.85f, R"(\b(whats|what is|what s|hows|how is) (the |your |ur )?(interest|apr|factor)\b)"},
 };
 const char *const kAmountQuestion =
     R"(\bhow much (money )?(can|could|will|would|do|does|did)( i| we| you| they)? (get|qualify|borrow|lend|fund|approve|receive|offer|give|need)\b)";
@@ -675,7 +868,7 @@ const char *const kAmountQuestion =
 // A question without a question mark: it starts like one.
 const Rule kQuestionStarts[] = {
     {"question_words", 0.7f,
-     R"((^|[.?] )(who|what|whats|when|where|why|how|which|whos|is this|is it|are you|are they|are there|do you|do i|do we|does|did you|have you|can you|could you|would you|will you|can i|could i|should i|may i|is there|quien|quienes|que es|que tipo|que hacen|que ofrecen|como|donde|cuando|cual|por que|porque|qui|quoi|pourquoi|comment)\b)"},
+     R"((^|[.?] )(who|what|whats|when|where|why|how|which|whos|is this|is it|are you|are they|are there|do you|do i|do we|does|did you|have you|can you|could you|would you|will you|can i|could i|should i|may i|is there|can a|can an|can we|can my|will this|will it|would this|does this|does it|is that|do they|are these|quien|quienes|que es|que tipo|que hacen|que ofrecen|como|donde|cuando|cual|por que|porque|qui|quoi|pourquoi|comment)\b)"},
 };
 
 // Saying no: before "yes", since "not interested" contains "interested". Not now, already
@@ -684,14 +877,14 @@ const Rule kNegativePhrases[] = {
     {"negative_phrase", 0.9f,
      R"(\b(not|no|never|nobody|none|pas) (really |at all |even )?(interested|interest|thanks|thank you|thx|now|today|at this time|right now|for me|for us|looking|needed|necessary|a good time|a fit|selling|buying|in the market|borrowing|taking|doing|going to|happening)\b|\bno gracias\b|\bno me interesa\b|\bno estoy interesad\w*\b|\bno estamos interesad\w*\b|\bpas interesse\b|\bnon merci\b|\bno thanks\b|\bno interest\b)"},
     {"negative_phrase", 0.8f,
-     R"(\b(were|we are|im|i am|all|we re) (good|all set|set|fine|covered|ok)\b|\ball set\b|\b(already|allready) (have|got|has|sold|did|work|working|signed|use|using|with|funded)\b|\b(dont|do not|doesnt|does not|wont|will not|cant|can not|cannot) (need|want|afford|do|use|borrow|take)\b|\b(ya tengo|ya tenemos|no necesito|no necesitamos|no puedo|ahora no|ahorita no|tal vez luego)\b|\b(ill|i will|we will|well|hard|gonna|going to) pass\b|^pass\b|\bmaybe (later|next|in|another|some)\b|\bcheck back\b|\bbad (timing|time)\b|\bslow season\b|\b(closed|sold|selling|closing|shut down|shutting down) (the|my|our|this)\b|\b(fully|already) funded\b|\bdebt free\b|\bgot burned\b|\b(says|said|say) no\b|\bretired\b|\bno need\b|\bno way\b|\bnever\b|\bemono\b)"},
+     R"(\b(were|we are|im|i am|all|we re) (good|all set|set|fine|covered|ok)\b|\ball set\b|\b(already|allready) (have|got|has|sold|did|work|working|signed|use|using|with|funded)\b|\b(dont|do not|doesnt|does not|wont|will not|cant|can not|cannot) (need|want|afford|do|use|borrow|take)\b|\b(ya tengo|ya tenemos|no necesito|no necesitamos|no puedo|ahora no|ahorita no|tal vez luego)\b|\b(ill|i will|we will|well|hard|gonna|going to) pass\b|^pass\b|\bmaybe (later|next|in|another|some)\b|\bcheck back\b|\bbad (timing|time)\b|\bslow season\b|\b(closed|sold|selling|closing|shut down|shutting down) (the|my|our|this)\b|\b(fully|already) funded\b|\bdebt free\b|\bgot burned\b|\b(says|said|say) no\b|\bretired\b|\bno need\b|\bno way\b|\bnever\b|\bemono\b|\b(but|thanks|thank you|thx|ty) (no|nah|pass)\b|\bnot needing\b|\b(went|going|gone|ended up going|ended up|signed|go) with (another|a different|someone else|somebody else|our|my own)\b|\b(ask|check with|text|try) (me|us) (again )?(in|next) (a|another|\d+|one|two|six) ?(year|years|month|months|while)\b)"},
     {"negative_phrase", 0.75f, R"(^(no|nein|non|negative|nothing)\b)"},
 };
 
 // Saying yes, or asking for more. A bare "ok" or "thanks" is neither (an acknowledgement).
 const Rule kPositivePhrases[] = {
     {"positive_phrase", 0.9f,
-     R"(\b(yes|sure|interested|absolutely|definitely|of course|count me in|im in|im down|for sure|sounds good|sounds great|sounds interesting|lets do it|lets do this|lets go|go ahead|please do|tell me more|more info|more information|more details|send (me )?(the |some |more |over )?(info|information|details|it|application|app|paperwork)|(email|text|mail) me (the )?(info|information|details|application)|im listening|i am listening|could use|can use|si|claro|me interesa|dale|por supuesto|de acuerdo|(mande|manden|mandame|envien|envieme) (la )?(info|informacion)|oui|d accord|bien sur|interesse|minteresse|emoyes|perfect|great|awesome|excellent|love to|would love|id love|id like|i would like|want to know|quiero saber|why not|works for me|that works|lets talk|we can talk|bet)\b|^ya$)"},
+     R"(\b(yes|sure|interested|absolutely|definitely|of course|count me in|im in|im down|for sure|sounds good|sounds great|sounds interesting|lets do it|lets do this|lets go|go ahead|please do|tell me more|more info|more information|more details|send (me )?(the |some |more |over )?(info|information|details|it|application|app|paperwork)|(email|text|mail) me (the )?(info|information|details|application)|im listening|i am listening|could use|can use|si|claro|me interesa|dale|por supuesto|de acuerdo|(mande|manden|mandame|envien|envieme) (la )?(info|informacion)|oui|d accord|bien sur|interesse|minteresse|emoyes|perfect|great|awesome|excellent|love to|would love|id love|id like|i would like|want to know|quiero saber|why not|works for me|that works|lets talk|we can talk|bet|count (me|us) in|good timing|keep going|keep (em|them|it) coming|sign (me|us) up)\b|^ya$)"},
     {"positive_phrase", 0.7f,
      R"(\b(maybe|possibly|perhaps|depends|might be|could be|thinking about|considering|tal vez|quizas|puede ser|bueno|vale|cool|nice|need|needs|want|looking for)\b)"},
 };
@@ -699,7 +892,7 @@ const Rule kPositivePhrases[] = {
 // Replies no person wrote to us: auto-replies, business-hours notices, out-of-office messages.
 const Rule kAutoReplies[] = {
     {"auto_reply", 0.8f,
-     R"(\b(auto ?reply|automatic reply|automated (message|reply|response)|do not disturb|out of (the )?office|our hours are|business hours|cant talk right now|sent from my|will respond as soon|reply later|thank you for (texting|contacting|messaging|your message))\b|\b(were|we are) open\b|\bopen \d+ days\b)"},
+     R"(\b(auto ?reply|automatic reply|automated (message|reply|response)|do not disturb|out of (the )?office|our hours are|business hours|cant talk right now|sent from my|will respond as soon|reply later|thank you for (texting|contacting|messaging|your message))\b|\b(were|we are) open\b|\bopen \d+ days\b|^(hours|business hours|store hours|shop hours|horario)\b)"},
 };
 
 // iMessage reactions arrive as text: `Liked "..."` with the reacted-to message quoted (our own
@@ -773,6 +966,7 @@ Callback find_callback(const std::vector<std::string> &t)
         "saturday", "sunday", "apres", "vers", "despues", "past", "or", "like"};
     static const std::unordered_set<std::string_view> owners = {"my", "our", "the", "your", "mi", "his", "her", "their"};
     Callback cb;
+    bool hour_until = false;  // "busy til 2": the hour is when they are free from
     for (std::size_t i = 0; i < t.size(); ++i) {
         poll_interrupts();
         const std::string_view w = t[i];
@@ -782,7 +976,7 @@ Callback find_callback(const std::vector<std::string> &t)
             // "sat", "sun", "wed" and "mon" are words too: a weekday only after "on", "this", "next"...
             const bool weak = w == "sat" || w == "sun" || w == "wed" || w == "mon";
             const bool cued = prev == "on" || prev == "this" || prev == "next" || prev == "by" || prev == "til" ||
-                              prev == "until" || prev == "or" || prev == "call" || i == 0 ||
+                              prev == "until" || prev == "or" || prev == "call" || prev == "me" || i == 0 ||
                               (!next.empty() && is_digit(next[0]));
             if (!cb.weekday && (!weak || cued)) cb.weekday = wd;
             continue;
@@ -831,8 +1025,15 @@ Callback find_callback(const std::vector<std::string> &t)
             cb.minute = c.minute;
             cb.after = prev == "after" || prev == "past" || prev == "apres" ||
                        (prev == "las" && i >= 3 && t[i - 3] == "despues") || (i >= 2 && t[i - 2] == "after");
+            hour_until = prev == "til" || prev == "till" || prev == "until" || prev == "untill";
         }
     }
+    // "busy til 2, call after": after the hour they named
+    if (cb.hour && hour_until && !cb.after)
+        for (std::size_t i = 0; i < t.size(); ++i)
+            if (t[i] == "after" && (i + 1 == t.size() || t[i + 1] == "." || t[i + 1] == "?")) cb.after = true;
+    // "3 jobs today. Try me Thursday around 4": the weekday is when
+    if (cb.weekday && cb.day == "today") cb.day.clear();
     // an evening or afternoon part makes a bare morning-looking hour the afternoon ("8 tonight")
     if (cb.hour && *cb.hour < 12 && *cb.hour >= 1 && cb.part == "evening") *cb.hour += 12;
     // a clock time says more than a part of the day: "tonight after 8" is today after 20:00
