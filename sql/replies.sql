@@ -155,4 +155,30 @@ SELECT * FROM outreach.receive_message('rep', 'twilio', 'X5', '+12125550141', NU
 SELECT count(*) > 0 AS operator_sees_inbox FROM outreach.inbox;
 RESET ROLE;
 RESET outreach.team_id;
+-- ---- the webhook's call: the stored raw event is marked with what came of it ------------------------
+-- outreachd stores the raw request first (kind inbound, keyed by the provider's message id), then
+-- makes one call; a repeat (the provider's retry, or a spool replay) is the first result again.
+SELECT duplicate, state FROM outreach.record_webhook('rep', 'twilio', 'inbound', 'SM0100', 'SM0100', '{}',
+    'MessageSid=SM0100&From=%2B12125550141&Body=yes+please', '{}', true);
+SELECT r.state, r.outcome LIKE 'inbox item %' AS names_item, r.label, r.duplicate
+FROM outreach.webhook_events w, outreach.receive_webhook_message('rep', w.webhook_id, 'SM0100', '+12125550141', NULL,
+                                                                'yes please') r
+WHERE w.team_id = 'rep' AND w.event_key = 'SM0100';
+SELECT r.state, r.duplicate
+FROM outreach.webhook_events w, outreach.receive_webhook_message('rep', w.webhook_id, 'SM0100', '+12125550141', NULL,
+                                                                'yes please') r
+WHERE w.team_id = 'rep' AND w.event_key = 'SM0100';
+SELECT state, outcome LIKE 'inbox item %' AS names_item FROM outreach.webhook_events WHERE team_id = 'rep' AND event_key = 'SM0100';
+-- what receive_message refuses stays stored, rejected with its reason, and is refused alike again
+SELECT duplicate, state FROM outreach.record_webhook('rep', 'twilio', 'inbound', 'SM0101', 'SM0101', '{}',
+    'MessageSid=SM0101&From=nobody&Body=hi', '{}', true);
+SELECT r.state, r.outcome, r.inbox_item_id, r.duplicate
+FROM outreach.webhook_events w, outreach.receive_webhook_message('rep', w.webhook_id, 'SM0101', 'nobody', NULL, 'hi') r
+WHERE w.team_id = 'rep' AND w.event_key = 'SM0101';
+SELECT r.state, r.duplicate
+FROM outreach.webhook_events w, outreach.receive_webhook_message('rep', w.webhook_id, 'SM0101', 'nobody', NULL, 'hi') r
+WHERE w.team_id = 'rep' AND w.event_key = 'SM0101';
+SELECT state, reason, outcome FROM outreach.webhook_events WHERE team_id = 'rep' AND event_key = 'SM0101';
+-- only a stored inbound event can be received this way
+SELECT * FROM outreach.receive_webhook_message('rep', -1, 'SM0102', '+12125550141', NULL, 'hi');
 SELECT * FROM outreach.tenancy_violations();

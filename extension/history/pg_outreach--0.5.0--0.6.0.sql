@@ -1345,3 +1345,75 @@ FROM outreach.teams t,
 ON CONFLICT DO NOTHING;
 INSERT INTO outreach.routing_rules (team_id, label, weight, queue)
 SELECT t.team_id, r.label, r.weight, r.queue FROM outreach.teams t, outreach.default_routing_rules() r ON CONFLICT DO NOTHING;
+
+-- Inbound webhooks: outreachd stores the raw request (kind inbound, keyed by the provider's message
+-- id), then receives it with one call that marks the stored event with what came of it.
+COMMENT ON COLUMN outreach.webhook_events.reason IS
+    'Why a rejected request was refused: missing_signature, bad_signature, stale_timestamp, no_signing_key, '
+    'invalid_utf8, malformed (a body that is not form encoding or a JSON object), missing_field (an inbound text '
+    'without its id, sender or body), invalid_message (a verified inbound text outreach.receive_message refused; the '
+    'event is kept whole and outcome says why). NULL for accepted events.';
+COMMENT ON COLUMN outreach.webhook_events.event_key IS
+    'What makes an event once: Twilio MessageSid:MessageStatus; SignalHouse sha256:<digest of the signed body> (the '
+    'X-SignalHouse-Delivery-Id header is not signed, so it cannot be the key); for inbound texts (kind inbound) the '
+    'provider''s message id (Twilio MessageSid, SignalHouse metaData.Message._id, inside the signed body); '
+    'rejected:<reason>:<body digest> for rejections.';
+
+-- The inbound webhook's one call: receive the message of a stored event and mark the event with
+-- what came of it. The raw request is stored (outreach.record_webhook, kind inbound) and committed
+-- first, so a message the database refuses or a failure here never loses it.
+CREATE FUNCTION outreach.receive_webhook_message(team_id text, webhook_id bigint, provider_message_id text,
+                                                 from_number text, to_number text, body text,
+                                                 received_at timestamptz DEFAULT pg_catalog.now(),
+                                                 media jsonb DEFAULT '[]'::jsonb)
+    RETURNS TABLE (state text, outcome text, inbox_item_id bigint, unmatched_id bigint, lead_id bigint, label text,
+                   consent text, duplicate boolean)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    w outreach.webhook_events;
+    r record;
+    refused text;
+    said text;
+BEGIN
+    SELECT * INTO w FROM outreach.webhook_events x
+    WHERE x.team_id = receive_webhook_message.team_id AND x.webhook_id = receive_webhook_message.webhook_id FOR UPDATE;
+    IF NOT FOUND OR w.kind <> 'inbound' OR NOT w.signature_valid THEN
+        RAISE EXCEPTION 'no stored inbound webhook % for team %', receive_webhook_message.webhook_id,
+                        left(receive_webhook_message.team_id, 63)
+            USING ERRCODE = 'no_data_found', HINT = 'Store the request with outreach.record_webhook(..., ''inbound'', ...) first.';
+    END IF;
+    BEGIN
+        SELECT * INTO r FROM outreach.receive_message(w.team_id, w.provider, receive_webhook_message.provider_message_id,
+                                                      from_number, to_number, body, received_at, media);
+    EXCEPTION WHEN invalid_parameter_value OR program_limit_exceeded THEN
+        -- what the message says is wrong stays stored, refused with the reason; a repeat is refused alike
+        GET STACKED DIAGNOSTICS refused = MESSAGE_TEXT;
+        UPDATE outreach.webhook_events x SET state = 'rejected', reason = 'invalid_message', outcome = refused,
+            applied_at = coalesce(x.applied_at, pg_catalog.now())
+        WHERE x.team_id = w.team_id AND x.webhook_id = w.webhook_id;
+        RETURN QUERY SELECT 'rejected'::text, refused, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text,
+                            w.state <> 'received';
+        RETURN;
+    END;
+    said := CASE WHEN r.inbox_item_id IS NOT NULL THEN format('inbox item %s, lead %s, %s', r.inbox_item_id, r.lead_id, r.label)
+                 ELSE format('unmatched message %s, %s', r.unmatched_id, r.label) END
+            || coalesce(', ' || r.consent, '');
+    IF w.state = 'received' THEN
+        UPDATE outreach.webhook_events x SET state = 'applied', applied_at = pg_catalog.now(), outcome = said
+        WHERE x.team_id = w.team_id AND x.webhook_id = w.webhook_id;
+    END IF;
+    RETURN QUERY SELECT 'applied'::text, said, r.inbox_item_id, r.unmatched_id, r.lead_id, r.label, r.consent,
+                        r.duplicate OR w.state <> 'received';
+END
+$fn$;
+COMMENT ON FUNCTION outreach.receive_webhook_message(text, bigint, text, text, text, text, timestamptz, jsonb) IS
+    'For outreachd: receives the text of a stored inbound webhook event (outreach.receive_message) and marks the event '
+    'applied, with an outcome naming the inbox item or unmatched message, its label and any consent it recorded. A '
+    'message receive_message refuses (invalid_parameter_value, program_limit_exceeded) leaves the event rejected with '
+    'reason invalid_message and the error as its outcome, and is returned as state rejected. Safe to repeat: a '
+    'repeat returns the first result with duplicate = true.';
+REVOKE ALL ON FUNCTION outreach.receive_webhook_message(text, bigint, text, text, text, text, timestamptz, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.receive_webhook_message(text, bigint, text, text, text, text, timestamptz, jsonb)
+    TO outreach_worker;

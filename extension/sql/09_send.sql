@@ -205,7 +205,9 @@ COMMENT ON COLUMN outreach.webhook_events.message_ref IS 'The provider''s messag
 
 COMMENT ON COLUMN outreach.webhook_events.reason IS
     'Why a rejected request was refused: missing_signature, bad_signature, stale_timestamp, no_signing_key, '
-    'invalid_utf8. NULL for accepted events.';
+    'invalid_utf8, malformed (a body that is not form encoding or a JSON object), missing_field (an inbound text '
+    'without its id, sender or body), invalid_message (a verified inbound text outreach.receive_message refused; the '
+    'event is kept whole and outcome says why). NULL for accepted events.';
 
 COMMENT ON COLUMN outreach.webhook_events.body_sha256 IS
     'Hex sha256 of the whole body as received (a rejected row keeps only the first 2,048 characters of the body). '
@@ -225,8 +227,9 @@ COMMENT ON COLUMN outreach.webhook_events.last_seen_at IS 'When the last of the 
 
 COMMENT ON COLUMN outreach.webhook_events.event_key IS
     'What makes an event once: Twilio MessageSid:MessageStatus; SignalHouse sha256:<digest of the signed body> (the '
-    'X-SignalHouse-Delivery-Id header is not signed, so it cannot be the key); rejected:<reason>:<body digest> for '
-    'rejections.';
+    'X-SignalHouse-Delivery-Id header is not signed, so it cannot be the key); for inbound texts (kind inbound) the '
+    'provider''s message id (Twilio MessageSid, SignalHouse metaData.Message._id, inside the signed body); '
+    'rejected:<reason>:<body digest> for rejections.';
 
 COMMENT ON COLUMN outreach.webhook_events.headers IS
     'Request headers that carry no credentials (outreach.webhook_safe_headers): Authorization, cookies, API keys, '
