@@ -8,7 +8,7 @@ PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
 OUTREACH_DEPS="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libphonenumber-dev libprotobuf-dev libicu-dev libre2-dev libcurl4-openssl-dev libmicrohttpd-dev
-  nlohmann-json3-dev libssl-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev
+  nlohmann-json3-dev libssl-dev zlib1g-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libpq-dev
   python3 curl"
 
 log() { printf '==> %s\n' "$*" >&2; }
