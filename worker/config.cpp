@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -85,7 +86,8 @@ bool valid_base_url(const std::string &s) { return s.rfind("http://", 0) == 0 ||
 
 bool Config::same_fixed_settings(const Config &other) const
 {
-    return dsn == other.dsn && http_listen == other.http_listen && worker_name == other.worker_name;
+    return dsn == other.dsn && http_listen == other.http_listen && worker_name == other.worker_name &&
+           spool_dir == other.spool_dir;
 }
 
 std::string config_help()
@@ -114,6 +116,9 @@ std::string config_help()
            "  OUTREACH_WEBHOOK_REJECTIONS_BURST, OUTREACH_WEBHOOK_REJECTIONS_PER_MINUTE\n"
            "                                  rejected webhooks stored per sender address and team: at once, then per\n"
            "                                  minute (defaults 10 and 30); beyond that they get 429 and are not stored\n"
+           "  OUTREACH_SPOOL_DIR              where verified webhooks wait, fsynced, while PostgreSQL is unreachable\n"
+           "                                  (default $STATE_DIRECTORY/spool, else /var/lib/outreachd/spool); one\n"
+           "                                  directory per database\n"
            "  PGHOST, PGPORT, PGDATABASE, PGUSER, ... (libpq), or --dsn\n"
            "A provider without credentials runs in sandbox mode: it records what it would send and touches no network.\n";
 }
@@ -181,6 +186,18 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
     if (std::chrono::duration_cast<std::chrono::milliseconds>(c.lease) <= c.request_timeout + c.connect_timeout)
         return Error{ErrorKind::invalid_argument,
                      "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts"};
+    if (auto v = get("OUTREACH_SPOOL_DIR"); v && !v->empty()) {
+        c.spool_dir = *v;
+        c.spool_dir_default = false;
+        if (c.spool_dir.front() != '/')
+            return Error{ErrorKind::invalid_argument, "OUTREACH_SPOOL_DIR must be an absolute path"};
+    } else if (const char *state = getenv("STATE_DIRECTORY"); state && *state == '/') {
+        // systemd may list several state directories, separated by colons: the first is ours
+        const std::string first(state, std::strcspn(state, ":"));
+        c.spool_dir = first + "/spool";
+    } else {
+        c.spool_dir = "/var/lib/outreachd/spool";
+    }
     if (auto v = get("OUTREACH_LOG_LEVEL")) c.log_level = *v;
     if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
         return Error{ErrorKind::invalid_argument, "OUTREACH_LOG_LEVEL must be debug, info, warn or error"};

@@ -51,6 +51,10 @@ struct Config {
     int webhook_db_connections = 2;            // database connections for webhooks (health has its own)
     int webhook_rejections_burst = 10;         // rejected requests stored per sender and team at once...
     int webhook_rejections_per_minute = 30;    // ...and refilled at this rate; beyond, 429 and not stored
+    // Where verified webhooks wait while PostgreSQL cannot be reached (OUTREACH_SPOOL_DIR); by default
+    // $STATE_DIRECTORY/spool (systemd's StateDirectory=) or /var/lib/outreachd/spool.
+    std::string spool_dir;
+    bool spool_dir_default = true;  // not configured: a directory that cannot be used disables the spool
 
     // Settings that a SIGHUP cannot change (a restart can).
     bool same_fixed_settings(const Config &other) const;

@@ -48,6 +48,9 @@ public:
         }
     }
 
+    // Whether the session holds a working connection (false after one broke, or before the first).
+    bool connected() const { return conn_ && PQstatus(conn_->raw()) == CONNECTION_OK; }
+
 private:
     libpq::Connection &connection();
     const DbSettings &settings_;

@@ -220,6 +220,12 @@ bool timestamp_fresh(std::string_view ms, long long now_ms, long long window_ms)
     return (t > now_ms ? t - now_ms : now_ms - t) <= window_ms;
 }
 
+bool TeamList::maybe_known(const std::string &team)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return !have_ || teams_.count(team) > 0;
+}
+
 bool TeamList::known(const std::string &team, const Load &load)
 {
     std::unique_lock<std::mutex> lock(mutex_);

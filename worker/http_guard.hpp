@@ -68,6 +68,9 @@ public:
         : ttl_(ttl), miss_reload_(miss_reload), miss_wait_(miss_wait)
     {}
     bool known(const std::string &team, const Load &load);
+    // Without asking the database (it cannot be reached): whether the team was in the last list,
+    // or true when there never was one.
+    bool maybe_known(const std::string &team);
 
 private:
     const Clock::duration ttl_, miss_reload_, miss_wait_;

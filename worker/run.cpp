@@ -518,10 +518,13 @@ int run_daemon(const RunOptions &options)
                           {{"error", fresh.error().message}, {"kept", "previous configuration"}});
             } else {
                 if (!config.same_fixed_settings(fresh.value()))
-                    log_event(Level::Warn, "reload_partial",
-                              {{"note", "listen address, DSN and worker name change on restart only"}});
+                    log_event(
+                        Level::Warn, "reload_partial",
+                        {{"note", "listen address, DSN, worker name and spool directory change on restart only"}});
                 Config next = fresh.value();
                 next.http_listen = config.http_listen;
+                next.spool_dir = config.spool_dir;
+                next.spool_dir_default = config.spool_dir_default;
                 next.worker_name = config.worker_name;
                 config = next;
                 set_log_level(parse_log_level(config.log_level, Level::Info));
@@ -554,6 +557,8 @@ int run_daemon(const RunOptions &options)
             const auto abandoned = db->exec("SELECT outreach.reap_abandoned_imports()");
             if (libpq::value(abandoned, 0, 0) != "0")
                 log_event(Level::Warn, "reaped_imports", {{"failed", libpq::value(abandoned, 0, 0)}});
+            // webhooks spooled while the database was unreachable, in order, on a webhook connection
+            http->replay_spool();
             // delivery callbacks stored while their text was locked, or before its provider id was recorded
             const auto late = db->exec("SELECT outreach.apply_received_webhooks()");
             if (libpq::value(late, 0, 0) != "0")

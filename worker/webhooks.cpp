@@ -2,9 +2,11 @@
 
 #include "db_workers.hpp"
 #include "http_guard.hpp"
+#include "inbound.hpp"
 #include "libpq.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
+#include "spool.hpp"
 
 #include <microhttpd.h>
 #include <nlohmann/json.hpp>
@@ -17,12 +19,14 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -144,6 +148,8 @@ constexpr auto team_miss_reload = std::chrono::seconds(2);
 constexpr auto team_miss_wait = std::chrono::milliseconds(500);  // for a list being loaded, on a miss
 constexpr long long signalhouse_window_ms = 5 * 60 * 1000;       // a signed timestamp older than this is a replay
 constexpr auto health_reuse = std::chrono::milliseconds(250);    // probes answer many /healthz at once
+constexpr auto spool_nudge = std::chrono::seconds(2);            // how often a waiting spool tries the database
+constexpr int spool_record_attempts = 3;  // a record the database keeps refusing (not a 4xx) is dropped after
 
 struct Answer {
     unsigned status = MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -169,12 +175,28 @@ struct Request {
     std::optional<Answer> answer;
 };
 
-// What a webhook job needs, copied off the connection.
+// What a webhook job needs, copied off the connection (or read back from the spool).
 struct WebhookInput {
     std::string provider, team, path, host, remote, body;
     std::string twilio_signature, sh_signature, sh_timestamp;
     json headers = json::object();  // the storable ones
+    std::string received_at;        // ISO 8601 UTC: when outreachd received it
+    bool verified = false;          // replayed from the spool: its signature was verified when it came
 };
+
+// The current time as ISO 8601 UTC with milliseconds (what received_at holds).
+std::string iso_now()
+{
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char text[96];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return text;
+}
 
 // An open connection and when its current request began (the deadline counts from there).
 struct Tracked {
@@ -194,6 +216,10 @@ struct HttpServer::Impl {
     std::unique_ptr<DbWorkers> metrics_db;
     RateLimiter rejections;
     TeamList teams{team_ttl, team_miss_reload, team_miss_wait};  // from outreach.webhook_team_ids()
+    std::unique_ptr<Spool> spool;  // verified webhooks that came while the database was unreachable
+    std::atomic<bool> replaying{false};
+    std::atomic<int> replay_failures{0};  // of the record at the head of the spool
+    Clock::time_point nudged_at{};
 
     std::mutex health_mutex;  // the last probe, shared by the /healthz requests that came meanwhile
     std::optional<Answer> health;
@@ -300,9 +326,12 @@ Answer probe_health(HttpServer::Impl &s, DbSession &db)
     return a;
 }
 
-Answer render_metrics(DbSession &db)
+Answer render_metrics(HttpServer::Impl &s, DbSession &db)
 {
-    std::string extra = "# TYPE outreach_database_up gauge\n";
+    std::string extra;
+    if (s.spool)
+        extra += "# TYPE outreach_spool_depth gauge\noutreach_spool_depth " + std::to_string(s.spool->depth()) + "\n";
+    extra += "# TYPE outreach_database_up gauge\n";
     try {
         // a SECURITY DEFINER function: the least-privilege worker role reads no table for it
         auto r = db.run([](libpq::Connection &c) {
@@ -357,18 +386,31 @@ std::string dump(const json &j) { return j.dump(-1, ' ', false, json::error_hand
 // A key or id fit for an index: a long one (never a provider's) is stood in for by its digest.
 std::string bounded_key(const std::string &key) { return key.size() <= 255 ? key : "sha256:" + sha256_hex(key); }
 
+// What a webhook request is, once read and (unless replayed from the spool) verified.
 struct Verdict {
-    std::string reason;  // empty: verified
+    std::string reason;  // empty: verified and readable; else why it is refused
+    std::string detail;  // for a body that cannot be read: what is wrong, naming the field
     std::string key, ref;
     json params = json::object();
+    WebhookKind kind = WebhookKind::status;
+    std::optional<InboundMessage> inbound;
 };
+
+// Whether a refusal is about the body (400) rather than the signature (401).
+bool body_refused(const std::string &reason)
+{
+    return reason == "invalid_utf8" || reason == "malformed" || reason == "missing_field";
+}
 
 Verdict verify_twilio(const WebhookInput &in, const std::string &token, const std::string &public_url)
 {
     Verdict v;
     const auto form = parse_form(in.body);
+    v.kind = twilio_kind(form);
     const std::string url = (public_url.empty() ? "http://" + in.host : public_url) + in.path;
-    if (token.empty())
+    if (in.verified)
+        ;  // replayed from the spool: verified when it came
+    else if (token.empty())
         v.reason = "no_signing_key";
     else if (in.twilio_signature.empty())
         v.reason = "missing_signature";
@@ -378,7 +420,23 @@ Verdict verify_twilio(const WebhookInput &in, const std::string &token, const st
     for (const auto &[k, vals] : form)
         v.params[escape_unstorable(k)] = vals.empty() ? "" : escape_unstorable(vals.front());
     const std::string sid = v.params.value("MessageSid", std::string());
-    v.key = bounded_key(sid + ":" + v.params.value("MessageStatus", std::string()));
+    if (v.kind == WebhookKind::inbound) {
+        if (!form_well_formed(in.body)) {
+            v.reason = "malformed";
+            v.detail = "the body is not well-formed form encoding";
+            return v;
+        }
+        InboundParse p = parse_twilio_inbound(form);
+        if (!p.message) {
+            v.reason = p.reason;
+            v.detail = p.detail;
+            return v;
+        }
+        v.inbound = std::move(p.message);
+        v.key = bounded_key(sid);  // one event per message: its MessageSid
+    } else {
+        v.key = bounded_key(sid + ":" + v.params.value("MessageStatus", std::string()));
+    }
     v.ref = sid.size() <= 255 ? sid : "";
     return v;
 }
@@ -386,7 +444,13 @@ Verdict verify_twilio(const WebhookInput &in, const std::string &token, const st
 Verdict verify_signalhouse(const WebhookInput &in, const std::string &secret)
 {
     Verdict v;
-    if (secret.empty())
+    // nesting past 32 levels is nothing a provider sends: dropped rather than walked
+    const json body = json::parse(
+        in.body, [](int depth, json::parse_event_t, json &) { return depth <= 32; }, false);
+    v.kind = signalhouse_kind(body);
+    if (in.verified)
+        ;  // replayed from the spool: verified when it came
+    else if (secret.empty())
         v.reason = "no_signing_key";
     else if (in.sh_signature.empty() || in.sh_timestamp.empty())
         v.reason = "missing_signature";
@@ -400,10 +464,25 @@ Verdict verify_signalhouse(const WebhookInput &in, const std::string &secret)
         if (!timestamp_fresh(in.sh_timestamp, now, signalhouse_window_ms)) v.reason = "stale_timestamp";
     }
     if (!v.reason.empty()) return v;
-    // nesting past 32 levels is nothing a provider sends: dropped rather than walked
-    json params = json::parse(
-        in.body, [](int depth, json::parse_event_t, json &) { return depth <= 32; }, false);
-    v.params = params.is_object() ? scrub(params) : json::object();
+    if (!body.is_object()) {
+        v.reason = "malformed";
+        v.detail = "the body is not a JSON object";
+        return v;
+    }
+    v.params = scrub(body);
+    if (v.kind == WebhookKind::inbound) {
+        InboundParse p = parse_signalhouse_inbound(body);
+        if (!p.message) {
+            v.reason = p.reason;
+            v.detail = p.detail;
+            return v;
+        }
+        v.inbound = std::move(p.message);
+        // one event per message: its id is inside the signed body, so a replay cannot change it
+        v.key = bounded_key(v.inbound->provider_message_id);
+        v.ref = v.inbound->provider_message_id.size() <= 255 ? v.inbound->provider_message_id : "";
+        return v;
+    }
     const json &p = v.params;
     for (const char *k : {"messageId", "identifier", "_id"})
         if (p.contains(k) && p[k].is_string()) {
@@ -421,7 +500,124 @@ Verdict verify_signalhouse(const WebhookInput &in, const std::string &secret)
     return v;
 }
 
-Answer process_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &in)
+Verdict verify(const WebhookInput &in, const Config &config)
+{
+    if (!is_storable_text(in.body)) {
+        Verdict v;
+        v.reason = "invalid_utf8";
+        v.detail = "the body is not UTF-8 text";
+        return v;
+    }
+    if (in.provider == "twilio") return verify_twilio(in, config.twilio.auth_token, config.public_url);
+    return verify_signalhouse(in, config.signalhouse.signing_secret);
+}
+
+// The answer a provider expects for a webhook it may forget: Twilio TwiML that says nothing more.
+Answer provider_ok(const std::string &provider)
+{
+    if (provider == "twilio") return answer(MHD_HTTP_OK, "<Response/>", "text/xml");
+    return answer(MHD_HTTP_OK, "{\"ok\":true}", "application/json");
+}
+
+// The answer to a refused request: 400 for a body that cannot be read, 401 for a signature.
+Answer refusal(const Verdict &v)
+{
+    if (body_refused(v.reason)) return answer(MHD_HTTP_BAD_REQUEST, (v.detail.empty() ? v.reason : v.detail) + "\n");
+    return answer(MHD_HTTP_UNAUTHORIZED, "invalid signature\n");
+}
+
+// A refused request, stored bounded, and only so many per sender and team.
+Answer store_rejection(HttpServer::Impl &s, DbSession &db, const WebhookInput &in, const Verdict &v,
+                       const Config &config)
+{
+    const std::string &provider = in.provider;
+    const auto limited = s.rejections.take(in.remote + " " + in.team, config.webhook_rejections_burst,
+                                           config.webhook_rejections_per_minute, Clock::now());
+    if (limited != RateLimiter::Verdict::allowed) {
+        metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", "rate_limited"}});
+        if (limited == RateLimiter::Verdict::limited_first)
+            log_event(Level::Warn, "webhook_rejections_limited",
+                      {{"provider", provider},
+                       {"team", in.team},
+                       {"from", in.remote},
+                       {"note", "further rejections from this sender get 429 and are not stored"}});
+        Answer a = answer(MHD_HTTP_TOO_MANY_REQUESTS, "too many rejected requests\n");
+        const int per_minute = config.webhook_rejections_per_minute;
+        a.retry_after = std::to_string(per_minute > 0 ? std::max(1, 60 / per_minute) : 60);
+        return a;
+    }
+    const std::string kept(
+        utf8_prefix(escape_unstorable(std::string_view(in.body).substr(0, rejected_body_kept)), rejected_body_kept));
+    auto r = db.run([&](libpq::Connection &c) {
+        return c.exec(
+            "SELECT state, duplicate FROM outreach.record_webhook_rejection($1, $2, $3, $4, $5::jsonb, $6, $7, "
+            "$8, $9::inet)",
+            {in.team, provider, kind_name(v.kind), v.reason, dump(in.headers), kept, sha256_hex(in.body),
+             std::to_string(in.body.size()), in.remote.empty() ? std::nullopt : std::optional<std::string>(in.remote)});
+    });
+    metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", v.reason}});
+    log_event(Level::Warn, "webhook_rejected",
+              {{"provider", provider},
+               {"team", in.team},
+               {"kind", kind_name(v.kind)},
+               {"reason", v.reason},
+               {"detail", v.detail},
+               {"from", in.remote},
+               {"repeat", libpq::value(r, 0, 1) == "t" ? "yes" : "no"}});
+    return refusal(v);
+}
+
+// An inbound text: the raw request is stored first (once per provider message id), then one call,
+// outreach.receive_webhook_message, runs outreach.receive_message and marks the stored event with
+// what came of it. A message receive_message refuses (22023, 54000) stays stored, rejected with
+// the reason, and is answered 400; a repeat of a received message is answered as the first was.
+Answer receive_inbound(DbSession &db, const WebhookInput &in, const Verdict &v)
+{
+    const InboundMessage &m = *v.inbound;
+    const auto stored = db.run([&](libpq::Connection &c) {
+        return c.exec("SELECT webhook_id, duplicate FROM outreach.record_webhook($1, $2, 'inbound', $3, $4, $5::jsonb, "
+                      "$6, $7::jsonb, true)",
+                      {in.team, in.provider, v.key, v.ref.empty() ? std::nullopt : std::optional<std::string>(v.ref),
+                       dump(in.headers), in.body, dump(v.params)});
+    });
+    const std::string webhook_id = libpq::value(stored, 0, 0);
+    const auto r = db.run([&](libpq::Connection &c) {
+        return c.exec(
+            "SELECT state, outcome, inbox_item_id, unmatched_id, label, consent, duplicate "
+            "FROM outreach.receive_webhook_message($1, $2::bigint, $3, $4, $5, $6, $7::timestamptz, $8::jsonb)",
+            {in.team, webhook_id, m.provider_message_id, m.from, m.to, m.body,
+             in.received_at.empty() ? std::nullopt : std::optional<std::string>(in.received_at), dump(m.media)});
+    });
+    const std::string state = libpq::value(r, 0, 0);
+    const bool duplicate = libpq::value(r, 0, 6) == "t";
+    const std::string result = state == "rejected" ? "invalid_message" : duplicate ? "duplicate" : "received";
+    metrics().add("outreach_webhooks_total", {{"provider", in.provider}, {"result", result}});
+    metrics().add("outreach_inbound_total", {{"provider", in.provider}, {"result", result}});
+    if (state == "rejected") {
+        log_event(Level::Warn, "inbound_refused",
+                  {{"provider", in.provider},
+                   {"team", in.team},
+                   {"message", m.provider_message_id.substr(0, 64)},
+                   {"reason", one_line(libpq::value(r, 0, 1))}});
+        return answer(MHD_HTTP_BAD_REQUEST, "inbound message refused: " + one_line(libpq::value(r, 0, 1)) + "\n");
+    }
+    log_event(Level::Info, "inbound",
+              {{"provider", in.provider},
+               {"team", in.team},
+               {"message", m.provider_message_id.substr(0, 64)},
+               {"from", mask_phone(m.from)},
+               {"inbox_item", libpq::value(r, 0, 2)},
+               {"unmatched", libpq::value(r, 0, 3)},
+               {"label", libpq::value(r, 0, 4)},
+               {"consent", libpq::value(r, 0, 5)},
+               {"duplicate", duplicate ? "yes" : "no"},
+               {"spooled", in.verified ? "yes" : "no"}});
+    return provider_ok(in.provider);
+}
+
+// One webhook request against the database: the team, the signature, then the request stored
+// (and, for an inbound text, received). Throws libpq::Error when the database fails.
+Answer handle_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &in)
 {
     const std::string &provider = in.provider;
     // a team that does not exist: refused before anything is stored
@@ -432,50 +628,9 @@ Answer process_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &i
         return answer(MHD_HTTP_NOT_FOUND, "no such team\n");
     }
     const Config config = s.current();
-    Verdict v;
-    if (!is_storable_text(in.body))
-        v.reason = "invalid_utf8";
-    else if (provider == "twilio")
-        v = verify_twilio(in, config.twilio.auth_token, config.public_url);
-    else
-        v = verify_signalhouse(in, config.signalhouse.signing_secret);
-
-    if (!v.reason.empty()) {
-        // stored bounded, and only so many per sender and team
-        const auto limited = s.rejections.take(in.remote + " " + in.team, config.webhook_rejections_burst,
-                                               config.webhook_rejections_per_minute, Clock::now());
-        if (limited != RateLimiter::Verdict::allowed) {
-            metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", "rate_limited"}});
-            if (limited == RateLimiter::Verdict::limited_first)
-                log_event(Level::Warn, "webhook_rejections_limited",
-                          {{"provider", provider},
-                           {"team", in.team},
-                           {"from", in.remote},
-                           {"note", "further rejections from this sender get 429 and are not stored"}});
-            Answer a = answer(MHD_HTTP_TOO_MANY_REQUESTS, "too many rejected requests\n");
-            const int per_minute = config.webhook_rejections_per_minute;
-            a.retry_after = std::to_string(per_minute > 0 ? std::max(1, 60 / per_minute) : 60);
-            return a;
-        }
-        const std::string kept(utf8_prefix(escape_unstorable(std::string_view(in.body).substr(0, rejected_body_kept)),
-                                           rejected_body_kept));
-        auto r = db.run([&](libpq::Connection &c) {
-            return c.exec(
-                "SELECT state, duplicate FROM outreach.record_webhook_rejection($1, $2, 'status', $3, $4::jsonb, $5, $6, $7, $8::inet)",
-                {in.team, provider, v.reason, dump(in.headers), kept, sha256_hex(in.body),
-                 std::to_string(in.body.size()),
-                 in.remote.empty() ? std::nullopt : std::optional<std::string>(in.remote)});
-        });
-        metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", v.reason}});
-        log_event(Level::Warn, "webhook_rejected",
-                  {{"provider", provider},
-                   {"team", in.team},
-                   {"reason", v.reason},
-                   {"from", in.remote},
-                   {"repeat", libpq::value(r, 0, 1) == "t" ? "yes" : "no"}});
-        if (v.reason == "invalid_utf8") return answer(MHD_HTTP_BAD_REQUEST, "body is not UTF-8 text\n");
-        return answer(MHD_HTTP_UNAUTHORIZED, "invalid signature\n");
-    }
+    const Verdict v = verify(in, config);
+    if (!v.reason.empty()) return store_rejection(s, db, in, v, config);
+    if (v.kind == WebhookKind::inbound) return receive_inbound(db, in, v);
 
     auto r = db.run([&](libpq::Connection &c) {
         return c.exec(
@@ -492,8 +647,158 @@ Answer process_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &i
                {"key", v.key},
                {"state", state},
                {"duplicate", duplicate ? "yes" : "no"}});
-    if (provider == "twilio") return answer(MHD_HTTP_OK, "<Response/>", "text/xml");
-    return answer(MHD_HTTP_OK, "{\"ok\":true}", "application/json");
+    return provider_ok(provider);
+}
+
+// Whether a database error means PostgreSQL cannot be reached (rather than refusing a statement).
+bool unreachable(const libpq::Error &e, const DbSession &db)
+{
+    const std::string &state = e.sqlstate();
+    return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" || !db.connected();
+}
+
+// PostgreSQL cannot be reached: a verified request is appended to the spool (fsynced) and answered
+// as if stored; the run loop replays it once the database is back. What cannot be verified or read
+// is refused as ever, but cannot be stored.
+Answer spool_webhook(HttpServer::Impl &s, const WebhookInput &in, const libpq::Error &cause)
+{
+    const std::string &provider = in.provider;
+    if (!s.spool) {
+        log_event(Level::Error, "webhook_not_stored",
+                  {{"provider", provider},
+                   {"team", in.team},
+                   {"error", one_line(cause.what())},
+                   {"note", "the database is unreachable and there is no spool"}});
+        Answer a;
+        a.retry_after = "5";
+        return a;
+    }
+    // the team as the database last listed it (any team, when it never answered)
+    if (!s.teams.maybe_known(in.team)) {
+        metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", "unknown_team"}});
+        return answer(MHD_HTTP_NOT_FOUND, "no such team\n");
+    }
+    const Verdict v = verify(in, s.current());
+    if (!v.reason.empty()) {
+        metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", v.reason}});
+        log_event(Level::Warn, "webhook_rejected",
+                  {{"provider", provider},
+                   {"team", in.team},
+                   {"kind", kind_name(v.kind)},
+                   {"reason", v.reason},
+                   {"detail", v.detail},
+                   {"from", in.remote},
+                   {"stored", "no: the database is unreachable"}});
+        return refusal(v);
+    }
+    SpooledRequest r;
+    r.provider = provider;
+    r.team = in.team;
+    r.path = in.path;
+    r.host = in.host;
+    r.remote = in.remote;
+    r.body = in.body;
+    r.received_at = in.received_at;
+    r.headers = in.headers;
+    if (!s.spool->append(spool_payload(r))) {
+        metrics().add("outreach_spool_total", {{"result", "failed"}});
+        Answer a;
+        a.retry_after = "5";
+        return a;
+    }
+    metrics().add("outreach_webhooks_total", {{"provider", provider}, {"result", "spooled"}});
+    metrics().add("outreach_spool_total", {{"result", "appended"}});
+    log_event(Level::Warn, "webhook_spooled",
+              {{"provider", provider},
+               {"team", in.team},
+               {"kind", kind_name(v.kind)},
+               {"key", v.key.substr(0, 80)},
+               {"depth", std::to_string(s.spool->depth())},
+               {"error", one_line(cause.what())}});
+    return provider_ok(provider);
+}
+
+Answer process_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &in)
+{
+    try {
+        return handle_webhook(s, db, in);
+    } catch (const libpq::Error &e) {
+        if (!unreachable(e, db)) throw;
+        return spool_webhook(s, in, e);
+    }
+}
+
+// Replays the spool through handle_webhook, in order, on a webhook connection. A record is done
+// when the database took it (stored, received, or refused with a 4xx that is stored too); while the
+// database is unreachable, or briefly busy, it waits for the next try.
+void replay_spooled(HttpServer::Impl &s, DbSession &db)
+{
+    const std::size_t done = s.spool->replay([&](const std::string &payload) {
+        const auto r = spooled_request(payload);
+        if (!r) {
+            metrics().add("outreach_spool_total", {{"result", "unreadable"}});
+            log_event(Level::Error, "spool_record_unreadable", {{"bytes", std::to_string(payload.size())}});
+            return Spool::Outcome::done;
+        }
+        WebhookInput in;
+        in.provider = r->provider;
+        in.team = r->team;
+        in.path = r->path;
+        in.host = r->host;
+        in.remote = r->remote;
+        in.body = r->body;
+        in.headers = r->headers;
+        in.received_at = r->received_at;
+        in.verified = true;
+        try {
+            const Answer a = handle_webhook(s, db, in);
+            s.replay_failures = 0;
+            metrics().add("outreach_spool_total", {{"result", "replayed"}});
+            log_event(a.status < 400 ? Level::Info : Level::Warn, "spool_replayed",
+                      {{"provider", in.provider},
+                       {"team", in.team},
+                       {"received_at", in.received_at},
+                       {"status", std::to_string(a.status)}});
+            return Spool::Outcome::done;
+        } catch (const libpq::Error &e) {
+            if (unreachable(e, db)) return Spool::Outcome::retry_later;
+            const std::string &state = e.sqlstate();
+            // busy (timeouts, locks, deadlocks, resources): later; anything else a few times only
+            const bool transient = state == "57014" || state == "55P03" || state == "40P01" || state == "40001" ||
+                                   state.rfind("53", 0) == 0;
+            if (transient || ++s.replay_failures < spool_record_attempts) {
+                log_event(Level::Warn, "spool_replay_retry", {{"team", in.team}, {"error", one_line(e.what())}});
+                return Spool::Outcome::retry_later;
+            }
+            s.replay_failures = 0;
+            metrics().add("outreach_spool_total", {{"result", "dropped"}});
+            log_event(Level::Error, "spool_record_dropped",
+                      {{"provider", in.provider},
+                       {"team", in.team},
+                       {"received_at", in.received_at},
+                       {"error", one_line(e.what())},
+                       {"note", "refused " + std::to_string(spool_record_attempts) + " times"}});
+            return Spool::Outcome::done;
+        }
+    });
+    if (done > 0)
+        log_event(Level::Info, "spool_replay",
+                  {{"records", std::to_string(done)}, {"waiting", std::to_string(s.spool->depth())}});
+}
+
+// Queues a replay of the spool on a webhook connection, unless one is under way or nothing waits.
+void start_replay(HttpServer::Impl &s)
+{
+    if (!s.spool || s.spool->depth() == 0 || s.replaying.exchange(true)) return;
+    if (!s.webhook_db->submit([&s](DbSession &db) {
+            try {
+                replay_spooled(s, db);
+            } catch (const std::exception &e) {
+                log_event(Level::Error, "spool_replay_failed", {{"error", one_line(e.what())}});
+            }
+            s.replaying = false;
+        }))
+        s.replaying = false;
 }
 
 // ---- libmicrohttpd callbacks (on its event threads: nothing here waits) ---------------------------
@@ -605,7 +910,8 @@ MHD_Result handle(void *cls, MHD_Connection *c, const char *url, const char *met
     switch (req->route.kind) {
     case Route::Kind::healthz:
         return offload(c, req, *s.health_db, [&s](DbSession &db) { return probe_health(s, db); });
-    case Route::Kind::metrics: return offload(c, req, *s.metrics_db, [](DbSession &db) { return render_metrics(db); });
+    case Route::Kind::metrics:
+        return offload(c, req, *s.metrics_db, [&s](DbSession &db) { return render_metrics(s, db); });
     case Route::Kind::webhook: {
         auto in = std::make_shared<WebhookInput>();
         in->provider = req->route.provider;
@@ -617,6 +923,7 @@ MHD_Result handle(void *cls, MHD_Connection *c, const char *url, const char *met
         in->twilio_signature = header(c, "X-Twilio-Signature");
         in->sh_signature = header(c, "X-SignalHouse-Signature");
         in->sh_timestamp = header(c, "X-SignalHouse-Timestamp");
+        in->received_at = iso_now();
         MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &in->headers);
         return offload(c, req, *s.webhook_db, [&s, in](DbSession &db) { return process_webhook(s, db, *in); });
     }
@@ -669,6 +976,11 @@ void sweep(HttpServer::Impl &s)
                 }
         }
         if (cut > 0) metrics().add("outreach_http_refused_total", {{"reason", "deadline"}}, cut);
+        // a spool that waits tries the database now and then, whatever the run loop is doing
+        if (s.spool && now - s.nudged_at > spool_nudge) {
+            s.nudged_at = now;
+            start_replay(s);
+        }
     }
 }
 
@@ -706,6 +1018,20 @@ HttpServer::HttpServer(const Config &config, const std::string &dsn) : impl_(std
         DbSettings{"health", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, health_queue);
     s.metrics_db = std::make_unique<DbWorkers>(
         DbSettings{"metrics", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, metrics_queue);
+    try {
+        s.spool = std::make_unique<Spool>(config.spool_dir);
+        if (s.spool->depth() > 0)
+            log_event(Level::Warn, "spool_waiting",
+                      {{"dir", s.spool->dir()}, {"records", std::to_string(s.spool->depth())}});
+    } catch (const std::exception &e) {
+        // a directory someone chose must work; the default may be out of reach of an unprivileged user
+        if (!config.spool_dir_default) throw;
+        log_event(
+            Level::Warn, "spool_disabled",
+            {{"dir", config.spool_dir},
+             {"error", e.what()},
+             {"note", "set OUTREACH_SPOOL_DIR: without a spool, webhooks get 503 while PostgreSQL is unreachable"}});
+    }
 
     const auto colon = config.http_listen.rfind(':');
     std::string host = config.http_listen.substr(0, colon);
@@ -764,5 +1090,9 @@ void HttpServer::update_config(const Config &config)
 }
 
 int HttpServer::port() const { return impl_->port; }
+
+void HttpServer::replay_spool() { start_replay(*impl_); }
+
+std::size_t HttpServer::spool_depth() const { return impl_->spool ? impl_->spool->depth() : 0; }
 
 }  // namespace outreach::worker

@@ -1,10 +1,15 @@
-// The HTTP side of outreachd: /healthz, /metrics, and the providers' delivery-status callbacks.
+// The HTTP side of outreachd: /healthz, /metrics, the providers' delivery-status callbacks and
+// inbound texts (worker/inbound.hpp reads them; outreach.receive_message decides everything).
 // Every callback is verified (Twilio: X-Twilio-Signature, HMAC-SHA1; SignalHouse:
 // X-SignalHouse-Signature, HMAC-SHA256 over "timestamp.body"), stored raw by one SQL call
 // (outreach.record_webhook, idempotent by event: SignalHouse's by the digest of the signed body),
 // and answered fast. A request for a team that does not exist gets 404 and is not stored; a bad
 // signature gets 401 and an invalid body 400, stored bounded (outreach.record_webhook_rejection)
-// up to a rate per sender and team, beyond which they get 429 and are only counted.
+// up to a rate per sender and team, beyond which they get 429 and are only counted. An inbound
+// text is stored raw first (kind inbound, once per provider message id), then received by one call,
+// outreach.receive_webhook_message. While PostgreSQL cannot be reached, a verified request is
+// appended to the durable spool (worker/spool.hpp) and answered 200; it is replayed in order
+// through the same path once the database is back.
 //
 // The server is event-driven (libmicrohttpd on epoll, suspend/resume): reading and writing never
 // wait on the database. Database work runs on small pools of its own connections, one for
@@ -15,6 +20,7 @@
 
 #include "config.hpp"
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,6 +52,10 @@ public:
     // The settings a SIGHUP reloaded (secrets, public URL).
     void update_config(const Config &config);
     int port() const;
+    // Replays the spool (verified webhooks that came while PostgreSQL was unreachable) in order on a
+    // webhook connection, unless a replay is under way or nothing waits. Returns at once.
+    void replay_spool();
+    std::size_t spool_depth() const;
 
     struct Impl;
 

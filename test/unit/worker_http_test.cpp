@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <netinet/in.h>
 #include <string>
 #include <sys/socket.h>
@@ -610,7 +611,7 @@ TEST(RunConfig, ErrorsNameTheSettingNeverTheValue)
     const std::string secret = "tok-SECRET-123";
     for (const char *key : {"OUTREACH_BATCH", "OUTREACH_LOG_LEVEL", "OUTREACH_HTTP_LISTEN", "OUTREACH_TWILIO_BASE_URL",
                             "OUTREACH_POLL_MS", "OUTREACH_TWILIO_ACCOUNT_SID", "OUTREACH_WEBHOOK_MAX_BODY_BYTES",
-                            "OUTREACH_HTTP_REQUEST_DEADLINE_MS"}) {
+                            "OUTREACH_HTTP_REQUEST_DEADLINE_MS", "OUTREACH_SPOOL_DIR"}) {
         auto c = load_config("", [&](const char *k) -> const char * {
             if (std::string(k) == key) return secret.c_str();
             return std::string(k) == "OUTREACH_TWILIO_AUTH_TOKEN" ? "t" : nullptr;
@@ -624,4 +625,27 @@ TEST(RunConfig, ErrorsNameTheSettingNeverTheValue)
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(d.value().webhook_max_body, 64u * 1024);
     EXPECT_EQ(d.value().http_max_connections_per_ip, 64);
+}
+
+// The spool directory: configured (absolute), systemd's state directory, or /var/lib/outreachd.
+TEST(RunConfig, SpoolDirectory)
+{
+    const auto with = [](std::map<std::string, const char *> env) {
+        return load_config("", [env](const char *k) -> const char * {
+            const auto it = env.find(k);
+            return it == env.end() ? nullptr : it->second;
+        });
+    };
+    auto d = with({});
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d.value().spool_dir, "/var/lib/outreachd/spool");
+    EXPECT_TRUE(d.value().spool_dir_default);
+    auto sd = with({{"STATE_DIRECTORY", "/var/lib/od:/var/lib/other"}});
+    ASSERT_TRUE(sd.ok());
+    EXPECT_EQ(sd.value().spool_dir, "/var/lib/od/spool");
+    auto set = with({{"OUTREACH_SPOOL_DIR", "/srv/spool"}, {"STATE_DIRECTORY", "/var/lib/od"}});
+    ASSERT_TRUE(set.ok());
+    EXPECT_EQ(set.value().spool_dir, "/srv/spool");
+    EXPECT_FALSE(set.value().spool_dir_default);
+    EXPECT_FALSE(with({{"OUTREACH_SPOOL_DIR", "spool"}}).ok());
 }
