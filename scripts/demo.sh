@@ -6,8 +6,10 @@
 # duplicates that were merged, with their evidence; then scores the leads, builds a two-step
 # campaign with A/B templates, records an opt-out, previews and prepares the campaign, and prints
 # the scheduled messages in each lead's local time with what the compliance gate says right now;
-# finally it rehearses the sending with `outreachd run` in sandbox mode and shows each text's state
-# and why any lead was held back.
+# it rehearses the sending with `outreachd run` in sandbox mode and shows each text's state and why
+# any lead was held back; finally five people reply through signed webhooks to the running outreachd
+# (a free-text STOP, an e-mail, a question, a callback time, a yes) and it shows the inbox by
+# priority, the opt-out with its one confirmation text, the captured e-mail and the cancelled drip.
 # The cluster is removed afterwards.
 # Usage: scripts/demo.sh [FILE.csv]   (default: examples/leads_messy.csv, then examples/leads_more.csv)
 set -euo pipefail
@@ -188,4 +190,71 @@ SELECT c.owner_name, c.state AS st, e.step, e.kind, e.reasons,
 FROM outreach.scheduled_events e JOIN outreach.unified_lead_cards c ON c.team_id = e.team_id AND c.lead_id = e.lead_id
 WHERE e.team_id = 'demo' AND e.kind <> 'scheduled' ORDER BY e.event_id;
 SQL
+# Replies, through real HTTP: outreachd serves the webhooks; five people answer their text as
+# SignalHouse MESSAGE_RECEIVED events, signed with a signing secret made up for this run (so the
+# sends stay in sandbox mode). Each is stored raw, verified, and received by one SQL call.
+secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+OUTREACH_HTTP_LISTEN=127.0.0.1:$port OUTREACH_SIGNALHOUSE_SIGNING_SECRET=$secret OUTREACH_SPOOL_DIR=$work/spool \
+    OUTREACH_POLL_MS=200 build/outreachd run >"$work/outreachd.log" 2>&1 &
+daemon=$!
+trap '{ kill $daemon; wait $daemon; } 2>/dev/null || true; cluster_stop "$work/pg"; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [ "$(curl -s -m 2 "http://127.0.0.1:$port/healthz")" = ok ] && break; sleep 0.1; done
+# the five most recently texted people, and what each says
+psql -X -At -F $'\t' -c "SELECT DISTINCT ON (m.lead_id) m.to_phone FROM outreach.sms_messages m
+                         WHERE m.team_id = 'demo' AND m.lead_id IS NOT NULL ORDER BY m.lead_id LIMIT 5" >"$work/texted"
+python3 - "$work/texted" "$work/replies.jsonl" <<'PY'
+import json, sys
+phones = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+says = ["pls stop texting me, take me off ur list",
+        "sure, send the details to frank dot miller at gmail dot com",
+        "who is this and how did you get my number?",
+        "busy today, call me tuesday around 3pm",
+        "yes! tell me more"]
+with open(sys.argv[2], "w") as out:
+    for i, (phone, body) in enumerate(zip(phones, says)):
+        out.write(json.dumps({"provider": "signalhouse", "id": "demo-reply-%d" % (i + 1), "from": phone.lstrip("+"),
+                              "to": "12125550100", "body": body}) + "\n")
+PY
+echo
+echo "\$ # five replies arrive as signed SignalHouse webhooks at http://127.0.0.1:$port/webhooks/signalhouse/demo"
+python3 test/integration/inbound_send.py --base "http://127.0.0.1:$port" --team demo --twilio-token unused \
+    --signalhouse-secret "$secret" --messages "$work/replies.jsonl" | sed 's/^/  answered: /'
+# the opt-out's confirmation goes out through the send path (sandbox): give the worker a moment
+for _ in $(seq 50); do
+    [ "$(psql -X -At -c "SELECT count(*) > 0 FROM outreach.sms_messages WHERE team_id = 'demo' AND reply_text_id IS NOT NULL
+                          AND state NOT IN ('claimed', 'sending')")" = t ] && break
+    sleep 0.2
+done
+echo
+psql -X -q -v ON_ERROR_STOP=1 -P pager=off <<'SQL'
+\echo == The inbox, by priority now: label, confidence and the rule that decided, queue, bucket and SLA ==
+SELECT c.owner_name, i.body, i.classification AS label, round(i.confidence::numeric, 2) AS conf, i.rule, i.queue, i.bucket,
+       i.priority, to_char(i.sla_due_at, 'HH24:MI') AS "answer by"
+FROM outreach.inbox i JOIN outreach.unified_lead_cards c ON c.team_id = i.team_id AND c.lead_id = i.lead_id
+WHERE i.team_id = 'demo';
+\echo == The STOP: closed, an opt-out in the consent log, the number suppressed, and its one confirmation ==
+SELECT i.classification, i.state, e.kind, e.source, s.phone IS NOT NULL AS suppressed
+FROM outreach.inbox_items i JOIN outreach.consent_log e ON e.team_id = i.team_id AND e.event_id = i.consent_event_id
+LEFT JOIN outreach.suppression_list s ON s.team_id = i.team_id AND s.phone = i.from_number
+WHERE i.team_id = 'demo';
+SELECT r.kind, r.state, m.state AS "text state", m.sandbox, m.body
+FROM outreach.reply_texts r LEFT JOIN outreach.sms_messages m ON m.team_id = r.team_id AND m.sms_message_id = r.sms_message_id
+WHERE r.team_id = 'demo';
+\echo == The e-mail given in a reply, now on the person (resolved like an imported row) ==
+SELECT c.owner_name, e.normalized_email, a.kind AS activity
+FROM outreach.lead_activities a JOIN outreach.unified_lead_cards c ON c.team_id = a.team_id AND c.lead_id = a.lead_id
+JOIN outreach.leads l ON l.team_id = a.team_id AND l.lead_id = a.lead_id
+JOIN outreach.persona_emails e ON e.team_id = l.team_id AND e.persona_id = l.persona_id
+WHERE a.team_id = 'demo' AND a.kind = 'email_captured';
+\echo == The callback time, as the rules read it ==
+SELECT c.owner_name, i.extracted -> 'callback' AS callback
+FROM outreach.inbox_items i JOIN outreach.unified_lead_cards c ON c.team_id = i.team_id AND c.lead_id = i.lead_id
+WHERE i.team_id = 'demo' AND i.extracted ? 'callback';
+\echo == The drip ends where a person replied: their later steps are cancelled ==
+SELECT c.owner_name, q.step, q.state, q.cancel_reason
+FROM outreach.campaign_queue q JOIN outreach.unified_lead_cards c ON c.team_id = q.team_id AND c.lead_id = q.lead_id
+WHERE q.team_id = 'demo' AND q.cancel_reason IN ('replied', 'suppressed') ORDER BY c.owner_name, q.step;
+SQL
+{ kill "$daemon"; wait "$daemon"; } 2>/dev/null || true
 log "done; the throwaway cluster is removed on exit"
