@@ -7,9 +7,10 @@
 // Files. Each process appends to a file of its own, spool-<ms since 1970>-<pid>.log in the spool
 // directory, created on its first append (under a temporary name, locked with flock, then renamed,
 // and the directory fsynced) and held locked while the process lives. A file whose lock is free
-// belongs to a process that died: the next outreachd adopts it (locks it), replays it and removes
-// it. The own file is truncated once everything in it has been replayed; nothing is dropped before
-// the database has committed it.
+// belongs to a process that died: an outreachd on the same directory adopts it (locks it) when it
+// starts, or on its next replay (outreachd looks every minute), replays it and removes it. The own
+// file is truncated once everything in it has been replayed; nothing is dropped before the
+// database has committed it.
 //
 // Records. "OSP1", the payload's length (u32, little-endian), its CRC-32 (zlib), the payload. A
 // record that a crash cut short, or whose checksum does not match, is skipped with a log line:

@@ -149,7 +149,10 @@ constexpr auto team_miss_wait = std::chrono::milliseconds(500);  // for a list b
 constexpr long long signalhouse_window_ms = 5 * 60 * 1000;       // a signed timestamp older than this is a replay
 constexpr auto health_reuse = std::chrono::milliseconds(250);    // probes answer many /healthz at once
 constexpr auto spool_nudge = std::chrono::seconds(2);            // how often a waiting spool tries the database
-constexpr int spool_record_attempts = 3;  // a record the database keeps refusing (not a 4xx) is dropped after
+// how often an empty spool looks for the files of processes that died
+constexpr auto spool_look = std::chrono::seconds(60);
+// a record the database keeps refusing (other than with a 4xx, which is stored) is dropped after
+constexpr int spool_record_attempts = 3;
 
 struct Answer {
     unsigned status = MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -786,10 +789,11 @@ void replay_spooled(HttpServer::Impl &s, DbSession &db)
                   {{"records", std::to_string(done)}, {"waiting", std::to_string(s.spool->depth())}});
 }
 
-// Queues a replay of the spool on a webhook connection, unless one is under way or nothing waits.
-void start_replay(HttpServer::Impl &s)
+// Queues a replay of the spool on a webhook connection, unless one is under way or (when not
+// `look`ing for the files of processes that died since) nothing waits.
+void start_replay(HttpServer::Impl &s, bool look = false)
 {
-    if (!s.spool || s.spool->depth() == 0 || s.replaying.exchange(true)) return;
+    if (!s.spool || (!look && s.spool->depth() == 0) || s.replaying.exchange(true)) return;
     if (!s.webhook_db->submit([&s](DbSession &db) {
             try {
                 replay_spooled(s, db);
@@ -976,10 +980,11 @@ void sweep(HttpServer::Impl &s)
                 }
         }
         if (cut > 0) metrics().add("outreach_http_refused_total", {{"reason", "deadline"}}, cut);
-        // a spool that waits tries the database now and then, whatever the run loop is doing
-        if (s.spool && now - s.nudged_at > spool_nudge) {
+        // a spool that waits tries the database now and then, whatever the run loop is doing; an
+        // empty one looks for what another outreachd on this directory left when it died
+        if (s.spool && now - s.nudged_at > (s.spool->depth() > 0 ? spool_nudge : spool_look)) {
             s.nudged_at = now;
-            start_replay(s);
+            start_replay(s, true);
         }
     }
 }
