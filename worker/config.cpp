@@ -117,8 +117,8 @@ std::string config_help()
            "                                  rejected webhooks stored per sender address and team: at once, then per\n"
            "                                  minute (defaults 10 and 30); beyond that they get 429 and are not stored\n"
            "  OUTREACH_SPOOL_DIR              where verified webhooks wait, fsynced, while PostgreSQL is unreachable\n"
-           "                                  (default $STATE_DIRECTORY/spool, else /var/lib/outreachd/spool); one\n"
-           "                                  directory per database\n"
+           "                                  (default $STATE_DIRECTORY/spool, else /var/lib/outreachd/spool, with a\n"
+           "                                  directory per database under it); one directory per database\n"
            "  PGHOST, PGPORT, PGDATABASE, PGUSER, ... (libpq), or --dsn\n"
            "A provider without credentials runs in sandbox mode: it records what it would send and touches no network.\n";
 }

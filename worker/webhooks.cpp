@@ -36,6 +36,20 @@
 namespace outreach::worker {
 namespace {
 
+// The default spool is one directory per database (a key of the connection settings under the
+// default directory): a spooled STOP must be replayed into the database it was meant for,
+// whichever daemon on the host replays it. A configured OUTREACH_SPOOL_DIR is used as it is.
+std::string spool_dir_for(const Config &config, const std::string &dsn)
+{
+    if (!config.spool_dir_default) return config.spool_dir;
+    std::string key = dsn;
+    for (const char *name : {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE"}) {
+        key += '|';
+        if (const char *value = std::getenv(name)) key += value;
+    }
+    return config.spool_dir + "/" + sha256_hex(key).substr(0, 16);
+}
+
 using json = nlohmann::json;
 
 std::string url_decode(const std::string &s)
@@ -1024,7 +1038,7 @@ HttpServer::HttpServer(const Config &config, const std::string &dsn) : impl_(std
     s.metrics_db = std::make_unique<DbWorkers>(
         DbSettings{"metrics", dsn, 2, health_statement_ms, health_statement_ms / 2}, 1, metrics_queue);
     try {
-        s.spool = std::make_unique<Spool>(config.spool_dir);
+        s.spool = std::make_unique<Spool>(spool_dir_for(config, dsn));
         if (s.spool->depth() > 0)
             log_event(Level::Warn, "spool_waiting",
                       {{"dir", s.spool->dir()}, {"records", std::to_string(s.spool->depth())}});
@@ -1033,7 +1047,7 @@ HttpServer::HttpServer(const Config &config, const std::string &dsn) : impl_(std
         if (!config.spool_dir_default) throw;
         log_event(
             Level::Warn, "spool_disabled",
-            {{"dir", config.spool_dir},
+            {{"dir", spool_dir_for(config, dsn)},
              {"error", e.what()},
              {"note", "set OUTREACH_SPOOL_DIR: without a spool, webhooks get 503 while PostgreSQL is unreachable"}});
     }

@@ -37,7 +37,7 @@ namespace outreach::replies {
 namespace {
 
 // Bump when a rule changes what some reply is labelled (stored with every rule label).
-constexpr std::string_view kRulesVersion = "replies-rules-3";
+constexpr std::string_view kRulesVersion = "replies-rules-4";
 
 // ---- preparation ------------------------------------------------------------------------------
 
@@ -300,7 +300,7 @@ void deobfuscate_emails(std::string &s)
     for (int pass = 0; pass < 8 && RE2::GlobalReplace(&s, spelled_dot, "\\1.\\2") > 0; ++pass) poll_interrupts();
     // "email is Frank Miller 62 at comcast dot net": the words of the local part, joined
     static const RE2 worded_local(
-        R"(\b(email is|e mail is|email|email me at|my email is|my email|correo es|mi correo es|mail is) ((?:[a-z0-9]+ ){1,3}[a-z0-9]+) at ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b)");
+        R"(\b(email is|e mail is|email|email me at|my email is|my email|correo es|mi correo es|mail is|send it to|send them to|send to|send the info to|send details to) ((?:[a-z0-9]+ ){1,3}[a-z0-9]+) at ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b)");
     {
         std::string out;
         re2::StringPiece in(s);
@@ -647,11 +647,13 @@ const Rule kStopPhrases[] = {
      R"(\b(remove|remova|delete|erase|purge|unlist|rmv) (me|us|my|this|our|him|her|that|meu|mi)\b)"},
     {"stop_phrase:take_me_off", 0.95f,
      R"(\b(take|get|drop|scratch|cross|strike|pull|leave|put) (me|us|my \w+|this \w+|our \w+|him|her)( \w+)? (off|out of|from)\b)"},
+    {"stop_phrase:remove_from_list", 0.9f,
+     R"(\b(remove|delete|take|drop|scratch) (it|this|this number|that number|the number|this line|us|me) (from|off) (whatever|any|all|every|your|the|this|that|ur)( \w+){0,2} (list|lists|database|system|records)\b|\btell (her|him|them|cathy|gianna|whoever) to stop($| \.| texting| messaging| contacting))"},
     {"stop_phrase:off_list", 0.9f,
      R"(\boff (of )?(your|the|this|that|ya|yall|you guys|all|these|those|ur|his|their)( \w+){0,2} (list|lists|database|system|contacts|records|roster|registry)\b)"},
     {"stop_phrase:do_not_call_list", 0.95f, R"(\b(do not|dont) (call|contact|text|email|disturb)( me)? (list|registry)\b|\bdnc\b)"},
     {"stop_phrase:dont_text_me", 0.95f,
-     R"(\b(dont|do not|never|no longer|stop|quit|cease|cant you stop|stop ever)( ever| again)? (text|texts|texting|message|messages|messaging|contact|contacting|call|calling|email|emailing|bother|bothering|spam|spamming|sms|hit me up|reach out|reaching out|send|sending|hitting me up|harass|harassing|bug|bugging|write|writing|pester|pestering)\b)"},
+     R"(\b(dont|do not|never|no longer|stop|quit|cease|cant you stop|stop ever|dinnae|dont you|do not ever)( ever| again)? (text|texts|texting|message|messages|messaging|contact|contacting|call|calling|email|emailing|bother|bothering|spam|spamming|sms|hit me up|reach out|reaching out|send|sending|hitting me up|harass|harassing|bug|bugging|write|writing|pester|pestering|blowing up|blow up|hitting up|hit up)\b)"},
     {"stop_phrase:dont_want", 0.9f,
      R"(\b(dont|do not|no longer|never) (want|wish|need|care|like) (to )?(any )?(more |further |these |your |receive |get |getting |receiving |be contacted|hear|texts|messages|calls|contact)\b)"},
     {"stop_phrase:no_more", 0.95f,
@@ -675,7 +677,9 @@ const Rule kStopPhrases[] = {
      R"(\b(end|cancel|quit|unsubscribe|halt|cease) (these|the|this|all|my|your)( \w+)? (texts|text|messages|message|subscription|spam|sms|notifications|alerts)\b|^end (texts|messages|this|these)\b|\bcancel (me|my subscription|subscription|texts|messages)\b)"},
     // a keyword that is a sentence of its own: "END. not interested", "not interested. remove", "3rd text this week. enough."
     {"stop_phrase:quit_it", 0.9f,
-     R"((^|[.?] )(quit|end|cancel|alto|parar|para|cancelar|enough|unsubscribe|remove|sair|chega|pare|basta|desist|halt)( \.|$))"},
+     R"((^|[.?] )(quit|end|cancel|alto|parar|para|cancelar|enough|enough already|unsubscribe|remove|sair|chega|pare|basta|desist|halt|para ya|basta ya)( \.|$))"},
+    // "PARA YA con los mensajes"
+    {"stop_phrase:para_ya", 0.9f, R"(\b(para|paren|pare|basta) ya (con|de) (los |tus |sus )?(mensajes|textos|sms|llamadas)\b)"},
     // "text me one more time and see what happens"
     {"stop_phrase:threat", 0.9f,
      R"(\b(text|message|contact|call|bother|spam) (me|us) (one more time|again|once more|another time) and\b)"},
@@ -685,6 +689,12 @@ const Rule kStopPhrases[] = {
     // Portuguese: "sair", "não me mande mais mensagens", "remova meu número", "número errado"
     {"stop_phrase:portugues", 0.95f,
      R"(\bnao (me )?(mande|mandem|manda|envie|enviem|ligue|liguem|contate|contatem|mandar|enviar|escreva|escrevam) (mais|nada|mensag\w*)\b|\b(remova|remover|removam|tire|tirem|apague|apaguem|exclua|excluam|deleta|delete) (meu|o meu|esse|este|o) (numero|contato|telefone|celular)\b|\bnumero errado\b|\b(descadastr\w*|parem de (mandar|enviar|ligar))\b)"},
+    // Korean, Haitian Creole, Tagalog, German and Italian, folded to ASCII: "문자 그만" (geuman: enough),
+    // "수신거부" (susingeobu: refuse to receive), "sispann voye mesaj", "retire nimewo", "tigil", "wag
+    // nyo na ako i-text", "hören Sie auf", "nicht mehr schreiben", "abmelden", "non scrivetemi più",
+    // "basta messaggi", "smettete"
+    {"stop_phrase:other_languages", 0.9f,
+     R"(\b(geuman|susingeobu|sinsin geobu|sispann|retire (nimewo|non|nimero)|pa voye|tigil|wag (nyo|mo|na) (na )?(ako |akong )?(i ?text|itext|text|mag ?text|padalhan)|huwag (nyo|mo) (na )?(ako )?(i ?text|text)|horen sie auf|hor auf|nicht mehr (schreiben|kontaktieren|anrufen|senden)|abmelden|austragen|non (mi |ci )?(scrivete|scrivetemi|scrivermi|mandate|mandatemi|contattate|contattatemi) piu|basta (con i |coi )?messaggi|smettete|smettila|cancellami|cancellate il mio numero)\b)"},
     // Vietnamese, folded to ASCII: "đừng nhắn tin nữa", "xoá số", "sai số", "huỷ đăng ký"
     {"stop_phrase:tieng_viet", 0.9f,
      R"(\b(dung|khong|ko|k) (nhan tin|nhan|gui tin|gui|nt|lien lac)\b|\bxoa so\b|\bsai so\b|\bhuy dang ky\b)"},
@@ -772,7 +782,7 @@ std::string without_denied_stops(const std::string &words)
     // "I unsubscribed from like 5 of these", "opt out of the daily debits", "don't stop texting me",
     // "Reply STOP to opt out" (the instructions of a quoted text or of an auto-reply)
     static const RE2 others(
-        R"(\b(i|we) (unsubscribed|opted out|unsubscribe) (from )?(like )?(\d+|a few|some|many|all|several|other|those|these|them)\b|\bopt (me )?out of (the )?(daily|weekly|auto|automatic|monthly)? ?(debits|debit|payments|payment|ach|autopay|insurance|plan|program|withdrawals)\b|\b(dont|do not|never) stop (texting|messaging|sending|contacting|calling)\b|\bwrong (number|person|chat) (on|with|for|in) (that|my|the) (last )?(msg|message|text|txt)\b|\b(reply|text|txt|send|respond) (with )?(stop|end|cancel|quit|unsubscribe|stopall)( to (opt out|unsubscribe|cancel|end|stop)( of (\w+ ){0,3}\w+)?)?)");
+        R"(\b(i|we) (unsubscribed|opted out|unsubscribe) (from )?(like )?(\d+|a few|some|many|all|several|other|those|these|them)\b|\bopt (me )?out of (the )?(daily|weekly|auto|automatic|monthly)? ?(debits|debit|payments|payment|ach|autopay|insurance|plan|program|withdrawals)\b|\b(dont|do not|never) stop (texting|messaging|sending|contacting|calling)\b|\b(dont|do not|never) (unsubscribe|remove|opt) (me|us)( out)?\b|\bnot (telling|asking) (you|u|yall) to stop\b|\bhindi (po )?stop\b|\bstop anigo\w*|\bwrong (number|person|chat) (on|with|for|in) (that|my|the) (last )?(msg|message|text|txt)\b|\b(reply|text|txt|send|respond) (with )?(stop|end|cancel|quit|unsubscribe|stopall)( to (opt out|unsubscribe|cancel|end|stop)( of (\w+ ){0,3}\w+)?)?)");
     static const RE2 not_wrong(R"(\b(not|isnt|is not|aint) (a |the )?wrong (number|person|guy)\b)");
     static const RE2 off_other(R"(\boff (of )?(the |your )?(hold|waitlist|wait list|speaker|schedule|clock|hook)\b)");
     std::string w = words;
@@ -910,7 +920,10 @@ int weekday_of(std::string_view t)
         {"fridays", 5},   {"saturday", 6}, {"saturdays", 6}, {"sat", 6}, {"sunday", 7}, {"sundays", 7}, {"sun", 7},   {"lunes", 1},
         {"martes", 2},    {"miercoles", 3}, {"jueves", 4},  {"viernes", 5},   {"sabado", 6},    {"domingo", 7},
         {"lundi", 1},     {"mardi", 2},    {"mercredi", 3}, {"jeudi", 4},     {"vendredi", 5},  {"samedi", 6},
-        {"dimanche", 7}};
+        {"dimanche", 7},  {"montag", 1},    {"dienstag", 2}, {"mittwoch", 3},  {"donnerstag", 4}, {"freitag", 5},
+        {"samstag", 6},   {"sonntag", 7},  {"lunedi", 1},  {"martedi", 2},   {"mercoledi", 3},  {"giovedi", 4},
+        {"venerdi", 5},   {"sabato", 6},   {"segunda", 1}, {"terca", 2},     {"quarta", 3},     {"quinta", 4},
+        {"sexta", 5}};
     auto it = days.find(t);
     return it == days.end() ? 0 : it->second;
 }
@@ -977,6 +990,7 @@ Callback find_callback(const std::vector<std::string> &t)
             const bool weak = w == "sat" || w == "sun" || w == "wed" || w == "mon";
             const bool cued = prev == "on" || prev == "this" || prev == "next" || prev == "by" || prev == "til" ||
                               prev == "until" || prev == "or" || prev == "call" || prev == "me" || i == 0 ||
+                              next == "morning" || next == "afternoon" || next == "evening" || next == "am" || next == "pm" ||
                               (!next.empty() && is_digit(next[0]));
             if (!cb.weekday && (!weak || cued)) cb.weekday = wd;
             continue;
@@ -986,7 +1000,8 @@ Callback find_callback(const std::vector<std::string> &t)
         } else if (w == "tonight" || w == "tonite") {
             if (cb.day.empty()) cb.day = "today";
             if (cb.part.empty()) cb.part = "evening";
-        } else if (w == "tomorrow" || w == "demain") {
+        } else if (w == "tomorrow" || w == "demain" || w == "naeil" || w == "bukas" || w == "demen" || w == "domani" ||
+                   w == "amanha" || (w == "morgen" && prev != "am" && prev != "guten")) {
             if (cb.day.empty()) cb.day = "tomorrow";
         } else if (w == "manana") {
             // "mañana" is tomorrow, "por la mañana" / "en la mañana" the morning
@@ -995,6 +1010,11 @@ Callback find_callback(const std::vector<std::string> &t)
             } else if (cb.day.empty()) {
                 cb.day = "tomorrow";
             }
+        } else if (w == "ojeon" || w == "maten" || w == "mattina" || w == "vormittag" || w == "umaga" ||
+                   (w == "manha" && (prev == "de" || prev == "da" || prev == "pela"))) {
+            if (cb.part.empty()) cb.part = "morning";
+        } else if (w == "ohu" || w == "hapon" || w == "pomeriggio" || w == "nachmittag" || w == "aprem") {
+            if (cb.part.empty()) cb.part = "afternoon";
         } else if (w == "morning" || w == "mornings" || w == "matin") {
             if (prev != "good" && cb.part.empty()) cb.part = "morning";
             if (prev == "this" && cb.day.empty()) cb.day = "today";
@@ -1014,10 +1034,21 @@ Callback find_callback(const std::vector<std::string> &t)
                 cb.minute = 0;
                 cb.after = prev == "after" || prev == "despues";
             }
+        } else if (static const std::unordered_map<std::string_view, int> words = {
+                       {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6}, {"seven", 7},
+                       {"eight", 8}, {"nine", 9}, {"ten", 10}, {"eleven", 11}, {"twelve", 12}};
+                   !cb.hour && words.count(w) && (prev == "after" || prev == "at" || prev == "around" || prev == "by" ||
+                                                  prev == "before" || prev == "til" || prev == "till" || prev == "until")) {
+            int h = words.at(w);
+            if (h >= 1 && h <= 7) h += 12;  // business hours, as for digits
+            cb.hour = h;
+            cb.minute = 0;
+            cb.after = prev == "after";
         } else if (!cb.hour && is_digit(w[0]) && !owners.count(prev) && prev != "dollar") {
             Clock c;
             if (!parse_clock(w, next, c)) continue;
-            const bool cued = c.cued || time_cues.count(prev) > 0 || next == "oclock" || next == "o";
+            const bool cued = c.cued || time_cues.count(prev) > 0 || next == "oclock" || next == "o" || next == "uhr" ||
+                              prev == "um" || prev == "alle" || prev == "as";
             if (!c.meridiem && !c.has_minutes && !cued) continue;  // a bare number: a count, not a time
             if (!c.meridiem && counts_something(next)) continue;   // "at 3 locations"
             if (!c.meridiem && c.hour >= 1 && c.hour <= 7) c.hour += 12;  // "at 4": business hours, the afternoon
