@@ -75,3 +75,10 @@ cluster_stop() {
     local dir=$1
     [ -d "$dir/data" ] && as_cluster_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
+
+# A signature that is certainly wrong: its last character changed, never to itself (a forgery made
+# by setting it to 0 would be the real signature whenever that already ends in 0, one time in 16).
+forge_signature() {
+    local sig=$1
+    if [ "${sig: -1}" = 0 ]; then echo "${sig%?}1"; else echo "${sig%?}0"; fi
+}

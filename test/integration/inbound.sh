@@ -195,7 +195,7 @@ OLD=$(( $(now_ms) - 3600 * 1000 ))
 sh_event shin0002 12125550165 "hello again" >"$TMP/sh2.json"
 expect "an hour-old signed timestamp (a replay) gets 401" 401 \
     "$(sh_post "$TMP/sh2.json" "$OLD" "$(python3 "$SIGN" signalhouse --secret "$SHSECRET" --timestamp "$OLD" --body-file "$TMP/sh2.json")")"
-expect "a wrong signature gets 401" 401 "$(sh_post "$TMP/sh2.json" "$(now_ms)" "${SIG%?}0")"
+expect "a wrong signature gets 401" 401 "$(sh_post "$TMP/sh2.json" "$(now_ms)" "$(forge_signature "$SIG")")"
 expect "a missing signature gets 401" 401 "$(sh_post "$TMP/sh2.json" "$(now_ms)" -)"
 expect "none of them is a message; each is a stored rejection" "0 1 2 2" \
     "$(inbox_count shin0002) $(rejections stale_timestamp) $(rejections bad_signature) $(rejections missing_signature)"
