@@ -11,6 +11,7 @@
 set -uo pipefail
 OUTREACHD=${1:?usage: http_hardening.sh PATH/TO/outreachd}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/scripts/lib.sh"   # forge_signature
 LOAD=$ROOT/test/integration/http_load.py
 SIGN=$ROOT/test/integration/sign_webhook.py
 TMP=$(mktemp -d)
@@ -55,9 +56,6 @@ q "INSERT INTO outreach.campaigns (team_id, campaign_id, name, send_window_start
 q "INSERT INTO outreach.campaign_sequences (team_id, campaign_id, step, template_name) VALUES ('hh', 1, 1, 'hi')" >/dev/null
 q "SELECT outreach.prepare_campaign('hh', 1, now() - interval '1 minute')" >/dev/null
 env OUTREACH_HTTP_LISTEN=127.0.0.1:0 "$OUTREACHD" run --once >>"$TMP/daemon.log" 2>&1
-# A signature that is certainly wrong: its last character changed, never to itself (setting it to
-# 0 would give the real signature whenever that already ends in 0, one time in 16).
-forge_signature() { if [ "${1: -1}" = 0 ]; then echo "${1%?}1"; else echo "${1%?}0"; fi; }
 expect "two sandbox texts to take callbacks" 2 "$(q "SELECT count(*) FROM outreach.sms_messages WHERE team_id = 'hh' AND provider_message_id LIKE 'sandbox-%'")"
 MID1=$(q "SELECT provider_message_id FROM outreach.sms_messages WHERE team_id = 'hh' ORDER BY sms_message_id LIMIT 1")
 MID2=$(q "SELECT provider_message_id FROM outreach.sms_messages WHERE team_id = 'hh' ORDER BY sms_message_id OFFSET 1 LIMIT 1")

@@ -7,6 +7,7 @@
 set -uo pipefail
 OUTREACHD=${1:?usage: send.sh PATH/TO/outreachd}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/scripts/lib.sh"   # forge_signature
 SPEC=${OUTREACH_TWILIO_SPEC:-$ROOT/test/integration/specs/twilio_api_v2010_messages_only.json}
 TMP=$(mktemp -d)
 # the interpreter itself, not a launcher shim: $! must be the stand-in's own pid
@@ -74,9 +75,6 @@ live() { run_once OUTREACH_SIGNALHOUSE_BASE_URL="$STANDIN" OUTREACH_SIGNALHOUSE_
                    OUTREACH_HTTP_TIMEOUT_MS=2000 "$@"; }
 
 # 1. Sandbox: no credentials, so nothing touches the network, and every text is recorded as it would have gone.
-# A signature that is certainly wrong: its last character changed, never to itself (setting it to
-# 0 would give the real signature whenever that already ends in 0, one time in 16).
-forge_signature() { if [ "${1: -1}" = 0 ]; then echo "${1%?}1"; else echo "${1%?}0"; fi; }
 expect "campaign 1 queued" 2 "$(campaign 1 Amy,Bo)"
 run_once OUTREACH_SIGNALHOUSE_BASE_URL="$STANDIN" OUTREACH_TWILIO_BASE_URL="$STANDIN"
 expect "sandbox run exits 0" 0 $?
