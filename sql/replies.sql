@@ -181,4 +181,114 @@ WHERE w.team_id = 'rep' AND w.event_key = 'SM0101';
 SELECT state, reason, outcome FROM outreach.webhook_events WHERE team_id = 'rep' AND event_key = 'SM0101';
 -- only a stored inbound event can be received this way
 SELECT * FROM outreach.receive_webhook_message('rep', -1, 'SM0102', '+12125550141', NULL, 'hi');
+-- ---- a model's second look at what the rules are unsure of ----------------------------------------
+-- Bob was texted; his answers are ones the rules cannot place with confidence.
+INSERT INTO outreach.sms_messages (team_id, lead_id, to_phone, body, encoding, segments, state, attempted_at)
+SELECT 'rep', w.lead_id, w.phone, 'Hi Bob, we fund bakeries in 24h. Worth a chat? Reply STOP to opt out.', 'GSM-7', 1, 'sent',
+       now()
+FROM who w WHERE w.name = 'Bob';
+SELECT t.body, c.label, c.confidence < 0.80 AS unsure
+FROM (VALUES ('depends what u got'), ('my cousin handles that stuff'), ('hmm'), ('we might'),
+             ('this is the 3rd one this week'), ('idk man'), ('k whatever')) AS t (body),
+     outreach.classify_reply(t.body) c;
+SELECT r.label FROM (VALUES ('SM0201', 'depends what u got'), ('SM0202', 'my cousin handles that stuff'), ('SM0203', 'hmm'),
+                            ('SM0204', 'we might'), ('SM0205', 'this is the 3rd one this week'), ('SM0206', 'idk man'),
+                            ('SM0207', 'k whatever')) AS m (id, body),
+     outreach.receive_message('rep', 'twilio', m.id, '+12125550142', NULL, m.body) r ORDER BY m.id;
+-- each unsure item waits in review with one job; a sure one or a STOP gets none
+SELECT i.provider_message_id, i.state, j.state AS job, j.deadline - j.created_at AS deadline_after
+FROM outreach.inbox_items i LEFT JOIN outreach.classification_jobs j USING (team_id, inbox_item_id)
+WHERE i.team_id = 'rep' AND i.provider_message_id IN ('SM0001', 'SM0201', 'SM0202', 'SM0203', 'SM0204', 'SM0205', 'SM0206', 'SM0207')
+ORDER BY i.provider_message_id;
+SELECT count(*) AS jobs_for_stops FROM outreach.classification_jobs j JOIN outreach.inbox_items i USING (team_id, inbox_item_id)
+WHERE i.classification = 'STOP';
+-- outreachd claims them: the system prompt, and a user turn of the text he answers and his reply, nothing else
+CREATE TEMP TABLE claimed AS SELECT * FROM outreach.claim_classifications('w1', 10, '1 minute');
+SELECT count(*) AS claimed, bool_and(instructions LIKE '%When unsure whether a reply is STOP, answer STOP.%') AS stop_first,
+       bool_and(prompt LIKE 'Our text:%Hi Bob, we fund bakeries%<reply>%</reply>') AS fenced, min(attempt), max(attempt)
+FROM claimed;
+SELECT prompt FROM claimed c JOIN outreach.inbox_items i USING (team_id, inbox_item_id) WHERE i.provider_message_id = 'SM0201';
+SELECT count(*) AS claimed_twice FROM outreach.claim_classifications('w2', 10, '1 minute');
+CREATE FUNCTION pg_temp.job(id text) RETURNS bigint LANGUAGE sql AS $$
+    SELECT j.job_id FROM outreach.classification_jobs j JOIN outreach.inbox_items i USING (team_id, inbox_item_id)
+    WHERE i.provider_message_id = id $$;
+CREATE FUNCTION pg_temp.answer(body text, stop_reason text DEFAULT 'end_turn') RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_object('id', 'msg_01', 'type', 'message', 'role', 'assistant', 'model', 'claude-haiku-4-5',
+                              'content', jsonb_build_array(jsonb_build_object('type', 'text', 'text', body)),
+                              'stop_reason', stop_reason, 'usage', jsonb_build_object('input_tokens', 412, 'output_tokens', 19)) $$;
+-- a sure answer: the item takes the model's label and leaves review; the call is on the job
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0201'), 200,
+    pg_temp.answer('{"label": "QUESTION", "confidence": 0.91, "reason": "asks what is offered"}'), NULL, NULL, NULL, 'req_01', 840);
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0201'), 200, pg_temp.answer('{"label": "NEGATIVE", "confidence": 1}'));
+SELECT i.classification, i.rule, i.state, j.state, j.outcome, j.model, j.request_id, j.input_tokens, j.output_tokens, j.latency_ms
+FROM outreach.inbox_items i JOIN outreach.classification_jobs j USING (team_id, inbox_item_id) WHERE i.provider_message_id = 'SM0201';
+SELECT c.source, c.label, c.version, c.extracted ->> 'reason' AS reason FROM outreach.conversation_labels c
+JOIN outreach.inbox_items i USING (team_id, inbox_item_id) WHERE i.provider_message_id = 'SM0201' ORDER BY c.label_id;
+SELECT m.reason FROM outreach.bucket_movements m JOIN outreach.inbox_items i USING (team_id, inbox_item_id)
+WHERE i.provider_message_id = 'SM0201' ORDER BY m.movement_id;
+-- a model may add a STOP, however unsure: the number is opted out and the opt-out confirmed once
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0205'), 200,
+    pg_temp.answer('```json' || chr(10) || '{"label":"STOP","confidence":0.55,"reason":"annoyed at repeated texts"}' || chr(10) || '```'));
+SELECT i.classification, i.state, j.outcome, s.source FROM outreach.inbox_items i
+JOIN outreach.classification_jobs j USING (team_id, inbox_item_id)
+LEFT JOIN outreach.suppression_list s ON s.team_id = i.team_id AND s.phone = i.from_number
+WHERE i.provider_message_id = 'SM0205';
+SELECT kind, phone FROM outreach.reply_texts WHERE team_id = 'rep' AND phone = '+12125550142';
+-- an unsure answer is recorded and the item stays in review
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0203'), 200,
+    pg_temp.answer('Here is my label: {"label": "positive", "confidence": 0.6} hope that helps'));
+SELECT i.classification, i.state, j.outcome, j.answer FROM outreach.inbox_items i
+JOIN outreach.classification_jobs j USING (team_id, inbox_item_id) WHERE i.provider_message_id = 'SM0203';
+-- rate limited, then overloaded: tried again after retry-after-ms, then after a backoff; then an
+-- answer that is no label: the rules' label stands and the item waits for a person
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0202'), 429,
+    '{"type": "error", "error": {"type": "rate_limit_error", "message": "Number of requests has exceeded your rate limit"}}',
+    NULL, 2000, NULL, 'req_02', 12);
+SELECT state, attempts, next_attempt_at - updated_at BETWEEN interval '1.9 s' AND interval '2.1 s' AS waits_2s, last_error
+FROM outreach.classification_jobs WHERE job_id = pg_temp.job('SM0202');
+SELECT count(*) AS due_now FROM outreach.claim_classifications('w1', 10, '1 minute') c WHERE c.job_id = pg_temp.job('SM0202');
+SELECT attempt FROM outreach.claim_classifications('w1', 10, '1 minute', now() + interval '3 seconds') c
+WHERE c.job_id = pg_temp.job('SM0202');
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0202'), 529,
+    '{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}');
+UPDATE outreach.classification_jobs SET next_attempt_at = now() WHERE job_id = pg_temp.job('SM0202');
+SELECT attempt FROM outreach.claim_classifications('w1', 10, '1 minute') c WHERE c.job_id = pg_temp.job('SM0202');
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0202'), 200, pg_temp.answer('It sounds like a referral.'));
+SELECT i.classification = c.label AS rule_label_kept, i.state, j.state, j.outcome, j.attempts, j.last_error
+FROM outreach.inbox_items i JOIN outreach.classification_jobs j USING (team_id, inbox_item_id),
+     outreach.classify_reply(i.body) c
+WHERE i.provider_message_id = 'SM0202';
+-- a spend limit is not retried; x-should-retry: false is obeyed; a refusal is no label
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0204'), 429,
+    '{"type": "error", "error": {"type": "rate_limit_error", "message": "spend limit", "details": {"error_code": "enforced_spend_limit_reached"}}}');
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0206'), 500,
+    '{"type": "error", "error": {"type": "api_error", "message": "Internal server error"}}', NULL, NULL, false);
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0207'), 200, pg_temp.answer('', 'refusal'));
+SELECT i.provider_message_id, i.state, j.state, j.outcome, j.last_error FROM outreach.inbox_items i
+JOIN outreach.classification_jobs j USING (team_id, inbox_item_id)
+WHERE i.provider_message_id IN ('SM0204', 'SM0206', 'SM0207') ORDER BY 1;
+-- past its deadline a job gives up; an operator's label is never overruled; sandbox asks no model
+SELECT r.label FROM (VALUES ('SM0208', 'hmm ok'), ('SM0209', 'maybe idk'), ('SM0210', 'ehh')) AS m (id, body),
+     outreach.receive_message('rep', 'twilio', m.id, '+12125550142', NULL, m.body) r ORDER BY m.id;
+UPDATE outreach.classification_jobs SET deadline = now() - interval '1 second' WHERE job_id = pg_temp.job('SM0208');
+SELECT count(*) FILTER (WHERE job_id = pg_temp.job('SM0208')) AS claimed_after_deadline,
+       count(*) FILTER (WHERE job_id IN (pg_temp.job('SM0209'), pg_temp.job('SM0210'))) AS claimed_others
+FROM outreach.claim_classifications('w1', 10, '1 minute');
+SELECT state, outcome, last_error FROM outreach.classification_jobs WHERE job_id = pg_temp.job('SM0208');
+SELECT outreach.relabel('rep', i.inbox_item_id, 'NEGATIVE') FROM outreach.inbox_items i WHERE i.provider_message_id = 'SM0209';
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0209'), 200, pg_temp.answer('{"label": "POSITIVE", "confidence": 0.99}'));
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0210'), 204, '{"sandbox": true}');
+SELECT i.provider_message_id, i.classification, i.state, j.outcome FROM outreach.inbox_items i
+JOIN outreach.classification_jobs j USING (team_id, inbox_item_id)
+WHERE i.provider_message_id IN ('SM0209', 'SM0210') ORDER BY 1;
+-- what a model's answer must be to count as a label
+SELECT a, outreach.parse_model_label(a) FROM (VALUES ('{"label": "EMAIL_CAPTURE", "confidence": 0.8, "reason": "gave an address"}'),
+    ('{"label": "MAYBE", "confidence": 0.8}'), ('{"label": "STOP", "confidence": 85}'), ('{"label": "STOP"}'),
+    ('{"label": "STOP", "confidence": "high"}'), ('[{"label": "STOP", "confidence": 1}]'), ('{"label": STOP}'), (''), (NULL)) AS t (a);
+-- outreachd's role may claim and complete; an operator may not
+SET ROLE outreach_operator;
+SET outreach.team_id = 'rep';
+SELECT * FROM outreach.claim_classifications('op', 1);
+RESET ROLE;
+RESET outreach.team_id;
 SELECT * FROM outreach.tenancy_violations();

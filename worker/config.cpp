@@ -108,6 +108,11 @@ std::string config_help()
            "  OUTREACH_REALESTATEAPI_BASE_URL, OUTREACH_REALESTATEAPI_API_KEY   (SkipTrace enrichment)\n"
            "  OUTREACH_APOLLO_BASE_URL, OUTREACH_APOLLO_API_KEY                 (people and organization enrichment)\n"
            "  OUTREACH_ENRICHMENT_BATCH       enrichment jobs claimed at once (default 10)\n"
+           "  OUTREACH_ANTHROPIC_BASE_URL, OUTREACH_ANTHROPIC_API_KEY  (a model's second look at unsure reply labels)\n"
+           "  OUTREACH_ANTHROPIC_MODEL        model name (default claude-haiku-4-5)\n"
+           "  OUTREACH_ANTHROPIC_MAX_TOKENS   longest answer (default 200)\n"
+           "  OUTREACH_CLASSIFICATION_BATCH   classification jobs claimed at once (default 10)\n"
+           "  OUTREACH_MODEL_TIMEOUT_MS       model request timeout (default 30000)\n"
            "  OUTREACH_HTTP_MAX_CONNECTIONS   open HTTP connections at once (default 2000)\n"
            "  OUTREACH_HTTP_MAX_CONNECTIONS_PER_IP  of them from one address (default 64; 0 = no limit, e.g. behind a proxy)\n"
            "  OUTREACH_HTTP_REQUEST_DEADLINE_MS  time for a whole HTTP request before the connection is closed (default 10000)\n"
@@ -160,6 +165,9 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
         {"OUTREACH_BATCH", 1, 10000, [&](long n) { c.batch = static_cast<int>(n); }},
         {"OUTREACH_SEND_CONCURRENCY", 1, 256, [&](long n) { c.send_concurrency = static_cast<int>(n); }},
         {"OUTREACH_ENRICHMENT_BATCH", 1, 1000, [&](long n) { c.enrichment_batch = static_cast<int>(n); }},
+        {"OUTREACH_CLASSIFICATION_BATCH", 1, 1000, [&](long n) { c.classification_batch = static_cast<int>(n); }},
+        {"OUTREACH_ANTHROPIC_MAX_TOKENS", 16, 4096, [&](long n) { c.anthropic.max_tokens = static_cast<int>(n); }},
+        {"OUTREACH_MODEL_TIMEOUT_MS", 100, 600000, [&](long n) { c.model_timeout = std::chrono::milliseconds(n); }},
         {"OUTREACH_POLL_MS", 10, 600000, [&](long n) { c.poll_interval = std::chrono::milliseconds(n); }},
         {"OUTREACH_LEASE_SECONDS", 5, 86400, [&](long n) { c.lease = std::chrono::seconds(n); }},
         {"OUTREACH_HTTP_TIMEOUT_MS", 100, 600000, [&](long n) { c.request_timeout = std::chrono::milliseconds(n); }},
@@ -183,9 +191,11 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
             if (!n.ok()) return n.error();
             s.set(n.value());
         }
-    if (std::chrono::duration_cast<std::chrono::milliseconds>(c.lease) <= c.request_timeout + c.connect_timeout)
+    if (std::chrono::duration_cast<std::chrono::milliseconds>(c.lease) <=
+        std::max(c.request_timeout, c.model_timeout) + c.connect_timeout)
         return Error{ErrorKind::invalid_argument,
-                     "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts"};
+                     "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts "
+                     "(OUTREACH_HTTP_TIMEOUT_MS, OUTREACH_MODEL_TIMEOUT_MS)"};
     if (auto v = get("OUTREACH_SPOOL_DIR"); v && !v->empty()) {
         c.spool_dir = *v;
         c.spool_dir_default = false;
@@ -214,6 +224,15 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
     c.apollo.api_key = get("OUTREACH_APOLLO_API_KEY").value_or("");
     c.realestateapi.sandbox = c.realestateapi.api_key.empty();
     c.apollo.sandbox = c.apollo.api_key.empty();
+    c.anthropic.base_url = get("OUTREACH_ANTHROPIC_BASE_URL").value_or("https://api.anthropic.com");
+    while (!c.anthropic.base_url.empty() && c.anthropic.base_url.back() == '/') c.anthropic.base_url.pop_back();
+    if (!valid_base_url(c.anthropic.base_url))
+        return Error{ErrorKind::invalid_argument, "OUTREACH_ANTHROPIC_BASE_URL must start with http:// or https://"};
+    c.anthropic.api_key = get("OUTREACH_ANTHROPIC_API_KEY").value_or("");
+    c.anthropic.sandbox = c.anthropic.api_key.empty();
+    if (auto v = get("OUTREACH_ANTHROPIC_MODEL"); v && !v->empty()) c.anthropic.model = *v;
+    if (c.anthropic.model.size() > 200 || c.anthropic.model.find_first_of(" \t\r\n\"") != std::string::npos)
+        return Error{ErrorKind::invalid_argument, "OUTREACH_ANTHROPIC_MODEL must be a model name (no spaces or quotes)"};
     const std::pair<const char *, ProviderSettings *> providers[] = {
         {"OUTREACH_TWILIO_BASE_URL", &c.twilio},
         {"OUTREACH_SIGNALHOUSE_BASE_URL", &c.signalhouse},

@@ -3,6 +3,7 @@
 // provider without credentials runs in sandbox mode (records what it would send, no network).
 #pragma once
 
+#include "anthropic.hpp"
 #include "core/result.hpp"
 
 #include <chrono>
@@ -40,6 +41,9 @@ struct Config {
     ProviderSettings realestateapi;  // SkipTrace
     ProviderSettings apollo;         // people and organization enrichment
     int enrichment_batch = 10;
+    AnthropicSettings anthropic;  // the model that takes a second look at replies the rules are unsure of
+    int classification_batch = 10;
+    std::chrono::milliseconds model_timeout{30000};  // a model answers in seconds, not milliseconds
     std::string config_file;
 
     // The HTTP side (webhooks, /healthz, /metrics): every request is bounded in size and time.

@@ -1,6 +1,7 @@
 #include "run.hpp"
 
 #include "config.hpp"
+#include "classification.hpp"
 #include "enrichment.hpp"
 #include "libpq.hpp"
 #include "log.hpp"
@@ -499,6 +500,7 @@ int run_daemon(const RunOptions &options)
                {"http_port", std::to_string(http->port())},
                {"signalhouse", config.signalhouse.sandbox ? "sandbox" : config.signalhouse.base_url},
                {"twilio", config.twilio.sandbox ? "sandbox" : config.twilio.base_url},
+               {"anthropic", config.anthropic.sandbox ? "sandbox" : config.anthropic.model},
                {"realestateapi", config.realestateapi.sandbox ? "sandbox" : config.realestateapi.base_url},
                {"apollo", config.apollo.sandbox ? "sandbox" : config.apollo.base_url},
                {"once", options.once ? "yes" : "no"}});
@@ -531,13 +533,15 @@ int run_daemon(const RunOptions &options)
                 http->update_config(config);
                 log_event(Level::Info, "reloaded",
                           {{"signalhouse", config.signalhouse.sandbox ? "sandbox" : "live"},
-                           {"twilio", config.twilio.sandbox ? "sandbox" : "live"}});
+                           {"twilio", config.twilio.sandbox ? "sandbox" : "live"},
+                           {"anthropic", config.anthropic.sandbox ? "sandbox" : "live"}});
             }
         }
         try {
             if (!db) {
                 db = std::make_unique<libpq::Connection>(dsn);
                 db->exec("LISTEN outreach_sends");
+                db->exec("LISTEN outreach_classify");
                 if (!recorder) recorder = std::make_unique<Recorder>(dsn);
                 recorder->finish();  // windows answered before a database error are recorded first
                 log_event(Level::Info, "connected", {{"worker", config.worker_name}});
@@ -574,9 +578,10 @@ int run_daemon(const RunOptions &options)
             // which queues them again (they never left)
             if (n > 0) send_batch(*db, *recorder, pool, config, rows, at);
             const int jobs = run_enrichment(*db, config, at);
-            if (n >= config.batch || jobs >= config.enrichment_batch) continue;
+            const int labels = run_classification(*db, config, at);
+            if (n >= config.batch || jobs >= config.enrichment_batch || labels >= config.classification_batch) continue;
             recorder->finish();  // nothing more is due right now: record the last window before waiting
-            if (options.once && n == 0 && jobs == 0) break;
+            if (options.once && n == 0 && jobs == 0 && labels == 0) break;
             if (!options.once) wait_for_work(*db, config.poll_interval);
         } catch (const libpq::Error &e) {
             // A deadlock or serialization failure rolled back one statement and nothing else: the

@@ -1,0 +1,19 @@
+// Classification jobs of outreachd: a model's second look at a reply the rules were unsure of.
+// The database builds the prompt and judges the answer (outreach.claim_classifications,
+// outreach.complete_classification); this side only carries the request to the Anthropic
+// Messages API and the answer back, at least once.
+#pragma once
+
+#include "config.hpp"
+#include "libpq.hpp"
+
+#include <optional>
+#include <string>
+
+namespace outreach::worker {
+
+// One turn: claims up to config.classification_batch due jobs (as of `at`, or now), asks the model
+// for each and hands every answer to SQL. Returns how many jobs were claimed.
+int run_classification(libpq::Connection &db, const Config &config, const std::optional<std::string> &at);
+
+}  // namespace outreach::worker
