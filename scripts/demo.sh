@@ -220,10 +220,12 @@ echo
 echo "\$ # five replies arrive as signed SignalHouse webhooks at http://127.0.0.1:$port/webhooks/signalhouse/demo"
 python3 test/integration/inbound_send.py --base "http://127.0.0.1:$port" --team demo --twilio-token unused \
     --signalhouse-secret "$secret" --messages "$work/replies.jsonl" | sed 's/^/  answered: /'
-# the opt-out's confirmation goes out through the send path (sandbox): give the worker a moment
+# the opt-out's confirmation goes out through the send path (sandbox) and the e-mail is imported off
+# the webhook's path: give the worker a moment
 for _ in $(seq 50); do
     [ "$(psql -X -At -c "SELECT count(*) > 0 FROM outreach.sms_messages WHERE team_id = 'demo' AND reply_text_id IS NOT NULL
-                          AND state NOT IN ('claimed', 'sending')")" = t ] && break
+                          AND state NOT IN ('claimed', 'sending')
+                          AND NOT EXISTS (SELECT 1 FROM outreach.inbox_items WHERE team_id = 'demo' AND email_capture = 'pending')")" = t ] && break
     sleep 0.2
 done
 echo

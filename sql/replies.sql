@@ -59,6 +59,11 @@ FROM outreach.inbox_items WHERE team_id = 'rep';
 -- An e-mail address in a reply joins the person, resolved like any imported row.
 SELECT r.label FROM outreach.receive_message('rep', 'twilio', 'SM0006', '+12125550141', NULL,
                                              'sure, send it to ann.lee at gmail dot com') r;
+-- outreachd imports it off the webhook's path (the provider is answered at once)
+SELECT email_capture FROM outreach.inbox_items WHERE team_id = 'rep' AND provider_message_id = 'SM0006';
+SELECT outreach.capture_pending_reply_emails() AS captured;
+SELECT email_capture, email_import_id IS NOT NULL AS imported FROM outreach.inbox_items
+WHERE team_id = 'rep' AND provider_message_id = 'SM0006';
 SELECT e.normalized_email FROM outreach.persona_emails e JOIN outreach.leads l ON l.team_id = e.team_id AND l.persona_id = e.persona_id
 JOIN who w ON w.lead_id = l.lead_id WHERE w.name = 'Ann';
 SELECT a.kind, a.detail -> 'emails' AS emails FROM outreach.lead_activities a JOIN who w USING (lead_id)

@@ -45,4 +45,16 @@ int run_classification(libpq::Connection &db, const Config &config, const std::o
     return n;
 }
 
+int run_email_captures(libpq::Connection &db, const Config &config)
+{
+    const auto r =
+        db.exec("SELECT outreach.capture_pending_reply_emails($1)", {std::to_string(config.classification_batch)});
+    const int n = std::stoi(libpq::value(r, 0, 0));
+    if (n > 0) {
+        metrics().add("outreach_email_captures_total", {}, n);
+        log_event(Level::Info, "emails_captured", {{"replies", std::to_string(n)}});
+    }
+    return n;
+}
+
 }  // namespace outreach::worker

@@ -541,7 +541,7 @@ int run_daemon(const RunOptions &options)
             if (!db) {
                 db = std::make_unique<libpq::Connection>(dsn);
                 db->exec("LISTEN outreach_sends");
-                db->exec("LISTEN outreach_classify");
+                db->exec("LISTEN outreach_replies");
                 if (!recorder) recorder = std::make_unique<Recorder>(dsn);
                 recorder->finish();  // windows answered before a database error are recorded first
                 log_event(Level::Info, "connected", {{"worker", config.worker_name}});
@@ -579,9 +579,12 @@ int run_daemon(const RunOptions &options)
             if (n > 0) send_batch(*db, *recorder, pool, config, rows, at);
             const int jobs = run_enrichment(*db, config, at);
             const int labels = run_classification(*db, config, at);
-            if (n >= config.batch || jobs >= config.enrichment_batch || labels >= config.classification_batch) continue;
+            const int captures = run_email_captures(*db, config);
+            if (n >= config.batch || jobs >= config.enrichment_batch || labels >= config.classification_batch ||
+                captures >= config.classification_batch)
+                continue;
             recorder->finish();  // nothing more is due right now: record the last window before waiting
-            if (options.once && n == 0 && jobs == 0 && labels == 0) break;
+            if (options.once && n == 0 && jobs == 0 && labels == 0 && captures == 0) break;
             if (!options.once) wait_for_work(*db, config.poll_interval);
         } catch (const libpq::Error &e) {
             // A deadlock or serialization failure rolled back one statement and nothing else: the

@@ -97,6 +97,8 @@ CREATE TABLE outreach.inbox_items (
     state               text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'review', 'closed')),
     consent_event_id    bigint,
     unmatched_id        bigint,
+    email_capture       text CHECK (email_capture IN ('pending', 'done')),
+    email_import_id     bigint,
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     PRIMARY KEY (team_id, inbox_item_id),
     UNIQUE (team_id, provider, provider_message_id)
@@ -105,6 +107,8 @@ CREATE TABLE outreach.inbox_items (
 CREATE INDEX inbox_items_lead ON outreach.inbox_items (team_id, lead_id, received_at);
 
 CREATE INDEX inbox_items_open ON outreach.inbox_items (team_id, priority) WHERE state <> 'closed';
+
+CREATE INDEX inbox_items_email_capture ON outreach.inbox_items (received_at) WHERE email_capture = 'pending';
 
 COMMENT ON TABLE outreach.inbox_items IS
     'Every inbound text matched to a lead, once per provider message: its label (classification, confidence, the rule '
@@ -115,6 +119,11 @@ COMMENT ON TABLE outreach.inbox_items IS
 COMMENT ON COLUMN outreach.inbox_items.priority IS
     'Priority when the text arrived: label weight + 0.5 x lead score + the full recency bonus + the decision-maker bonus, '
     'at most 200. outreach.inbox recomputes it as the recency bonus decays.';
+
+COMMENT ON COLUMN outreach.inbox_items.email_capture IS
+    'pending: the reply gave e-mail addresses that outreachd will import as rows of the person, off the webhook''s path '
+    '(outreach.capture_pending_reply_emails); done: imported (email_import_id is the import job). NULL: nothing to '
+    'capture (no address, or a STOP).';
 
 COMMENT ON COLUMN outreach.inbox_items.consent_event_id IS
     'The consent_log event this reply recorded (an opt-out for a STOP, an opt-in for a START), if any.';
@@ -415,10 +424,12 @@ BEGIN
                        ELSE 'open' END;
     INSERT INTO outreach.inbox_items (team_id, lead_id, from_number, to_number, body, media, provider, provider_message_id,
                                       classification, confidence, rule, extracted, priority, bucket, queue, received_at,
-                                      sla_due_at, state, consent_event_id, unmatched_id)
+                                      sla_due_at, state, consent_event_id, unmatched_id, email_capture)
     VALUES (t, file_reply.lead_id, from_number, to_number, body, coalesce(media, '[]'), provider, provider_message_id,
             file_reply.label, file_reply.confidence, file_reply.rule, coalesce(extracted, '{}'), route.priority, route.bucket,
-            route.queue, received_at, received_at + route.sla, item_state, consent_event_id, unmatched_id)
+            route.queue, received_at, received_at + route.sla, item_state, consent_event_id, unmatched_id,
+            CASE WHEN file_reply.label <> 'STOP' AND jsonb_array_length(coalesce(extracted -> 'emails', '[]')) > 0
+                 THEN 'pending' END)
     RETURNING inbox_item_id INTO item;
     INSERT INTO outreach.conversation_labels (team_id, inbox_item_id, label, source, version, confidence, rule, extracted,
                                               labelled_by)
@@ -436,7 +447,11 @@ BEGIN
     IF item_state = 'review' AND coalesce(s.llm_review, false) THEN
         INSERT INTO outreach.classification_jobs (team_id, inbox_item_id, deadline)
         VALUES (t, item, pg_catalog.now() + s.llm_deadline);
-        PERFORM pg_catalog.pg_notify('outreach_classify', t || ':' || item);
+    END IF;
+    -- outreachd has work off the webhook's path: the model's look, the e-mails to import
+    IF item_state = 'review' AND coalesce(s.llm_review, false)
+       OR file_reply.label <> 'STOP' AND jsonb_array_length(coalesce(extracted -> 'emails', '[]')) > 0 THEN
+        PERFORM pg_catalog.pg_notify('outreach_replies', t || ':' || item);
     END IF;
     -- A reply ends the lead's drip: the later steps of every campaign that stops on reply.
     WITH cancelled AS (
@@ -468,8 +483,9 @@ $fn$;
 COMMENT ON FUNCTION outreach.file_reply(text, bigint, text, text, text, jsonb, text, text, timestamptz, text, real, text,
                                         jsonb, text, text, bigint, bigint) IS
     'Internal: files a labelled reply of a lead into the inbox (item, label, bucket movement, activities, lead status, '
-    'the end of its drip), queues a model''s second look at a label less sure than review_below (classification_jobs, '
-    'NOTIFY outreach_classify) and announces the item (NOTIFY outreach_inbox, payload team_id:inbox_item_id).';
+    'the end of its drip), queues a model''s second look at a label less sure than review_below (classification_jobs) '
+    'and the import of the e-mails it gave (email_capture pending), wakes outreachd for them (NOTIFY outreach_replies) '
+    'and announces the item (NOTIFY outreach_inbox, payload team_id:inbox_item_id).';
 REVOKE ALL ON FUNCTION outreach.file_reply(text, bigint, text, text, text, jsonb, text, text, timestamptz, text, real, text,
                                            jsonb, text, text, bigint, bigint) FROM PUBLIC;
 
@@ -487,8 +503,9 @@ DECLARE
     ds bigint;
     headers constant text[] := ARRAY['ownerFirstName', 'ownerLastName', 'phone', 'email', 'companyName'];
 BEGIN
-    SELECT * INTO i FROM outreach.inbox_items x WHERE x.team_id = t AND x.inbox_item_id = capture_reply_emails.inbox_item_id;
-    IF i.inbox_item_id IS NULL OR jsonb_array_length(coalesce(i.extracted -> 'emails', '[]')) = 0 THEN
+    SELECT * INTO i FROM outreach.inbox_items x
+    WHERE x.team_id = t AND x.inbox_item_id = capture_reply_emails.inbox_item_id FOR UPDATE;
+    IF i.inbox_item_id IS NULL OR i.email_capture IS DISTINCT FROM 'pending' THEN
         RETURN NULL;
     END IF;
     PERFORM outreach.drop_temp_tables(ARRAY['_outreach_reply_emails']);
@@ -509,14 +526,42 @@ BEGIN
                 i.inbox_item_id, outreach.effective_caller());
     END IF;
     DROP TABLE _outreach_reply_emails;
+    UPDATE outreach.inbox_items x SET email_capture = 'done', email_import_id = ds
+    WHERE x.team_id = t AND x.inbox_item_id = i.inbox_item_id;
     RETURN ds;
 END
 $fn$;
 COMMENT ON FUNCTION outreach.capture_reply_emails(text, bigint) IS
     'Internal: imports the e-mail addresses a reply gave as rows of the lead''s person (names, the number the reply came '
-    'from, the address, the company), so that resolution joins them to the person like any finding. Returns the import '
-    'job, or NULL when the reply gave none.';
+    'from, the address, the company), so that resolution joins them to the person like any finding, and marks the '
+    'capture done. Returns the import job, or NULL when the item has no capture pending.';
 REVOKE ALL ON FUNCTION outreach.capture_reply_emails(text, bigint) FROM PUBLIC;
+
+-- The imports of captured e-mails run off the webhook's path: an import resolves against the
+-- team's people and takes far longer than filing a reply, which answers the provider at once.
+CREATE FUNCTION outreach.capture_pending_reply_emails(batch integer DEFAULT 20) RETURNS integer
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    r record;
+    n integer := 0;
+BEGIN
+    FOR r IN SELECT i.team_id, i.inbox_item_id FROM outreach.inbox_items i
+             WHERE i.email_capture = 'pending'
+             ORDER BY i.received_at LIMIT batch
+             FOR UPDATE SKIP LOCKED LOOP
+        PERFORM outreach.capture_reply_emails(r.team_id, r.inbox_item_id);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION outreach.capture_pending_reply_emails(integer) IS
+    'For outreachd: imports the e-mail addresses of up to batch replies whose capture is pending, oldest first (FOR '
+    'UPDATE SKIP LOCKED, so workers share them); each joins its person through the import path. Returns how many.';
+REVOKE ALL ON FUNCTION outreach.capture_pending_reply_emails(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.capture_pending_reply_emails(integer) TO outreach_worker;
 
 -- The answer an inbound message is owed: an opt-out's one confirmation, a re-subscription's, or the
 -- help text (at most one an hour to a number). It goes through the send path like any text.
@@ -661,9 +706,6 @@ BEGIN
             VALUES (t, lead, CASE consent_kind WHEN 'opt_out' THEN 'opted_out' ELSE 'opted_in' END,
                     jsonb_build_object('phone', sender, 'event_id', event), item, outreach.effective_caller());
         END IF;
-        IF c.label <> 'STOP' THEN
-            PERFORM outreach.capture_reply_emails(t, item);
-        END IF;
     END IF;
     RETURN QUERY SELECT item, unmatched, lead, c.label, consent_kind, false;
 END
@@ -764,9 +806,6 @@ BEGIN
                                 'rule', outreach.reply_rules_version(), u.consent_event_id, u.unmatched_id);
     UPDATE outreach.unmatched_messages x SET state = 'linked', inbox_item_id = item
     WHERE x.team_id = t AND x.unmatched_id = u.unmatched_id;
-    IF u.classification <> 'STOP' THEN
-        PERFORM outreach.capture_reply_emails(t, item);
-    END IF;
     INSERT INTO outreach.lead_activities (team_id, lead_id, kind, detail, inbox_item_id, created_by)
     VALUES (t, link_unmatched.lead_id, 'linked', jsonb_build_object('unmatched_id', u.unmatched_id, 'phone', u.from_number),
             item, outreach.effective_caller());
