@@ -341,14 +341,17 @@ COMMENT ON FUNCTION outreach.reply_priority(integer, integer, boolean, interval,
 -- The team's bucket for a priority, with its SLA.
 CREATE FUNCTION outreach.reply_bucket(team_id text, priority integer)
     RETURNS TABLE (bucket text, sla interval)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $fn$
+BEGIN
+    RETURN QUERY
     SELECT coalesce(b.bucket, 'low'), coalesce(b.sla, '24 hours'::interval)
     FROM (SELECT 1) one
     LEFT JOIN LATERAL (SELECT r.bucket, r.sla FROM outreach.response_buckets r
                        WHERE r.team_id = reply_bucket.team_id AND r.min_priority <= reply_bucket.priority
-                       ORDER BY r.min_priority DESC LIMIT 1) b ON true
+                       ORDER BY r.min_priority DESC LIMIT 1) b ON true;
+END
 $fn$;
 COMMENT ON FUNCTION outreach.reply_bucket(text, integer) IS
     'The bucket of outreach.response_buckets a priority falls in for the team, with its SLA (low and 24 hours when the '
@@ -356,11 +359,16 @@ COMMENT ON FUNCTION outreach.reply_bucket(text, integer) IS
 
 -- Where a label puts a reply of a lead: the team's routing rule for it (else the default), the
 -- priority of a reply that has just arrived, and the bucket and SLA that priority falls in.
+-- (PL/pgSQL, here and below on the webhook's path, because it keeps its plans for the session: a
+-- SQL function that cannot be inlined is planned again at every call)
 CREATE FUNCTION outreach.reply_routing(team_id text, lead_id bigint, label text)
     RETURNS TABLE (queue text, priority integer, bucket text, sla interval)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $fn$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     SELECT r.queue, p.priority, b.bucket, b.sla
     FROM (SELECT coalesce(x.weight, d.weight) AS weight, coalesce(x.queue, d.queue) AS queue
           FROM outreach.default_routing_rules() d
@@ -371,7 +379,8 @@ AS $fn$
     CROSS JOIN LATERAL (SELECT outreach.reply_priority(r.weight, l.score, l.business_id IS NOT NULL, '0'::interval,
                                                        coalesce(s.recency_bonus, 30), coalesce(s.recency_window, '24 hours'),
                                                        coalesce(s.decision_maker_bonus, 20)) AS priority) p
-    CROSS JOIN LATERAL outreach.reply_bucket(reply_routing.team_id, p.priority) b
+    CROSS JOIN LATERAL outreach.reply_bucket(reply_routing.team_id, p.priority) b;
+END
 $fn$;
 COMMENT ON FUNCTION outreach.reply_routing(text, bigint, text) IS
     'Internal: where a label puts a reply of the lead: the queue of the team''s routing rule (else the default rule), '
@@ -381,10 +390,11 @@ REVOKE ALL ON FUNCTION outreach.reply_routing(text, bigint, text) FROM PUBLIC;
 -- The lead an inbound text from this number belongs to: the one last texted at the number, else
 -- the most recent active lead of a person who has the number. NULL when none.
 CREATE FUNCTION outreach.match_reply_lead(team_id text, phone text) RETURNS bigint
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT coalesce(
+BEGIN
+    RETURN coalesce(
         (SELECT m.lead_id FROM outreach.sms_messages m
          JOIN outreach.leads l ON l.team_id = m.team_id AND l.lead_id = m.lead_id AND l.is_active
          WHERE m.team_id = match_reply_lead.team_id AND m.to_phone = match_reply_lead.phone AND m.lead_id IS NOT NULL
@@ -393,7 +403,8 @@ AS $fn$
         (SELECT l.lead_id FROM outreach.persona_phones pp
          JOIN outreach.leads l ON l.team_id = pp.team_id AND l.persona_id = pp.persona_id AND l.is_active
          WHERE pp.team_id = match_reply_lead.team_id AND pp.normalized_phone = match_reply_lead.phone
-         ORDER BY l.created_at DESC, l.lead_id DESC LIMIT 1))
+         ORDER BY l.created_at DESC, l.lead_id DESC LIMIT 1));
+END
 $fn$;
 COMMENT ON FUNCTION outreach.match_reply_lead(text, text) IS
     'The active lead an inbound text from phone (E.164) belongs to: the lead last texted at that number, else the most '
