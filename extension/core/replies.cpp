@@ -37,7 +37,7 @@ namespace outreach::replies {
 namespace {
 
 // Bump when a rule changes what some reply is labelled (stored with every rule label).
-constexpr std::string_view kRulesVersion = "replies-rules-4";
+constexpr std::string_view kRulesVersion = "replies-rules-5";
 
 // ---- preparation ------------------------------------------------------------------------------
 
@@ -682,7 +682,10 @@ const Rule kStopPhrases[] = {
     {"stop_phrase:para_ya", 0.9f, R"(\b(para|paren|pare|basta) ya (con|de) (los |tus |sus )?(mensajes|textos|sms|llamadas)\b)"},
     // "text me one more time and see what happens"
     {"stop_phrase:threat", 0.9f,
-     R"(\b(text|message|contact|call|bother|spam) (me|us) (one more time|again|once more|another time) and\b)"},
+     R"(\b(text|message|contact|call|bother|spam) (me|us) (one more time|again|once more|another time) and\b|\bif (you|u|ya|yall|y all) (text|message|msg|contact|call|bother|spam) (me|us) (one more time|again|once more|another time)\b)"},
+    // "who gave u my number?? delete it", "How did you get this number. Delete it now."
+    {"stop_phrase:delete_number", 0.9f,
+     R"(\b(my|this|our) (number|phone number|cell|cell number|#)\b.*\b(delete|erase|remove|lose|trash) (it|that)\b)"},
     // sarcasm: "yeah keep texting me at 9pm, great way to win my business 🙄"
     {"stop_phrase:sarcasm", 0.85f,
      R"(\b(keep|love|enjoy|please keep) (texting|messaging|spamming|calling|bugging) (me|us)\b.*\bemoroll\b|\bemoroll\b.*\b(texting|messages|spam|texts)\b)"},
@@ -869,6 +872,8 @@ const Rule kPricePhrases[] = {
      R"(\b(price|prices|pricing|priced|cost|costs|costing|fee|fees|charge|charges|quote|quotes|rate|rates|estimate|estimates|expensive|cheap|cheaper|afford|affordable|payment|payments|payback|pay it back|pay back|repay|repayment|terms|apr|interest rate|percent|penalty|prepayment|factor)\b)"},
     {"price_phrase", 0.9f,
      R"(\b(cuanto cuesta|cuanto cobran|cuanto es|cuesta|cuestan|precio|precios|costo|costos|tarifa|tarifas|tasa|cobran|cobras|intereses|combien|prix|tarif|taux|emomoney)\b)"},
+    // the length of the loan is part of its price: "how long is the term", "term length on 200k"
+    {"price_phrase", 0.85f, R"(\b(term length|length of the (term|loan)|how long is the (term|loan)|loan term|the term)\b)"},
     {"price_how_much", 0.85f, R"(\bhow much\b)"},
     {"price_interest", 0.85f, R"(\b(whats|what is|what s|hows|how is) (the |your |ur )?(interest|apr|factor)\b)"},
 };
@@ -1199,6 +1204,13 @@ Classification classify(std::string_view body, bool has_media)
         // the quoted text is not the person's: the reaction alone is the answer
         out.emails.clear();
         out.phones.clear();
+        // iOS 18 reactions with any emoji: "Reacted 👍 to ..." (folded as a word: emoyes, emono, ...)
+        if (tapback.rfind("reacted ", 0) == 0) {
+            const bool yes = tapback.find("emoyes") != std::string::npos || tapback.find("\xF0\x9F\x91\x8D") != std::string::npos ||
+                             tapback.find("emolove") != std::string::npos || tapback.find("\xE2\x9D\xA4") != std::string::npos;
+            const bool no = tapback.find("emono") != std::string::npos || tapback.find("\xF0\x9F\x91\x8E") != std::string::npos;
+            tapback = yes ? "liked" : no ? "disliked" : "emphasized";
+        }
         if (tapback == "liked" || tapback == "loved")
             decide(out, Label::Positive, 0.85f, "tapback_like");
         else if (tapback == "disliked")
