@@ -564,6 +564,9 @@ int run_daemon(const RunOptions &options)
             // webhooks spooled while the database was unreachable, in order, on a webhook connection
             http->replay_spool();
             // delivery callbacks stored while their text was locked, or before its provider id was recorded
+            // inbound texts stored but never received (a failure between the two calls): a STOP among
+            // them must not wait for a provider retry that will not come
+            receive_stranded_inbound(*db);
             const auto late = db->exec("SELECT outreach.apply_received_webhooks()");
             if (libpq::value(late, 0, 0) != "0")
                 log_event(Level::Info, "webhooks_applied_late", {{"events", libpq::value(late, 0, 0)}});

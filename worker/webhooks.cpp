@@ -632,6 +632,44 @@ Answer receive_inbound(DbSession &db, const WebhookInput &in, const Verdict &v)
     return provider_ok(in.provider);
 }
 
+}  // namespace
+
+int receive_stranded_inbound(libpq::Connection &db)
+{
+    const auto rows = db.exec("SELECT team_id, webhook_id, provider, body, received_at "
+                              "FROM outreach.stranded_inbound_webhooks()");
+    int received = 0;
+    for (int i = 0; i < PQntuples(rows.get()); ++i) {
+        const std::string team = libpq::value(rows, i, 0), id = libpq::value(rows, i, 1),
+                          provider = libpq::value(rows, i, 2), body = libpq::value(rows, i, 3);
+        // the body was verified and read when it came: it reads the same way now
+        const InboundParse p = provider == "twilio" ? parse_twilio_inbound(parse_form(body))
+                                                    : parse_signalhouse_inbound(json::parse(body, nullptr, false));
+        if (!p.message) {
+            log_event(Level::Error, "inbound_stranded_unreadable",
+                      {{"team", team}, {"webhook", id}, {"reason", p.reason}, {"detail", p.detail}});
+            continue;
+        }
+        const InboundMessage &m = *p.message;
+        const auto r = db.exec(
+            "SELECT state, label, consent FROM outreach.receive_webhook_message($1, $2::bigint, $3, $4, $5, $6, "
+            "$7::timestamptz, $8::jsonb)",
+            {team, id, m.provider_message_id, m.from, m.to, m.body, libpq::value(rows, i, 4), dump(m.media)});
+        ++received;
+        metrics().add("outreach_inbound_total", {{"provider", provider}, {"result", "stranded"}});
+        log_event(Level::Warn, "inbound_stranded_received",
+                  {{"team", team},
+                   {"webhook", id},
+                   {"message", m.provider_message_id.substr(0, 64)},
+                   {"state", libpq::value(r, 0, 0)},
+                   {"label", libpq::value(r, 0, 1)},
+                   {"consent", libpq::value(r, 0, 2)}});
+    }
+    return received;
+}
+
+namespace {
+
 // One webhook request against the database: the team, the signature, then the request stored
 // (and, for an inbound text, received). Throws libpq::Error when the database fails.
 Answer handle_webhook(HttpServer::Impl &s, DbSession &db, const WebhookInput &in)

@@ -18,6 +18,8 @@
 // sizes, the body, and a deadline for the whole request after which the connection is closed.
 #pragma once
 
+#include "libpq.hpp"
+
 #include "config.hpp"
 
 #include <cstddef>
@@ -40,6 +42,11 @@ bool twilio_signature_valid(const std::string &token, const std::string &url,
                             const std::string &signature);
 // hex(HMAC-SHA256(secret, timestamp + "." + body)): the X-SignalHouse-Signature.
 std::string signalhouse_signature(const std::string &secret, const std::string &timestamp, const std::string &body);
+
+// Receives the inbound texts that were stored but never received (outreach.stranded_inbound_webhooks:
+// the database or this process failed between the two calls), reading each raw body again. Returns
+// how many were received.
+int receive_stranded_inbound(libpq::Connection &db);
 bool constant_time_equal(const std::string &a, const std::string &b);
 
 class HttpServer {

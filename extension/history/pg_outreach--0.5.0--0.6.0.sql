@@ -1324,6 +1324,28 @@ REVOKE ALL ON FUNCTION outreach.receive_webhook_message(text, bigint, text, text
 GRANT EXECUTE ON FUNCTION outreach.receive_webhook_message(text, bigint, text, text, text, text, timestamptz, jsonb)
     TO outreach_worker;
 
+-- Inbound texts stored but never received: outreachd stored the raw request and then could not make
+-- its one call (the database went away between the two, or outreachd died). Twilio does not retry a
+-- webhook that was answered, so nothing else would ever read them, and a STOP among them would be lost.
+CREATE FUNCTION outreach.stranded_inbound_webhooks(older_than interval DEFAULT '1 minute', batch integer DEFAULT 100)
+    RETURNS TABLE (team_id text, webhook_id bigint, provider text, body text, received_at timestamptz)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT w.team_id, w.webhook_id, w.provider, w.body, w.received_at
+    FROM outreach.webhook_events w
+    WHERE w.kind = 'inbound' AND w.state = 'received' AND w.signature_valid
+      AND w.received_at < pg_catalog.now() - older_than
+    ORDER BY w.received_at, w.webhook_id
+    LIMIT batch
+$fn$;
+COMMENT ON FUNCTION outreach.stranded_inbound_webhooks(interval, integer) IS
+    'For outreachd: verified inbound webhook events stored longer ago than older_than but never received (the database '
+    'or outreachd failed between storing the raw request and outreach.receive_webhook_message), oldest first, with the '
+    'raw body to read them again. outreachd receives them on its next turn.';
+REVOKE ALL ON FUNCTION outreach.stranded_inbound_webhooks(interval, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION outreach.stranded_inbound_webhooks(interval, integer) TO outreach_worker;
+
 -- An operator's answer to "whose is this number?".
 CREATE FUNCTION outreach.link_unmatched(team_id text, unmatched_id bigint, lead_id bigint) RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER

@@ -310,6 +310,21 @@ expect "and both STOPs are opt-outs" 2 \
 until_true 20 bash -c "[ -z \"\$(ls '$SPOOL' | grep -v '^spool-.*-$DPID2.log\$')\" ] && echo t" || true
 expect "the killed process's spool file is gone once replayed" "" "$(ls "$SPOOL" | grep -v "^spool-.*-$DPID2.log\$")"
 
+# ---- 6. a text stored but never received (outreachd failed between its two calls) -----------------
+# Twilio does not retry a webhook that was answered: outreachd itself finds the stored request and
+# receives it, so a STOP in it is honoured.
+STRANDED_BODY="MessageSid=SMstranded01&AccountSid=$SID&From=%2B12125550163&To=%2B12125550100&Body=pls+take+me+off+ur+list&NumMedia=0&SmsStatus=received"
+q "SELECT webhook_id FROM outreach.record_webhook('ib', 'twilio', 'inbound', 'SMstranded01', 'SMstranded01', '{}',
+                                                  '$STRANDED_BODY', '{}', true)" >/dev/null
+q "UPDATE outreach.webhook_events SET received_at = now() - interval '2 minutes'
+   WHERE team_id = 'ib' AND event_key = 'SMstranded01'" >/dev/null
+until_true 20 q "SELECT state = 'applied' FROM outreach.webhook_events WHERE team_id = 'ib' AND event_key = 'SMstranded01'" \
+    && ok "a stored inbound text that was never received is received by outreachd" \
+    || bad "a stored inbound text that was never received is received by outreachd" "$(grep stranded "$TMP/daemon2.log" | tail -3)"
+expect "and its STOP is an opt-out" "t" \
+    "$(q "SELECT count(*) = 1 FROM outreach.consent_log WHERE team_id = 'ib' AND evidence ->> 'provider_message_id' = 'SMstranded01'
+                                                      AND kind = 'opt_out'")"
+
 kill -TERM "$DPID2"
 wait "$DPID2"
 expect "SIGTERM stops the second daemon with status 0" 0 $?
