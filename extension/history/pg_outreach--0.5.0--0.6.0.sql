@@ -42,6 +42,36 @@ COMMENT ON FUNCTION outreach.send_blockers(text, bigint[], timestamptz[], bigint
     'would go to and the zones whose clocks were read. With campaign_id and steps[i] it also checks duplicate_step, '
     'throughput_cap and daily_cap.';
 
+-- ---- scoring: a few leads are rescored with a prepared plan (bench/inbound) -------------------------
+-- Runs a scoring query over the given (team, lead) pairs: by index for a few, hashed for many.
+-- For a few, the long query takes several times longer to plan than to run (3 ms against 0.5 ms
+-- for one lead), and a reply or a status change rescores one lead at a time: the query is prepared
+-- once per session and text (new weights make a new text) and runs with its generic plan.
+CREATE OR REPLACE FUNCTION outreach.run_score_sql(sql text, team_ids text[], lead_ids bigint[]) RETURNS SETOF record
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_generic_plan
+AS $fn$
+DECLARE
+    statement_name text := 'outreach_score_' || left(md5(sql), 20);
+BEGIN
+    IF cardinality(lead_ids) <= 2000 THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_prepared_statements p WHERE p.name = statement_name) THEN
+            EXECUTE format('PREPARE %I (text[], bigint[]) AS ', statement_name)
+                    || format(sql, '(SELECT * FROM unnest($1, $2) AS x (team_id, lead_id))');
+        END IF;
+        RETURN QUERY EXECUTE format('EXECUTE %I (%L, %L)', statement_name, team_ids, lead_ids);
+        RETURN;
+    END IF;
+    PERFORM outreach.drop_temp_tables(ARRAY['_outreach_score_keys']);
+    CREATE TEMP TABLE _outreach_score_keys ON COMMIT DROP AS
+    SELECT x.team_id, x.lead_id FROM unnest(team_ids, lead_ids) AS x (team_id, lead_id);
+    ANALYZE _outreach_score_keys;
+    RETURN QUERY EXECUTE format(sql, '_outreach_score_keys');
+    DROP TABLE _outreach_score_keys;
+END
+$fn$;
+
 -- ---- answers to inbound messages go through the send path (issue 13) -----------------------------
 ALTER TABLE outreach.sms_messages ADD COLUMN reply_text_id bigint;
 
