@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Loopback stand-ins of the provider APIs outreachd calls, for its integration tests.
 
-One process serves all four providers on 127.0.0.1:<port>:
+One process serves all five providers on 127.0.0.1:<port>:
 
   Twilio         POST /2010-04-01/Accounts/{AccountSid}/Messages.json   (form body, HTTP Basic auth)
   SignalHouse    POST /message/sms                                      (JSON body, Bearer auth)
   RealEstateAPI  POST /v2/SkipTrace  (alias /v2/PeopleSearch)           (JSON body, x-api-key header)
   Apollo         POST /api/v1/people/match                              (query-string parameters, x-api-key)
                  GET  /api/v1/organizations/enrich?domain=D             (Organization Enrichment, x-api-key)
+  Anthropic      POST /v1/messages                                      (JSON body, x-api-key + anthropic-version)
+                 GET  /v1/models, GET /v1/models/{model_id}             (the models of ANTHROPIC_MODELS)
 
 Every Twilio request is checked against the OpenAPI spec given by --twilio-spec (path template,
 path-parameter pattern, declared content type, field names, each field's type/pattern/enum/format,
@@ -28,24 +30,72 @@ and fixed firmographics (APOLLO_ORGANIZATION_FIXED: 25 employees, $2.5M revenue,
 address at 350 5th Ave, New York, NY 10118). A domain that is not bare (www., @, a scheme, a path,
 upper case is fine) or is missing gets 422.
 
-Test control (not part of either provider):
-  POST /_control  {"provider": "twilio"|"signalhouse"|"realestateapi"|"apollo", "mode": M, "count": N}
-                  M in ok, rate_limit, error_500, unsubscribed, hang, close; the next N requests to
-                  that provider's send/lookup endpoint get mode M (count omitted/null = until changed), then
-                  the provider reverts to ok. A new setting replaces the previous one.
-  GET  /_control  current mode of each provider.
+The Anthropic stand-in checks a Messages request as the API does (its SDK and error docs): x-api-key must
+equal --anthropic-key (else 401 authentication_error); the anthropic-version header must be there and
+be 2023-06-01 or 2023-01-01, the body JSON (Content-Type application/json) of known top-level fields
+only, with model (non-empty string; any name is accepted), max_tokens (positive integer) and messages
+(non-empty list of {role: user|assistant, content}, the first a user turn, content a non-empty string
+or a list of text blocks), optional system (string or text blocks) and temperature (0..1); no
+stream. Else 400 invalid_request_error. Paths under /v1/messages and /v1/models other than these
+(and other methods) get 404 not_found_error. Errors are {"type": "error", "error": {"type", "message"
+[, "details"]}, "request_id": "req_..."}; every reply carries a request-id header (the same id) and
+anthropic-organization-id. A valid request gets 200 {"id": "msg_...", "type": "message", "role":
+"assistant", "model": <the requested model>, "content": [{"type": "text", "text": T}], "stop_reason":
+"end_turn", "stop_sequence": null, "usage": {"input_tokens": ceil(len(system + messages text) / 4),
+"output_tokens": ceil(len(T) / 4), ...}} (an answer longer than max_tokens tokens is cut there, with
+stop_reason "max_tokens"). T is the JSON {"label", "confidence", "reason"} that labels the reply
+found between "<reply>\n" and "\n</reply>" in the last user turn (the whole turn if there is no such
+tag) by the stand-in's own keywords, the first that matches (case-insensitive, whole words):
+  STOP 0.9              stop, remove, unsubscribe, opt out/opt-out/optout, "leave me alone",
+                        "wrong number", "dont text"/"don't text"
+  EMAIL_CAPTURE 0.95    an @
+  CALLBACK_REQUEST 0.85 call
+  PRICE_INQUIRY 0.85    price(s), pricing, rate(s), cost(s)
+  QUESTION 0.8          a ?
+  NEGATIVE 0.85         no, not, nope, nah (before POSITIVE, so "not interested" is NEGATIVE)
+  POSITIVE 0.85         yes, yeah, sure, interested
+  UNCLEAR 0.5           anything else
+with the reason "stand-in rule <name>". A test may script the label instead (see /_control "answer").
+
+Test control (not part of any provider):
+  POST /_control  {"provider": "twilio"|"signalhouse"|"realestateapi"|"apollo"|"anthropic", "mode": M, "count": N}
+                  M in ok, rate_limit, error_500, unsubscribed, hang, close (anthropic: ok, rate_limit,
+                  error_500, overloaded, spend_limit, bad_answer, refusal, hang, close); the next N
+                  requests to that provider's send/lookup endpoint (anthropic: POST /v1/messages) get
+                  mode M (count omitted/null = until changed), then the provider reverts to ok. A new
+                  setting replaces the previous one.
+                  Anthropic only: "answer": {"label": L, "confidence": C[, "reason": R]} scripts the
+                  text of every labelled answer (ok and hang) from now on, whatever the reply says, until
+                  a later command sets another "answer" (null: back to the keyword scheme) or /_reset.
+                  L and C are not checked against the eight labels or 0..1, so a test can script an
+                  answer the product must refuse; R defaults to "scripted by the test". With "answer",
+                  "mode" may be left out (the mode and its count stay as they are).
+  GET  /_control  current mode of each provider (anthropic's with its scripted "answer" or null).
   GET  /_log      the request log, one JSON object per line (optional ?provider=<name>).
-  POST /_reset    clears the in-memory log and sets every provider back to ok (the --log file is kept).
+  POST /_reset    clears the in-memory log, sets every provider back to ok and drops the scripted
+                  answer (the --log file is kept).
 
 How a mode combines with request validity:
   rate_limit, error_500, close  replace the response whatever the request (real outages don't validate);
+  overloaded, spend_limit       likewise (anthropic);
   unsubscribed                  replaces the success response of a valid request (an invalid one
                                 still gets its 400/401); for realestateapi and apollo it is the same as ok;
+  bad_answer, refusal           likewise (anthropic);
   hang                          sleeps --hang-seconds, then sends the normal response (201 if valid).
+The anthropic replies of the modes:
+  rate_limit   429 rate_limit_error with retry-after: 1 (and anthropic-ratelimit-requests-remaining: 0)
+  error_500    500 api_error
+  overloaded   529 overloaded_error "Overloaded", no retry-after
+  spend_limit  429 rate_limit_error with error.details.error_code "enforced_spend_limit_reached" and
+               no retry-after (not to be retried)
+  bad_answer   200 end_turn whose text is prose without any JSON (no label)
+  refusal      200 with stop_reason "refusal" and one empty text block
 Requests to other paths (unknown operations) are answered 404/405, logged, and consume no mode.
 The x-api-key and Authorization headers are logged as "<redacted>". An Apollo entry's "body" is its
 parsed query string (dict of lists); "message_id" is the SkipTrace requestId / the Apollo person or
-organization id. Both Apollo endpoints take the apollo modes (one count for the two).
+organization id / the Anthropic message id (msg_..., 200 answers only). Both Apollo endpoints take the
+apollo modes (one count for the two). "request_id" is the request-id header sent (anthropic; null
+for the other providers and for close).
 
 Each request is read in full and logged (memory + --log file, one JSON line, flushed) BEFORE any
 response is sent, so a test can count what reached the provider even if the process is killed
@@ -77,8 +127,17 @@ import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODES = ("ok", "rate_limit", "error_500", "unsubscribed", "hang", "close")
-PROVIDERS = ("twilio", "signalhouse", "realestateapi", "apollo")
+PROVIDERS = ("twilio", "signalhouse", "realestateapi", "apollo", "anthropic")
+# The modes each provider takes through /_control; MODES is every mode of any provider.
+SEND_MODES = ("ok", "rate_limit", "error_500", "unsubscribed", "hang", "close")
+ANTHROPIC_MODES = ("ok", "rate_limit", "error_500", "overloaded", "spend_limit", "bad_answer", "refusal", "hang",
+                   "close")
+PROVIDER_MODES = {p: SEND_MODES for p in PROVIDERS if p != "anthropic"} | {"anthropic": ANTHROPIC_MODES}
+MODES = tuple(dict.fromkeys(SEND_MODES + ANTHROPIC_MODES))
+# Modes whose reply replaces the response whatever the request (an outage does not validate).
+OUTAGE_MODES = ("rate_limit", "error_500", "overloaded", "spend_limit")
+# Modes whose reply replaces the success reply of a valid request (an invalid one still gets its error).
+ANSWER_MODES = ("bad_answer", "refusal")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,6 +229,7 @@ class State:
     def __init__(self, log_path):
         self.lock = threading.Lock()
         self.modes = {p: ["ok", None] for p in PROVIDERS}   # provider -> [mode, remaining|None]
+        self.answer = None                                   # the scripted Anthropic answer, if any
         self.entries = []
         self.seq = 0
         self.log_file = open(log_path, "a", encoding="utf-8") if log_path else None
@@ -189,10 +249,23 @@ class State:
                 self.modes[provider] = [mode, remaining] if remaining > 0 else ["ok", None]
             return mode
 
-    # Snapshot of the modes, for GET /_control.
+    # Script the label of the Anthropic answers ({"label", "confidence"[, "reason"]}; None = the
+    # stand-in's keyword scheme again).
+    def set_answer(self, answer):
+        with self.lock:
+            self.answer = copy.deepcopy(answer)
+
+    # The scripted Anthropic answer, or None.
+    def get_answer(self):
+        with self.lock:
+            return copy.deepcopy(self.answer)
+
+    # Snapshot of the modes, for GET /_control (anthropic's with its scripted answer).
     def describe_modes(self):
         with self.lock:
-            return {p: {"mode": m, "count": c} for p, (m, c) in self.modes.items()}
+            out = {p: {"mode": m, "count": c} for p, (m, c) in self.modes.items()}
+            out["anthropic"]["answer"] = copy.deepcopy(self.answer)
+            return out
 
     # Append one entry to the in-memory log and, flushed, to the --log file.
     def append(self, entry):
@@ -209,11 +282,13 @@ class State:
         with self.lock:
             return [e for e in self.entries if provider is None or e["provider"] == provider]
 
-    # Clear the in-memory log and the modes (the --log file is an append-only record and is kept).
+    # Clear the in-memory log, the modes and the scripted answer (the --log file is an append-only
+    # record and is kept).
     def reset(self):
         with self.lock:
             self.entries = []
             self.modes = {p: ["ok", None] for p in PROVIDERS}
+            self.answer = None
 
     # Close the --log file at shutdown.
     def close(self):
@@ -1002,6 +1077,268 @@ class ApolloProvider:
 
 
 # ---------------------------------------------------------------------------------------------
+# Anthropic Messages API
+# ---------------------------------------------------------------------------------------------
+
+ANTHROPIC_SEND_PATH = "/v1/messages"
+ANTHROPIC_MODELS_PATH = "/v1/models"
+# The anthropic-version values the API accepts (2023-06-01 is the current one).
+ANTHROPIC_VERSIONS = ("2023-06-01", "2023-01-01")
+# The models GET /v1/models lists (newest first, as the API does). Any model name is accepted by
+# POST /v1/messages (see AnthropicProvider.check_body).
+ANTHROPIC_MODELS = (
+    ("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"),
+    ("claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-01T00:00:00Z"),
+    ("claude-opus-4-5", "Claude Opus 4.5", "2025-11-01T00:00:00Z"),
+)
+# The top-level request fields of POST /v1/messages (SDK message_create_params.py); any other is
+# refused as the API does ("Extra inputs are not permitted").
+ANTHROPIC_FIELDS = ("model", "max_tokens", "messages", "system", "temperature", "top_p", "top_k", "stop_sequences",
+                    "stream", "metadata", "tools", "tool_choice", "thinking", "service_tier", "output_config",
+                    "cache_control", "container", "inference_geo")
+ANTHROPIC_ORGANIZATION = "9f0c1a52-5c1e-4b8e-9d6a-7b1e2f3a4c5d"
+# The stand-in's own labelling of the reply, the first rule that matches wins (the order of the
+# labels in outreach.classification_instructions): (label, confidence, rule name, regex).
+ANTHROPIC_KEYWORDS = (
+    ("STOP", 0.9, "stop_words",
+     re.compile(r"\b(stop|remove|unsubscribe|opt[ -]?out)\b|leave me alone|wrong number|don'?t text", re.I)),
+    ("EMAIL_CAPTURE", 0.95, "at_sign", re.compile(r"@")),
+    ("CALLBACK_REQUEST", 0.85, "call", re.compile(r"\bcall\b", re.I)),
+    ("PRICE_INQUIRY", 0.85, "price_words", re.compile(r"\b(price|prices|pricing|rate|rates|cost|costs)\b", re.I)),
+    ("QUESTION", 0.8, "question_mark", re.compile(r"\?")),
+    ("NEGATIVE", 0.85, "negation", re.compile(r"\b(no|not|nope|nah)\b", re.I)),
+    ("POSITIVE", 0.85, "yes_words", re.compile(r"\b(yes|yeah|sure|interested)\b", re.I)),
+)
+ANTHROPIC_REPLY = re.compile(r"<reply>\n(.*?)\n</reply>", re.S)
+ANTHROPIC_BAD_ANSWER = "I think this person is probably not interested, but it is hard to say without more context."
+
+
+# An Anthropic-style id: a prefix and 24 base62 characters (msg_..., req_...).
+def anthropic_id(prefix):
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(24))
+
+
+# The stand-in's token count of a text: one token per 4 characters, at least 1 (deterministic).
+def standin_tokens(text):
+    return max(1, math.ceil(len(text) / 4))
+
+
+# The text of a message content or system prompt: a string, or the text of its text blocks.
+def content_text(content):
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(b.get("text", "") for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
+    return ""
+
+
+# The stand-in's label of a reply, by ANTHROPIC_KEYWORDS: (label, confidence, reason).
+def standin_label(reply):
+    for label, confidence, rule, regex in ANTHROPIC_KEYWORDS:
+        if regex.search(reply):
+            return label, confidence, "stand-in rule %s" % rule
+    return "UNCLEAR", 0.5, "stand-in: no keyword matched"
+
+
+class AnthropicProvider:
+    # POST /v1/messages with x-api-key and anthropic-version headers and a JSON body; answers with
+    # one text block holding a JSON label {"label", "confidence", "reason"} of the reply it finds
+    # between <reply> and </reply> (or a scripted one, see State.set_answer). GET /v1/models lists
+    # ANTHROPIC_MODELS, GET /v1/models/{id} gives one.
+    name = "anthropic"
+
+    def __init__(self, key, state):
+        self.key = key
+        self.state = state
+
+    # The documented error shape; the same request id goes in the body and the request-id header.
+    @staticmethod
+    def error(status, kind, message, headers=None, details=None, **kw):
+        request_id = anthropic_id("req_")
+        err = {"type": kind, "message": message}
+        if details:
+            err["details"] = details
+        return Reply(status, {"type": "error", "error": err, "request_id": request_id},
+                     {"request-id": request_id, **(headers or {})}, **kw)
+
+    # Whether this request is POST /v1/messages (the one modes apply to).
+    def is_send(self, method, path):
+        return method == "POST" and path == ANTHROPIC_SEND_PATH
+
+    # The paths this provider answers (the dispatcher sends /v1/messages... and /v1/models... here).
+    @staticmethod
+    def serves(path):
+        return any(path == p or path.startswith(p + "/") for p in (ANTHROPIC_SEND_PATH, ANTHROPIC_MODELS_PATH))
+
+    # Check the key, the version header, the path and the body; return (problems, error Reply or
+    # None). The reply reflects the most fundamental problem: 401, then 404, then 400.
+    def evaluate(self, req):
+        auth_problems, problems = [], []
+        key = req.headers.get("x-api-key")
+        if key is None:
+            auth_problems.append("x-api-key header is required")
+        elif not hmac.compare_digest(key.strip().encode(), self.key.encode()):
+            auth_problems.append("invalid x-api-key")
+        version = req.headers.get("anthropic-version")
+        if version is None:
+            problems.append("anthropic-version: header is required")
+        elif version.strip() not in ANTHROPIC_VERSIONS:
+            problems.append("anthropic-version: %r is not a valid version" % version)
+        known = self.is_send(req.method, req.path) or (req.method == "GET" and (
+            req.path == ANTHROPIC_MODELS_PATH or re.fullmatch(re.escape(ANTHROPIC_MODELS_PATH) + r"/[^/]+", req.path)))
+        if not known:
+            all_problems = auth_problems + ["%s %s is not implemented by the stand-in" % (req.method, req.path)]
+            if auth_problems:
+                return all_problems, self.error(401, "authentication_error", auth_problems[0], valid=False)
+            return all_problems, self.error(404, "not_found_error", "Not found", valid=False)
+        if self.is_send(req.method, req.path):
+            problems.extend(self.check_body(req))
+        if auth_problems:
+            return auth_problems + problems, self.error(401, "authentication_error", auth_problems[0], valid=False)
+        if problems:
+            return problems, self.error(400, "invalid_request_error", problems[0], valid=False)
+        return [], None
+
+    # Problems with a text content (a string, or a list of text blocks) named `where`.
+    @staticmethod
+    def check_content(where, content, allow_empty=False):
+        if isinstance(content, str):
+            return [] if content or allow_empty else ["%s: text content must be non-empty" % where]
+        if not isinstance(content, list) or (not content and not allow_empty):
+            return ["%s: must be a string or a non-empty list of content blocks" % where]
+        problems = []
+        for n, block in enumerate(content):
+            if not isinstance(block, dict) or "type" not in block:
+                problems.append("%s.%d: a content block must be an object with a type" % (where, n))
+            elif block["type"] != "text":
+                problems.append("%s.%d: the stand-in accepts only text blocks, not %r" % (where, n, block["type"]))
+            elif not isinstance(block.get("text"), str) or not block["text"]:
+                problems.append("%s.%d.text: text content blocks must be non-empty strings" % (where, n))
+        return problems
+
+    # Body checks: JSON object of known fields; model, max_tokens and messages required; system and
+    # temperature optional and typed; no streaming (the stand-in answers whole messages only).
+    def check_body(self, req):
+        if media_type(req.headers.get("Content-Type")) != "application/json":
+            return ["Content-Type must be application/json, got %r" % req.headers.get("Content-Type")]
+        body = req.json
+        if not isinstance(body, dict):
+            return ["body is not a JSON object" if req.raw else "empty body"]
+        problems = ["%s: Extra inputs are not permitted" % name for name in body if name not in ANTHROPIC_FIELDS]
+        model = body.get("model")
+        if not isinstance(model, str) or not model.strip():
+            problems.append("model: Field required (a non-empty string), got %r" % (model,))
+        max_tokens = body.get("max_tokens")
+        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+            problems.append("max_tokens: must be a positive integer, got %r" % (max_tokens,))
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            problems.append("messages: must be a non-empty list, got %r" % (messages,))
+        else:
+            for n, m in enumerate(messages):
+                if not isinstance(m, dict):
+                    problems.append("messages.%d: must be an object" % n)
+                    continue
+                extra = [k for k in m if k not in ("role", "content")]
+                if extra:
+                    problems.append("messages.%d.%s: Extra inputs are not permitted" % (n, extra[0]))
+                if m.get("role") not in ("user", "assistant"):
+                    problems.append("messages.%d.role: must be user or assistant, got %r" % (n, m.get("role")))
+                problems.extend(self.check_content("messages.%d.content" % n, m.get("content")))
+            if isinstance(messages[0], dict) and messages[0].get("role") != "user":
+                problems.append("messages: the first message must use the user role")
+        if "system" in body:
+            problems.extend(self.check_content("system", body["system"], allow_empty=True))
+        if "temperature" in body:
+            t = body["temperature"]
+            if not isinstance(t, (int, float)) or isinstance(t, bool) or not 0 <= t <= 1:
+                problems.append("temperature: must be a number between 0 and 1, got %r" % (t,))
+        if body.get("stream") is True:
+            problems.append("stream: the stand-in does not stream (server-sent events); send stream false or omit it")
+        return problems
+
+    # The answer text for a request: the scripted answer if one is set, else the stand-in's label of
+    # the reply between <reply> and </reply> in the last user message (its whole text if there is no
+    # such tag).
+    def answer_text(self, body):
+        user = [m for m in body["messages"] if m.get("role") == "user"]
+        text = content_text(user[-1]["content"]) if user else ""
+        found = ANTHROPIC_REPLY.search(text)
+        reply = found.group(1) if found else text
+        scripted = self.state.get_answer()
+        if scripted is not None:
+            answer = {"label": scripted["label"], "confidence": scripted["confidence"],
+                      "reason": scripted.get("reason", "scripted by the test")}
+        else:
+            label, confidence, reason = standin_label(reply)
+            answer = {"label": label, "confidence": confidence, "reason": reason}
+        return json.dumps(answer)
+
+    # HTTP 200 with one message. text None = the label answer; the refusal has stop_reason refusal
+    # and no text. An answer longer than max_tokens is cut there (stop_reason max_tokens).
+    def message(self, req, text=None, stop_reason="end_turn"):
+        body = req.json
+        if text is None:
+            text = self.answer_text(body)
+        prompt = content_text(body.get("system", "")) + "".join(content_text(m["content"]) for m in body["messages"])
+        output_tokens = standin_tokens(text) if text else 0
+        if output_tokens > body["max_tokens"]:
+            text, output_tokens, stop_reason = text[:4 * body["max_tokens"]], body["max_tokens"], "max_tokens"
+        msg_id = anthropic_id("msg_")
+        request_id = anthropic_id("req_")
+        msg = {"id": msg_id, "type": "message", "role": "assistant", "model": body["model"],
+               "content": [{"type": "text", "text": text}], "stop_reason": stop_reason, "stop_sequence": None,
+               "usage": {"input_tokens": standin_tokens(prompt), "output_tokens": output_tokens,
+                         "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "service_tier": "standard"}}
+        return Reply(200, msg, {"request-id": request_id}, message_ids=[msg_id])
+
+    # The model list and a single model (GET /v1/models[/{id}]).
+    def models(self, req):
+        request_id = anthropic_id("req_")
+        data = [{"type": "model", "id": i, "display_name": n, "created_at": c} for i, n, c in ANTHROPIC_MODELS]
+        if req.path == ANTHROPIC_MODELS_PATH:
+            return Reply(200, {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]},
+                         {"request-id": request_id})
+        wanted = urllib.parse.unquote(req.path[len(ANTHROPIC_MODELS_PATH) + 1:])
+        for m in data:
+            if m["id"] == wanted:
+                return Reply(200, m, {"request-id": request_id})
+        return self.error(404, "not_found_error", "model: %s" % wanted)
+
+    def success(self, req):
+        if req.method == "GET":
+            return self.models(req)
+        return self.message(req)
+
+    # The answer modes that replace the success reply of a valid request.
+    def odd_answer(self, req, mode):
+        if mode == "refusal":
+            return self.message(req, text="", stop_reason="refusal")
+        return self.message(req, text=ANTHROPIC_BAD_ANSWER)         # bad_answer: prose, no JSON
+
+    # No opt-out concept: unsubscribed (not an anthropic mode) would answer as ok.
+    def unsubscribed(self, req):
+        return self.success(req)
+
+    # Outage replies, in the documented error shape and status/type pairs.
+    def failure(self, mode):
+        if mode == "rate_limit":
+            return self.error(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate "
+                              "limit", {"retry-after": "1", "anthropic-ratelimit-requests-remaining": "0"})
+        if mode == "spend_limit":
+            return self.error(429, "rate_limit_error", "You have reached your specified API usage limits.",
+                              details={"error_code": "enforced_spend_limit_reached"})
+        if mode == "overloaded":
+            return self.error(529, "overloaded_error", "Overloaded")
+        return self.error(500, "api_error", "Internal server error")
+
+    # Headers every Anthropic reply carries besides its request-id.
+    def extra_headers(self):
+        return {"anthropic-organization-id": ANTHROPIC_ORGANIZATION}
+
+
+# ---------------------------------------------------------------------------------------------
 # HTTP server
 # ---------------------------------------------------------------------------------------------
 
@@ -1128,7 +1465,9 @@ class Handler(BaseHTTPRequestHandler):
             self.control(req)
             return
         provider = None
-        if req.path.startswith("/2010-04-01/"):
+        if AnthropicProvider.serves(req.path):          # before /v1/: the rest of /v1/ is RealEstateAPI's
+            provider = self.server.anthropic
+        elif req.path.startswith("/2010-04-01/"):
             provider = self.server.twilio
         elif req.path.startswith("/message/"):
             provider = self.server.signalhouse
@@ -1149,7 +1488,7 @@ class Handler(BaseHTTPRequestHandler):
             problems, error = provider.evaluate(req)
             if provider.is_send(req.method, req.path):
                 mode = state.take_mode(provider.name)
-            if mode in ("rate_limit", "error_500"):
+            if mode in OUTAGE_MODES:
                 reply = provider.failure(mode)
             elif mode == "close":
                 reply = Reply(None)
@@ -1157,6 +1496,8 @@ class Handler(BaseHTTPRequestHandler):
                 reply = error
             elif mode == "unsubscribed":
                 reply = provider.unsubscribed(req)
+            elif mode in ANSWER_MODES:
+                reply = provider.odd_answer(req, mode)
             else:
                 reply = provider.success(req)          # ok, and hang (after the sleep)
             reply.valid = not problems
@@ -1180,6 +1521,7 @@ class Handler(BaseHTTPRequestHandler):
             "status": reply.status,
             "message_id": reply.message_ids[0] if reply.message_ids else None,
             "message_ids": reply.message_ids,
+            "request_id": reply.headers.get("request-id"),
         })
         if mode == "hang":
             time.sleep(self.server.hang_seconds)
@@ -1209,22 +1551,49 @@ class Handler(BaseHTTPRequestHandler):
             except (UnicodeDecodeError, ValueError):
                 cmd = None
             problem = None
+            # the mode may be left out only when the command scripts an answer (the mode then stays)
+            set_mode = isinstance(cmd, dict) and ("mode" in cmd or "answer" not in cmd)
             if not isinstance(cmd, dict):
                 problem = "body must be a JSON object"
             elif cmd.get("provider") not in PROVIDERS:
                 problem = "provider must be one of %s" % (PROVIDERS,)
-            elif cmd.get("mode") not in MODES:
-                problem = "mode must be one of %s" % (MODES,)
+            elif set_mode and cmd.get("mode") not in PROVIDER_MODES[cmd["provider"]]:
+                problem = "mode must be one of %s for %s" % (PROVIDER_MODES[cmd["provider"]], cmd["provider"])
             elif cmd.get("count") is not None and (not isinstance(cmd["count"], int)
                                                    or isinstance(cmd["count"], bool) or cmd["count"] < 1):
                 problem = "count must be a positive integer or omitted"
+            elif "answer" in cmd:
+                problem = answer_problem(cmd["provider"], cmd["answer"])
             if problem:
                 self.send(400, {"error": problem})
                 return
-            state.set_mode(cmd["provider"], cmd["mode"], cmd.get("count"))
+            if set_mode:
+                state.set_mode(cmd["provider"], cmd["mode"], cmd.get("count"))
+            if "answer" in cmd:
+                state.set_answer(cmd["answer"])
             self.send(200, state.describe_modes())
         else:
             self.send(404, {"error": "unknown control endpoint %s %s" % (req.method, req.path)})
+
+
+# What is wrong with the "answer" of a /_control command, or None: only anthropic takes one, an
+# object {"label": string, "confidence": number[, "reason": string]} or null. The label is not
+# checked against the eight, so a test can script one the product must refuse.
+def answer_problem(provider, answer):
+    if provider != "anthropic":
+        return "answer is for provider anthropic only"
+    if answer is None:
+        return None
+    if not isinstance(answer, dict) or set(answer) - {"label", "confidence", "reason"}:
+        return "answer must be null or an object with label, confidence and optionally reason"
+    if not isinstance(answer.get("label"), str):
+        return "answer.label must be a string"
+    c = answer.get("confidence")
+    if not isinstance(c, (int, float)) or isinstance(c, bool):
+        return "answer.confidence must be a number"
+    if "reason" in answer and not isinstance(answer["reason"], str):
+        return "answer.reason must be a string"
+    return None
 
 
 # One thread per connection, so a hanging request does not block the others.
@@ -1240,7 +1609,8 @@ def parse_args(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     default_spec = os.path.normpath(os.path.join(here, "specs", "twilio_api_v2010_messages_only.json"))
     ap = argparse.ArgumentParser(description="Loopback stand-ins of the Twilio, SignalHouse, RealEstateAPI "
-                                             "SkipTrace and Apollo People and Organization Enrichment APIs.")
+                                             "SkipTrace, Apollo People and Organization Enrichment and Anthropic "
+                                             "Messages APIs.")
     ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
     ap.add_argument("--twilio-spec", default=default_spec,
@@ -1253,6 +1623,8 @@ def parse_args(argv):
                     help="the RealEstateAPI x-api-key accepted (default %(default)s)")
     ap.add_argument("--apollo-key", default="standin-apollo-key",
                     help="the Apollo x-api-key accepted (default %(default)s)")
+    ap.add_argument("--anthropic-key", default="standin-anthropic-key",
+                    help="the Anthropic x-api-key accepted (default %(default)s)")
     ap.add_argument("--hang-seconds", type=float, default=30.0, help="delay of the hang mode (default 30)")
     ap.add_argument("--log", help="append each log entry as a JSON line to this file")
     ap.add_argument("--verbose", action="store_true", help="access log on stderr")
@@ -1271,6 +1643,7 @@ def main(argv=None):
     server.realestateapi = RealEstateApiProvider(args.realestateapi_key)
     server.apollo = ApolloProvider(args.apollo_key)
     server.state = State(args.log)
+    server.anthropic = AnthropicProvider(args.anthropic_key, server.state)
     server.hang_seconds = args.hang_seconds
     server.verbose = args.verbose
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Self-test of the provider stand-in (provider_standin.py: Twilio, SignalHouse, RealEstateAPI SkipTrace
-# v2, Apollo People and Organization Enrichment) and the webhook signer (sign_webhook.py).
+# v2, Apollo People and Organization Enrichment, Anthropic Messages) and the webhook signer (sign_webhook.py).
 # Starts the stand-in on a free loopback port, drives each provider in each mode with curl, checks
 # replies and the request log (JSON checks via python3 -c), runs `sign_webhook.py selftest`, and
 # prints "N passed, M failed" as its last line (exit 1 on any failure). Needs only bash, curl and python3.
@@ -16,6 +16,7 @@ KEY=selftest-sh-key
 MSG=MG0123456789abcdef0123456789abcdef
 REKEY=selftest-reapi-key
 APKEY=selftest-apollo-key
+ANKEY=selftest-anthropic-key
 
 # Stop the stand-in we started (by its pid) and remove the scratch directory.
 cleanup() {
@@ -109,7 +110,7 @@ SH_OK='{"senderPhoneNumber": "15551234567", "recipientPhoneNumber": ["1555987654
 # $! is the stand-in itself and the SIGTERM below reaches it.
 PY=$(python3 -c 'import sys; print(sys.executable)')
 "$PY" "$HERE/provider_standin.py" --port 0 --twilio-spec "$SPEC" --twilio-sid "$SID" --twilio-token "$TOKEN" \
-    --signalhouse-key "$KEY" --realestateapi-key "$REKEY" --apollo-key "$APKEY" --hang-seconds 2 --log "$TMP/standin.log" >"$TMP/stdout" 2>"$TMP/stderr" &
+    --signalhouse-key "$KEY" --realestateapi-key "$REKEY" --apollo-key "$APKEY" --anthropic-key "$ANKEY" --hang-seconds 2 --log "$TMP/standin.log" >"$TMP/stdout" 2>"$TMP/stderr" &
 PID=$!
 PORT=""
 for _ in $(seq 1 100); do
@@ -502,7 +503,183 @@ curl -sS --max-time 5 "$BASE/_log?provider=apollo" >"$TMP/log"
 expect "/_log?provider=apollo filters" True \
     "$(python3 -c 'import json,sys; L=[json.loads(l) for l in open(sys.argv[1])]; print(len(L) > 0 and all(x["provider"] == "apollo" for x in L))' "$TMP/log")"
 call "$BASE/_control"
-jexpect "GET /_control lists all four providers" 'sorted(d) == ["apollo", "realestateapi", "signalhouse", "twilio"]'
+jexpect "GET /_control lists the providers" 'sorted(d) == ["anthropic", "apollo", "realestateapi", "signalhouse", "twilio"]'
+
+# --- Anthropic Messages API ----------------------------------------------------------------------
+reset
+# an_send JSON [ARGS...]: POST a JSON body to Anthropic /v1/messages with the good key and version.
+an_send() { local b=$1; shift; call -H "x-api-key: $ANKEY" -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' --data-binary "$b" "$@" "$BASE/v1/messages"; }
+# an_body REPLY [MORE-JSON-FIELDS]: a request shaped as outreachd sends it, the reply fenced in the user turn.
+an_body() { python3 -c 'import json, sys; b = {"model": "claude-haiku-4-5", "max_tokens": 200, "temperature": 0, "system": "You label replies.", "messages": [{"role": "user", "content": "Their reply:\n<reply>\n" + sys.argv[1] + "\n</reply>"}]}; b.update(json.loads(sys.argv[2])); print(json.dumps(b))' "$1" "${2:-{\}}"; }
+# an_label: the label and confidence in the last answer's text.
+an_label() { python3 -c 'import json, sys; a = json.loads(json.load(open(sys.argv[1]))["content"][0]["text"]); print(a["label"], a["confidence"])' "$TMP/body" 2>/dev/null; }
+an_send "$(an_body 'my cousin handles that stuff')"
+expect "anthropic valid message -> 200" 200 "$STATUS"
+jexpect "anthropic 200 body: msg id, type, role, requested model, one text block, end_turn, usage" \
+    're.fullmatch(r"msg_[0-9A-Za-z]{24}", d["id"]) and d["type"] == "message" and d["role"] == "assistant" and d["model"] == "claude-haiku-4-5" and len(d["content"]) == 1 and d["content"][0]["type"] == "text" and d["stop_reason"] == "end_turn" and d["stop_sequence"] is None and d["usage"]["input_tokens"] > 0 and d["usage"]["output_tokens"] > 0'
+jexpect "anthropic answer text is the JSON label (no keyword: UNCLEAR 0.5) with a reason" \
+    '(a := json.loads(d["content"][0]["text"])) and a["label"] == "UNCLEAR" and a["confidence"] == 0.5 and a["reason"]'
+RID=$(header request-id)
+expect "anthropic reply carries a request-id header" True "$(python3 -c 'import re, sys; print(bool(re.fullmatch(r"req_[0-9A-Za-z]{24}", sys.argv[1])))' "$RID")"
+expect "anthropic reply carries anthropic-organization-id" True "$([ -n "$(header anthropic-organization-id)" ] && echo True)"
+MSGID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP/body")
+lexpect "log: anthropic entry valid, x-api-key redacted, body parsed, message and request ids recorded, key not logged" \
+    'e["provider"] == "anthropic" and e["valid"] is True and e["status"] == 200 and e["headers"]["x-api-key"] == "<redacted>" and e["body"]["temperature"] == 0 and e["message_id"] == "'"$MSGID"'" and e["request_id"] == "'"$RID"'" and "'"$ANKEY"'" not in json.dumps(L)'
+for pair in "please remove me:STOP 0.9" "Leave me alone:STOP 0.9" "wrong number:STOP 0.9" "frank@example.com works:EMAIL_CAPTURE 0.95" \
+            "call me at 5:CALLBACK_REQUEST 0.85" "what are your rates:PRICE_INQUIRY 0.85" "who is this?:QUESTION 0.8" \
+            "not interested:NEGATIVE 0.85" "yes please:POSITIVE 0.85" "Sure, interested:POSITIVE 0.85" "hmm:UNCLEAR 0.5"; do
+    an_send "$(an_body "${pair%%:*}")"
+    expect "anthropic keyword scheme: \"${pair%%:*}\" -> ${pair#*:}" "${pair#*:}" "$(an_label)"
+done
+an_send "$(python3 -c 'import json; print(json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 50, "system": [{"type": "text", "text": "Label it."}], "messages": [{"role": "user", "content": [{"type": "text", "text": "no reply tags, just a question?"}]}, {"role": "assistant", "content": "ok"}, {"role": "user", "content": [{"type": "text", "text": "<reply>\nok call me\n</reply>"}]}]}))')"
+jexpect "anthropic text blocks, several turns: the reply of the last user turn is labelled, model echoed" \
+    'd["model"] == "claude-sonnet-4-5" and json.loads(d["content"][0]["text"])["label"] == "CALLBACK_REQUEST"'
+an_send "$(an_body 'yes' '{"max_tokens": 3}')"
+jexpect "anthropic answer longer than max_tokens is cut: stop_reason max_tokens" \
+    'd["stop_reason"] == "max_tokens" and d["usage"]["output_tokens"] == 3 and len(d["content"][0]["text"]) == 12'
+
+# invalid requests
+call -H "x-api-key: wrong" -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' --data-binary "$(an_body hi)" "$BASE/v1/messages"
+expect "anthropic bad key -> 401" 401 "$STATUS"
+jexpect "anthropic 401: documented error shape, authentication_error, request_id = header" \
+    'd["type"] == "error" and d["error"]["type"] == "authentication_error" and d["error"]["message"] and d["request_id"] == sys.argv[3]' "$(header request-id)"
+lexpect "log: bad anthropic key recorded invalid and redacted" 'e["valid"] is False and e["status"] == 401 and e["headers"]["x-api-key"] == "<redacted>" and "wrong" not in json.dumps(e["headers"])'
+call -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' --data-binary "$(an_body hi)" "$BASE/v1/messages"
+expect "anthropic no key -> 401" 401 "$STATUS"
+call -H "x-api-key: $ANKEY" -H 'content-type: application/json' --data-binary "$(an_body hi)" "$BASE/v1/messages"
+expect "anthropic no anthropic-version -> 400" 400 "$STATUS"
+jexpect "anthropic 400: invalid_request_error naming anthropic-version" 'd["error"]["type"] == "invalid_request_error" and "anthropic-version" in d["error"]["message"] and d["request_id"].startswith("req_")'
+call -H "x-api-key: $ANKEY" -H 'anthropic-version: 1999-01-01' -H 'content-type: application/json' --data-binary "$(an_body hi)" "$BASE/v1/messages"
+expect "anthropic unknown anthropic-version -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"max_tokens": 0}')"
+expect "anthropic max_tokens 0 -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"max_tokens": "200"}')"
+expect "anthropic max_tokens as a string -> 400" 400 "$STATUS"
+an_send '{"max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}'
+expect "anthropic no model -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"messages": []}')"
+expect "anthropic empty messages -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"messages": [{"role": "assistant", "content": "hi"}]}')"
+expect "anthropic first message not from the user -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"messages": [{"role": "system", "content": "hi"}]}')"
+expect "anthropic role system in messages -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]}')"
+expect "anthropic non-text content block -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"messages": [{"role": "user", "content": ""}]}')"
+expect "anthropic empty user content -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"system": 42}')"
+expect "anthropic system not text -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"temperature": 1.5}')"
+expect "anthropic temperature above 1 -> 400" 400 "$STATUS"
+an_send "$(an_body hi '{"frequency_penalty": 0}')"
+expect "anthropic unknown field -> 400" 400 "$STATUS"
+jexpect "anthropic unknown field: Extra inputs are not permitted" '"frequency_penalty" in d["error"]["message"] and "Extra inputs" in d["error"]["message"]'
+an_send "$(an_body hi '{"stream": true}')"
+expect "anthropic stream true (not served by the stand-in) -> 400" 400 "$STATUS"
+an_send 'not json'
+expect "anthropic invalid JSON -> 400" 400 "$STATUS"
+lexpect "log: invalid anthropic request recorded with its problems" 'e["provider"] == "anthropic" and e["valid"] is False and e["status"] == 400 and e["problems"] and e["request_id"].startswith("req_")'
+an_send "$(an_body hi '{"max_tokens": 0, "temperature": 7}')"
+lexpect "log: every problem of a request is recorded" 'len(e["problems"]) == 2'
+call -H "x-api-key: $ANKEY" -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' --data-binary "$(an_body hi)" "$BASE/v1/messages/count_tokens"
+expect "anthropic other /v1/messages path -> 404" 404 "$STATUS"
+jexpect "anthropic 404: not_found_error" 'd["error"]["type"] == "not_found_error"'
+lexpect "log: /v1/messages/... is logged under anthropic" 'e["provider"] == "anthropic" and e["valid"] is False and e["status"] == 404'
+call -H "x-api-key: $ANKEY" -H 'anthropic-version: 2023-06-01' "$BASE/v1/messages"
+expect "anthropic GET /v1/messages -> 404" 404 "$STATUS"
+
+# models
+call -H "x-api-key: $ANKEY" -H 'anthropic-version: 2023-06-01' "$BASE/v1/models"
+expect "anthropic GET /v1/models -> 200" 200 "$STATUS"
+jexpect "anthropic model list: model objects, has_more false, first/last ids, haiku 4.5 among them" \
+    'all(m["type"] == "model" and m["id"] and m["display_name"] and m["created_at"] for m in d["data"]) and d["has_more"] is False and d["first_id"] == d["data"][0]["id"] and d["last_id"] == d["data"][-1]["id"] and "claude-haiku-4-5" in [m["id"] for m in d["data"]]'
+call -H "x-api-key: $ANKEY" -H 'anthropic-version: 2023-06-01' "$BASE/v1/models/claude-haiku-4-5"
+jexpect "anthropic GET /v1/models/claude-haiku-4-5 -> the model" 'd["id"] == "claude-haiku-4-5" and d["type"] == "model"'
+call -H "x-api-key: $ANKEY" -H 'anthropic-version: 2023-06-01' "$BASE/v1/models/claude-nonesuch"
+expect "anthropic unknown model id -> 404" 404 "$STATUS"
+call -H 'anthropic-version: 2023-06-01' "$BASE/v1/models"
+expect "anthropic /v1/models without key -> 401" 401 "$STATUS"
+call -H "x-api-key: $REKEY" -H 'Content-Type: application/json' --data-binary "$RE_OK" "$BASE/v1/SkipTrace"
+lexpect "other /v1/ paths are still RealEstateAPI's" 'e["provider"] == "realestateapi" and e["status"] == 404'
+
+# modes and the scripted answer
+reset
+expect "control: anthropic rate_limit for 1 request" 200 "$(ctl anthropic rate_limit 1)"
+an_send "$(an_body hi)"
+expect "anthropic rate_limit -> 429" 429 "$STATUS"
+expect "anthropic 429 has retry-after: 1" 1 "$(header retry-after)"
+jexpect "anthropic 429: rate_limit_error, no error details" 'd["type"] == "error" and d["error"]["type"] == "rate_limit_error" and "details" not in d["error"] and d["request_id"].startswith("req_")'
+lexpect "log: anthropic rate_limit recorded (valid, mode, 429, request id)" 'e["provider"] == "anthropic" and e["mode"] == "rate_limit" and e["status"] == 429 and e["valid"] is True and e["request_id"] and e["message_id"] is None'
+an_send "$(an_body hi)"
+expect "anthropic back to ok after the count -> 200" 200 "$STATUS"
+ctl anthropic error_500 1 >/dev/null
+an_send "$(an_body hi)"
+jexpect "anthropic error_500 -> 500 api_error" 'd["error"]["type"] == "api_error"'
+expect "anthropic error_500 HTTP status" 500 "$STATUS"
+ctl anthropic overloaded 1 >/dev/null
+an_send "$(an_body hi)"
+expect "anthropic overloaded -> 529" 529 "$STATUS"
+jexpect "anthropic 529: overloaded_error \"Overloaded\"" 'd["error"]["type"] == "overloaded_error" and d["error"]["message"] == "Overloaded"'
+expect "anthropic 529 has no retry-after" "" "$(header retry-after)"
+ctl anthropic spend_limit 1 >/dev/null
+an_send "$(an_body hi)"
+expect "anthropic spend_limit -> 429" 429 "$STATUS"
+jexpect "anthropic spend_limit: rate_limit_error with details.error_code enforced_spend_limit_reached" \
+    'd["error"]["type"] == "rate_limit_error" and d["error"]["details"]["error_code"] == "enforced_spend_limit_reached"'
+expect "anthropic spend_limit has no retry-after" "" "$(header retry-after)"
+ctl anthropic rate_limit 1 >/dev/null
+call -H "x-api-key: wrong" -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' --data-binary "$(an_body hi)" "$BASE/v1/messages"
+expect "an outage mode answers whatever the request (bad key still gets 429)" 429 "$STATUS"
+ctl anthropic bad_answer 1 >/dev/null
+an_send "$(an_body hi)"
+expect "anthropic bad_answer -> 200" 200 "$STATUS"
+jexpect "anthropic bad_answer: end_turn with prose, no JSON object in it" 'd["stop_reason"] == "end_turn" and d["content"][0]["text"] and "{" not in d["content"][0]["text"]'
+ctl anthropic refusal 1 >/dev/null
+an_send "$(an_body hi)"
+jexpect "anthropic refusal: 200, stop_reason refusal, empty text" 'd["stop_reason"] == "refusal" and d["content"] == [{"type": "text", "text": ""}] and d["usage"]["output_tokens"] == 0'
+ctl anthropic refusal 1 >/dev/null
+an_send "$(an_body hi '{"max_tokens": 0}')"
+expect "an answer mode does not answer an invalid request (400)" 400 "$STATUS"
+an_send "$(an_body hi)"
+jexpect "... whose request used up the count all the same (the next is end_turn)" 'd["stop_reason"] == "end_turn"'
+ctl anthropic close 1 >/dev/null
+an_send "$(an_body hi)"
+expect "anthropic close -> no response (curl exit 52)" "52 000" "$RC $STATUS"
+lexpect "log: closed anthropic request recorded with status null, no request id" 'e["provider"] == "anthropic" and e["mode"] == "close" and e["status"] is None and e["request_id"] is None'
+ctl anthropic hang 1 >/dev/null
+an_send "$(an_body 'yes sure')"
+expect "anthropic hang -> 200 after >= 2 s" "200 True" "$STATUS $(python3 -c "import sys; print(float(sys.argv[1]) >= 1.9)" "$TIME")"
+expect "anthropic hang answers the label" "POSITIVE 0.85" "$(an_label)"
+expect "control: twilio does not take an anthropic mode" 400 "$(ctl twilio overloaded)"
+expect "control: anthropic does not take unsubscribed" 400 "$(ctl anthropic unsubscribed)"
+# actl JSON: a raw /_control command; prints the HTTP status.
+actl() { curl -sS -o "$TMP/body" -w '%{http_code}' --max-time 5 -H 'Content-Type: application/json' --data-binary "$1" "$BASE/_control"; }
+expect "control: script the answer (no mode needed)" 200 "$(actl '{"provider": "anthropic", "answer": {"label": "CALLBACK_REQUEST", "confidence": 0.93}}')"
+jexpect "GET /_control shows the scripted answer, mode unchanged" 'd["anthropic"] == {"mode": "ok", "count": None, "answer": {"label": "CALLBACK_REQUEST", "confidence": 0.93}}'
+an_send "$(an_body 'please remove me')"
+expect "a scripted answer overrides the keywords" "CALLBACK_REQUEST 0.93" "$(an_label)"
+jexpect "a scripted answer's reason defaults" 'json.loads(d["content"][0]["text"])["reason"] == "scripted by the test"'
+an_send "$(an_body 'hmm')"
+expect "a scripted answer stays until changed" "CALLBACK_REQUEST 0.93" "$(an_label)"
+expect "control: rate_limit once together with a scripted answer" 200 \
+    "$(actl '{"provider": "anthropic", "mode": "rate_limit", "count": 1, "answer": {"label": "MAYBE", "confidence": 85, "reason": "r"}}')"
+an_send "$(an_body hi)"; s1=$STATUS
+an_send "$(an_body hi)"
+expect "the mode counts down, then the scripted answer (unchecked label and confidence, given reason)" "429 200 MAYBE 85 r" \
+    "$s1 $STATUS $(python3 -c 'import json, sys; a = json.loads(json.load(open(sys.argv[1]))["content"][0]["text"]); print(a["label"], a["confidence"], a["reason"])' "$TMP/body")"
+expect "control: answer null goes back to the keyword scheme" 200 "$(actl '{"provider": "anthropic", "answer": null}')"
+an_send "$(an_body 'please remove me')"
+expect "... STOP again by keyword" "STOP 0.9" "$(an_label)"
+expect "control: answer for another provider is refused" 400 "$(actl '{"provider": "twilio", "mode": "ok", "answer": {"label": "STOP", "confidence": 1}}')"
+expect "control: answer without confidence is refused" 400 "$(actl '{"provider": "anthropic", "answer": {"label": "STOP"}}')"
+expect "control: answer with a boolean confidence is refused" 400 "$(actl '{"provider": "anthropic", "answer": {"label": "STOP", "confidence": true}}')"
+expect "control: answer with an unknown key is refused" 400 "$(actl '{"provider": "anthropic", "answer": {"label": "STOP", "confidence": 1, "x": 1}}')"
+actl '{"provider": "anthropic", "answer": {"label": "QUESTION", "confidence": 1}}' >/dev/null
+reset
+an_send "$(an_body 'please remove me')"
+expect "/_reset drops the scripted answer" "STOP 0.9" "$(an_label)"
+call "$BASE/_control"
+jexpect "GET /_control lists all five providers" 'sorted(d) == ["anthropic", "apollo", "realestateapi", "signalhouse", "twilio"] and d["anthropic"]["answer"] is None'
 
 # --- control API and log -------------------------------------------------------------------------
 expect "control rejects an unknown mode" 400 "$(ctl twilio explode)"
