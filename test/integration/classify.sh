@@ -14,6 +14,7 @@
 set -uo pipefail
 OUTREACHD=${1:?usage: classify.sh PATH/TO/outreachd}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/scripts/lib.sh"    # PG_BIN
 SIGN=$ROOT/test/integration/sign_webhook.py
 TMP=$(mktemp -d)
 # the interpreter itself, not a launcher shim: $! must be the stand-in's own pid
@@ -329,7 +330,7 @@ stop_daemon
 # ---- 8. the key is in no log and no database row --------------------------------------------------------
 expect "the key is in none of outreachd's logs" 0 "$(cat "$TMP"/live.log "$TMP"/timeout.log "$TMP"/badkey.log "$TMP"/sandbox.log | grep -c -F -e "$AKEY")"
 expect "nor in any classification job (as text)" 0 "$(q "SELECT count(*) FROM outreach.classification_jobs j WHERE j::text LIKE '%' || '$AKEY' || '%'")"
-pg_dump --data-only "$DB" >"$TMP/dump.sql" 2>"$TMP/dump.err" || bad "pg_dump" "$(cat "$TMP/dump.err")"
+"$PG_BIN/pg_dump" --data-only "$DB" >"$TMP/dump.sql" 2>"$TMP/dump.err" || bad "pg_dump" "$(cat "$TMP/dump.err")"
 expect "nor anywhere in the database (pg_dump --data-only)" "0 t" \
     "$(grep -c -F -e "$AKEY" "$TMP/dump.sql") $([ -s "$TMP/dump.sql" ] && grep -q 'classification_jobs' "$TMP/dump.sql" && echo t)"
 expect "nor in what reached the stand-in (x-api-key redacted there)" 0 "$(grep -c -F -e "$AKEY" "$TMP/provider.log")"
