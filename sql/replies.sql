@@ -246,6 +246,9 @@ SELECT i.classification, i.state, j.outcome, j.answer FROM outreach.inbox_items 
 JOIN outreach.classification_jobs j USING (team_id, inbox_item_id) WHERE i.provider_message_id = 'SM0203';
 -- rate limited, then overloaded: tried again after retry-after-ms, then after a backoff; then an
 -- answer that is no label: the rules' label stands and the item waits for a person
+-- an answer for an earlier claim of the job (another worker's, or this one's before its lease ran out) is stale
+SELECT outreach.complete_classification('rep', pg_temp.job('SM0202'), 200, pg_temp.answer('{"label": "NEGATIVE", "confidence": 1}'),
+    NULL, NULL, NULL, NULL, NULL, 'claude-haiku-4-5', 'w2', 1);
 SELECT outreach.complete_classification('rep', pg_temp.job('SM0202'), 429,
     '{"type": "error", "error": {"type": "rate_limit_error", "message": "Number of requests has exceeded your rate limit"}}',
     NULL, 2000, NULL, 'req_02', 12);
@@ -267,9 +270,10 @@ WHERE i.provider_message_id = 'SM0202';
 SELECT outreach.complete_classification('rep', pg_temp.job('SM0204'), 429,
     '{"type": "error", "error": {"type": "rate_limit_error", "message": "spend limit", "details": {"error_code": "enforced_spend_limit_reached"}}}');
 SELECT outreach.complete_classification('rep', pg_temp.job('SM0206'), 500,
-    '{"type": "error", "error": {"type": "api_error", "message": "Internal server error"}}', NULL, NULL, false);
+    '{"type": "error", "error": {"type": "api_error", "message": "Internal server error"}}', NULL, NULL, false, NULL, NULL,
+    'claude-haiku-4-5', 'w1', 1);
 SELECT outreach.complete_classification('rep', pg_temp.job('SM0207'), 200, pg_temp.answer('', 'refusal'));
-SELECT i.provider_message_id, i.state, j.state, j.outcome, j.last_error FROM outreach.inbox_items i
+SELECT i.provider_message_id, i.state, j.state, j.outcome, j.model, j.last_error FROM outreach.inbox_items i
 JOIN outreach.classification_jobs j USING (team_id, inbox_item_id)
 WHERE i.provider_message_id IN ('SM0204', 'SM0206', 'SM0207') ORDER BY 1;
 -- past its deadline a job gives up; an operator's label is never overruled; sandbox asks no model

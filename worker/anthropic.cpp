@@ -32,7 +32,8 @@ std::optional<int> anthropic_retry_after_ms(const HttpResponse &r, std::chrono::
     if (auto it = r.headers.find("retry-after-ms"); it != r.headers.end()) {
         char *end = nullptr;
         const double ms = std::strtod(it->second.c_str(), &end);
-        if (end != it->second.c_str() && std::isfinite(ms) && ms >= 0 && ms < 1e9) return static_cast<int>(ms);
+        if (end != it->second.c_str() && *end == '\0' && std::isfinite(ms) && ms >= 0 && ms < 1e9)
+            return static_cast<int>(ms);
     }
     auto it = r.headers.find("retry-after");
     if (it == r.headers.end()) return std::nullopt;
@@ -63,7 +64,12 @@ ModelCall call_messages(const AnthropicSettings &s, const std::string &system, c
                 .dump();
         return call;
     }
-    const HttpResponse r = http_perform(http);
+    return model_call_from(http_perform(http));
+}
+
+ModelCall model_call_from(const HttpResponse &r)
+{
+    ModelCall call;
     call.latency_ms = std::lround(r.seconds * 1000);
     if (r.transport_error) {
         call.error = r.error;

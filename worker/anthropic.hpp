@@ -38,6 +38,9 @@ HttpRequest messages_request(const AnthropicSettings &settings, const std::strin
 std::optional<int> anthropic_retry_after_ms(const HttpResponse &response,
                                             std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
+// Reads a Messages answer (or its absence) into a call: status, body as JSON, request id, retry hints.
+ModelCall model_call_from(const HttpResponse &response);
+
 // Performs one Messages request. In sandbox mode nothing is sent and the call says what would have
 // been (HTTP 204, the request body without the key).
 ModelCall call_messages(const AnthropicSettings &settings, const std::string &system, const std::string &prompt,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "http_client.hpp"
 #include "libpq.hpp"
 
 #include <optional>
@@ -14,8 +15,10 @@
 namespace outreach::worker {
 
 // One turn: claims up to config.classification_batch due jobs (as of `at`, or now), asks the model
-// for each and hands every answer to SQL. Returns how many jobs were claimed.
-int run_classification(libpq::Connection &db, const Config &config, const std::optional<std::string> &at);
+// for all of them at once over `pool` (a batch takes one request's time, well inside the lease) and
+// hands every answer to SQL. Returns how many jobs were claimed.
+int run_classification(libpq::Connection &db, HttpPool &pool, const Config &config,
+                       const std::optional<std::string> &at);
 
 // Imports the e-mails of up to config.classification_batch replies. Returns how many replies.
 int run_email_captures(libpq::Connection &db, const Config &config);

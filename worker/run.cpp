@@ -479,7 +479,7 @@ int run_daemon(const RunOptions &options)
     set_log_level(parse_log_level(config.log_level, Level::Info));
     // a rehearsal at another moment must never reach a real provider
     if (!options.at.empty() && !(config.twilio.sandbox && config.signalhouse.sandbox && config.realestateapi.sandbox &&
-                                 config.apollo.sandbox)) {
+                                 config.apollo.sandbox && config.anthropic.sandbox)) {
         log_event(Level::Error, "at_needs_sandbox",
                   {{"error", "--at is only allowed when every provider runs in sandbox mode"}});
         return 2;
@@ -581,7 +581,7 @@ int run_daemon(const RunOptions &options)
             // which queues them again (they never left)
             if (n > 0) send_batch(*db, *recorder, pool, config, rows, at);
             const int jobs = run_enrichment(*db, config, at);
-            const int labels = run_classification(*db, config, at);
+            const int labels = run_classification(*db, pool, config, at);
             const int captures = run_email_captures(*db, config);
             if (n >= config.batch || jobs >= config.enrichment_batch || labels >= config.classification_batch ||
                 captures >= config.classification_batch)

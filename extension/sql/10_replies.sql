@@ -1078,7 +1078,8 @@ GRANT EXECUTE ON FUNCTION outreach.claim_classifications(text, integer, interval
 CREATE FUNCTION outreach.complete_classification(team_id text, job_id bigint, http_status integer, response jsonb,
                                                  error text DEFAULT NULL, retry_after_ms integer DEFAULT NULL,
                                                  should_retry boolean DEFAULT NULL, request_id text DEFAULT NULL,
-                                                 latency_ms integer DEFAULT NULL)
+                                                 latency_ms integer DEFAULT NULL, model text DEFAULT NULL,
+                                                 worker text DEFAULT NULL, attempt integer DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -1104,9 +1105,14 @@ BEGIN
     IF j.state <> 'running' THEN
         RETURN j.state;  -- a repeat: already settled
     END IF;
+    IF complete_classification.worker IS DISTINCT FROM NULL
+       AND (j.worker IS DISTINCT FROM complete_classification.worker OR j.attempts IS DISTINCT FROM attempt) THEN
+        RETURN 'stale';  -- the lease ran out and the job was claimed again: that claim answers it
+    END IF;
     UPDATE outreach.classification_jobs x
     SET http_status = complete_classification.http_status, request_id = complete_classification.request_id,
-        latency_ms = complete_classification.latency_ms, model = coalesce(response ->> 'model', x.model),
+        latency_ms = complete_classification.latency_ms,
+        model = coalesce(response ->> 'model', complete_classification.model, x.model),
         stop_reason = response ->> 'stop_reason', input_tokens = (response #>> '{usage,input_tokens}')::integer,
         output_tokens = (response #>> '{usage,output_tokens}')::integer, lease_until = NULL, updated_at = pg_catalog.now()
     WHERE x.team_id = t AND x.job_id = j.job_id
@@ -1132,7 +1138,11 @@ BEGIN
             WHERE x.team_id = t AND x.job_id = j.job_id;
             RETURN 'queued';
         END IF;
-        UPDATE outreach.classification_jobs x SET state = 'failed', outcome = 'rule_label_kept', last_error = said
+        UPDATE outreach.classification_jobs x
+        SET state = 'failed', outcome = 'rule_label_kept',
+            last_error = said || CASE WHEN NOT retry THEN ''
+                                      WHEN j.attempts >= j.max_attempts THEN ' (attempts used up)'
+                                      ELSE ' (the deadline would pass before another attempt)' END
         WHERE x.team_id = t AND x.job_id = j.job_id;
         RETURN 'failed';
     END IF;
@@ -1179,7 +1189,7 @@ BEGIN
     RETURN 'done';
 END
 $fn$;
-COMMENT ON FUNCTION outreach.complete_classification(text, bigint, integer, jsonb, text, integer, boolean, text, integer)
+COMMENT ON FUNCTION outreach.complete_classification(text, bigint, integer, jsonb, text, integer, boolean, text, integer, text, text, integer)
     IS
     'For outreachd: the Anthropic Messages API''s answer to a running classification job, raw (response is the body). '
     '200 with a valid label (outreach.parse_model_label): recorded as a conversation label of source llm; a STOP is '
@@ -1188,11 +1198,13 @@ COMMENT ON FUNCTION outreach.complete_classification(text, bigint, integer, json
     'label. 204: sandbox, the rules'' label '
     'stands. Errors are retried as the SDK does (x-should-retry, else 408/409/429/5xx; retry-after-ms or retry-after '
     'up to 60 s, else 0.5 s doubling to 8 s) until max_attempts or the deadline; a spend-limit 429, a refusal or an '
-    'answer that is not a label fail the job, and the rules'' label stands with the item in review. Returns the job''s '
-    'state; a repeat changes nothing.';
-REVOKE ALL ON FUNCTION outreach.complete_classification(text, bigint, integer, jsonb, text, integer, boolean, text, integer)
+    'answer that is not a label fail the job, and the rules'' label stands with the item in review. model is the one '
+    'asked (kept even when no answer names it); worker and attempt, when given, must be the job''s current claim, else '
+    'the answer is stale (the lease ran out and the job was claimed again) and changes nothing. Returns the job''s '
+    'state, or stale; a repeat changes nothing.';
+REVOKE ALL ON FUNCTION outreach.complete_classification(text, bigint, integer, jsonb, text, integer, boolean, text, integer, text, text, integer)
     FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION outreach.complete_classification(text, bigint, integer, jsonb, text, integer, boolean, text, integer)
+GRANT EXECUTE ON FUNCTION outreach.complete_classification(text, bigint, integer, jsonb, text, integer, boolean, text, integer, text, text, integer)
     TO outreach_worker;
 
 -- ---- views --------------------------------------------------------------------------------------
