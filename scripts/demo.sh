@@ -200,9 +200,9 @@ OUTREACH_HTTP_LISTEN=127.0.0.1:$port OUTREACH_SIGNALHOUSE_SIGNING_SECRET=$secret
 daemon=$!
 trap '{ kill $daemon; wait $daemon; } 2>/dev/null || true; cluster_stop "$work/pg"; rm -rf "$work"' EXIT
 for _ in $(seq 100); do [ "$(curl -s -m 2 "http://127.0.0.1:$port/healthz")" = ok ] && break; sleep 0.1; done
-# the five most recently texted people, and what each says
+# six texted people, and what each says
 psql -X -At -F $'\t' -c "SELECT DISTINCT ON (m.lead_id) m.to_phone FROM outreach.sms_messages m
-                         WHERE m.team_id = 'demo' AND m.lead_id IS NOT NULL ORDER BY m.lead_id LIMIT 5" >"$work/texted"
+                         WHERE m.team_id = 'demo' AND m.lead_id IS NOT NULL ORDER BY m.lead_id LIMIT 6" >"$work/texted"
 python3 - "$work/texted" "$work/replies.jsonl" <<'PY'
 import json, sys
 phones = [l.strip() for l in open(sys.argv[1]) if l.strip()]
@@ -210,14 +210,15 @@ says = ["pls stop texting me, take me off ur list",
         "sure, send the details to frank dot miller at gmail dot com",
         "who is this and how did you get my number?",
         "busy today, call me tuesday around 3pm",
-        "yes! tell me more"]
+        "yes! tell me more",
+        "my cousin handles that stuff"]
 with open(sys.argv[2], "w") as out:
     for i, (phone, body) in enumerate(zip(phones, says)):
         out.write(json.dumps({"provider": "signalhouse", "id": "demo-reply-%d" % (i + 1), "from": phone.lstrip("+"),
                               "to": "12125550100", "body": body}) + "\n")
 PY
 echo
-echo "\$ # five replies arrive as signed SignalHouse webhooks at http://127.0.0.1:$port/webhooks/signalhouse/demo"
+echo "\$ # six replies arrive as signed SignalHouse webhooks at http://127.0.0.1:$port/webhooks/signalhouse/demo"
 python3 test/integration/inbound_send.py --base "http://127.0.0.1:$port" --team demo --twilio-token unused \
     --signalhouse-secret "$secret" --messages "$work/replies.jsonl" | sed 's/^/  answered: /'
 # the opt-out's confirmation goes out through the send path (sandbox) and the e-mail is imported off
@@ -225,7 +226,9 @@ python3 test/integration/inbound_send.py --base "http://127.0.0.1:$port" --team 
 for _ in $(seq 50); do
     [ "$(psql -X -At -c "SELECT count(*) > 0 FROM outreach.sms_messages WHERE team_id = 'demo' AND reply_text_id IS NOT NULL
                           AND state NOT IN ('claimed', 'sending')
-                          AND NOT EXISTS (SELECT 1 FROM outreach.inbox_items WHERE team_id = 'demo' AND email_capture = 'pending')")" = t ] && break
+                          AND NOT EXISTS (SELECT 1 FROM outreach.inbox_items WHERE team_id = 'demo' AND email_capture = 'pending')
+                          AND NOT EXISTS (SELECT 1 FROM outreach.classification_jobs WHERE team_id = 'demo'
+                                          AND state IN ('queued', 'running'))")" = t ] && break
     sleep 0.2
 done
 echo
@@ -249,6 +252,12 @@ FROM outreach.lead_activities a JOIN outreach.unified_lead_cards c ON c.team_id 
 JOIN outreach.leads l ON l.team_id = a.team_id AND l.lead_id = a.lead_id
 JOIN outreach.persona_emails e ON e.team_id = l.team_id AND e.persona_id = l.persona_id
 WHERE a.team_id = 'demo' AND a.kind = 'email_captured';
+\echo == A reply the rules are unsure of waits in review; a model takes a second look (sandbox: no key, so the label of the rules stands) ==
+SELECT c.owner_name, i.body, i.classification AS label, round(i.confidence::numeric, 2) AS conf, i.state, j.state AS job,
+       j.outcome
+FROM outreach.inbox_items i JOIN outreach.classification_jobs j ON j.team_id = i.team_id AND j.inbox_item_id = i.inbox_item_id
+JOIN outreach.unified_lead_cards c ON c.team_id = i.team_id AND c.lead_id = i.lead_id
+WHERE i.team_id = 'demo';
 \echo == The callback time, as the rules read it ==
 SELECT c.owner_name, i.extracted -> 'callback' AS callback
 FROM outreach.inbox_items i JOIN outreach.unified_lead_cards c ON c.team_id = i.team_id AND c.lead_id = i.lead_id

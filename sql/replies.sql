@@ -290,6 +290,16 @@ SELECT outreach.complete_classification('rep', pg_temp.job('SM0210'), 204, '{"sa
 SELECT i.provider_message_id, i.classification, i.state, j.outcome FROM outreach.inbox_items i
 JOIN outreach.classification_jobs j USING (team_id, inbox_item_id)
 WHERE i.provider_message_id IN ('SM0209', 'SM0210') ORDER BY 1;
+-- captured e-mails of one team go in one import, however many replies gave them
+SELECT r.label FROM (VALUES ('SM0301', '+12125550144', 'ok my email is dan.doe@example.org'),
+                            ('SM0302', '+12125550142', 'send it to bob dot baker at bakery dot com')) AS m (id, phone, body),
+     outreach.receive_message('rep', 'twilio', m.id, m.phone, NULL, m.body) r ORDER BY m.id;
+SELECT outreach.capture_pending_reply_emails() AS captured;
+SELECT count(DISTINCT email_import_id) AS imports, count(*) AS replies FROM outreach.inbox_items
+WHERE team_id = 'rep' AND provider_message_id IN ('SM0301', 'SM0302') AND email_capture = 'done';
+SELECT w.name, e.normalized_email FROM outreach.persona_emails e
+JOIN outreach.leads l ON l.team_id = e.team_id AND l.persona_id = e.persona_id JOIN who w ON w.lead_id = l.lead_id
+WHERE e.normalized_email IN ('dan.doe@example.org', 'bob.baker@bakery.com') ORDER BY w.name;
 -- what a model's answer must be to count as a label
 SELECT a, outreach.parse_model_label(a) FROM (VALUES ('{"label": "EMAIL_CAPTURE", "confidence": 0.8, "reason": "gave an address"}'),
     ('{"label": "MAYBE", "confidence": 0.8}'), ('{"label": "STOP", "confidence": 85}'), ('{"label": "STOP"}'),

@@ -191,11 +191,9 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
             if (!n.ok()) return n.error();
             s.set(n.value());
         }
-    if (std::chrono::duration_cast<std::chrono::milliseconds>(c.lease) <=
-        std::max(c.request_timeout, c.model_timeout) + c.connect_timeout)
+    if (std::chrono::duration_cast<std::chrono::milliseconds>(c.lease) <= c.request_timeout + c.connect_timeout)
         return Error{ErrorKind::invalid_argument,
-                     "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts "
-                     "(OUTREACH_HTTP_TIMEOUT_MS, OUTREACH_MODEL_TIMEOUT_MS)"};
+                     "OUTREACH_LEASE_SECONDS must be longer than the provider connect and request timeouts"};
     if (auto v = get("OUTREACH_SPOOL_DIR"); v && !v->empty()) {
         c.spool_dir = *v;
         c.spool_dir_default = false;
@@ -230,6 +228,12 @@ Result<Config> load_config(const std::string &file, const std::function<const ch
         return Error{ErrorKind::invalid_argument, "OUTREACH_ANTHROPIC_BASE_URL must start with http:// or https://"};
     c.anthropic.api_key = get("OUTREACH_ANTHROPIC_API_KEY").value_or("");
     c.anthropic.sandbox = c.anthropic.api_key.empty();
+    // a model call must fit in a classification job's lease too (when a model is asked at all)
+    if (!c.anthropic.sandbox &&
+        std::chrono::duration_cast<std::chrono::milliseconds>(c.lease) <= c.model_timeout + c.connect_timeout)
+        return Error{ErrorKind::invalid_argument,
+                     "OUTREACH_LEASE_SECONDS must be longer than the model's connect and request timeouts "
+                     "(OUTREACH_MODEL_TIMEOUT_MS)"};
     if (auto v = get("OUTREACH_ANTHROPIC_MODEL"); v && !v->empty()) c.anthropic.model = *v;
     if (c.anthropic.model.size() > 200 || c.anthropic.model.find_first_of(" \t\r\n\"") != std::string::npos)
         return Error{ErrorKind::invalid_argument, "OUTREACH_ANTHROPIC_MODEL must be a model name (no spaces or quotes)"};

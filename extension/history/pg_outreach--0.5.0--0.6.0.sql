@@ -1065,53 +1065,62 @@ COMMENT ON FUNCTION outreach.file_reply(text, bigint, text, text, text, jsonb, t
 REVOKE ALL ON FUNCTION outreach.file_reply(text, bigint, text, text, text, jsonb, text, text, timestamptz, text, real, text,
                                            jsonb, text, text, bigint, bigint) FROM PUBLIC;
 
--- An e-mail address given in a reply joins the person the way any finding does: as a row of the
--- person's names, the number they wrote from and the address, resolved by the import (the
--- number matches the person, so the address lands on them, or a review opens if it belongs to
--- someone else). Returns the import job, NULL when the reply gave no address.
-CREATE FUNCTION outreach.capture_reply_emails(team_id text, inbox_item_id bigint) RETURNS bigint
+-- E-mail addresses given in replies join their people the way any finding does: as rows of each
+-- person's names, the number they wrote from and the address, resolved by the import (the number
+-- matches the person, so the address lands on them, or a review opens if it belongs to someone
+-- else). The replies of one team go in one import: a load's resolution has a fixed cost (it reads
+-- the team's name frequencies and candidates) that one reply at a time would pay again and again.
+-- Returns the import job, NULL when none of the items has a capture pending.
+CREATE FUNCTION outreach.capture_reply_emails(team_id text, inbox_item_ids bigint[]) RETURNS bigint
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     t text := capture_reply_emails.team_id;
-    i outreach.inbox_items;
+    items bigint[];
     ds bigint;
     headers constant text[] := ARRAY['ownerFirstName', 'ownerLastName', 'phone', 'email', 'companyName'];
 BEGIN
-    SELECT * INTO i FROM outreach.inbox_items x
-    WHERE x.team_id = t AND x.inbox_item_id = capture_reply_emails.inbox_item_id FOR UPDATE;
-    IF i.inbox_item_id IS NULL OR i.email_capture IS DISTINCT FROM 'pending' THEN
+    SELECT array_agg(x.inbox_item_id ORDER BY x.inbox_item_id) INTO items
+    FROM (SELECT i.inbox_item_id FROM outreach.inbox_items i
+          WHERE i.team_id = t AND i.inbox_item_id = ANY (inbox_item_ids) AND i.email_capture = 'pending'
+          ORDER BY i.inbox_item_id FOR UPDATE) x;
+    IF items IS NULL THEN
         RETURN NULL;
     END IF;
     PERFORM outreach.drop_temp_tables(ARRAY['_outreach_reply_emails']);
     CREATE TEMP TABLE _outreach_reply_emails ON COMMIT DROP AS
-    SELECT e.n AS row_number, NULL::bigint AS line_number,
+    SELECT row_number() OVER (ORDER BY i.inbox_item_id, e.n) AS row_number, NULL::bigint AS line_number,
            ARRAY[p.first_name, p.last_name, i.from_number, e.email, b.name] AS fields
-    FROM outreach.leads l
+    FROM outreach.inbox_items i
+    JOIN outreach.leads l ON l.team_id = i.team_id AND l.lead_id = i.lead_id
     JOIN outreach.personas p ON p.team_id = l.team_id AND p.persona_id = l.persona_id
     LEFT JOIN outreach.businesses b ON b.team_id = l.team_id AND b.business_id = l.business_id
     CROSS JOIN LATERAL jsonb_array_elements_text(i.extracted -> 'emails') WITH ORDINALITY AS e (email, n)
-    WHERE l.team_id = t AND l.lead_id = i.lead_id;
+    WHERE i.team_id = t AND i.inbox_item_id = ANY (items);
     IF EXISTS (SELECT 1 FROM _outreach_reply_emails) THEN
-        ds := outreach.begin_import(t, 'reply ' || i.inbox_item_id, NULL, 'usdatabiz', '{}');
+        ds := outreach.begin_import(t, CASE WHEN cardinality(items) = 1 THEN 'reply ' || items[1]
+                                            ELSE 'replies ' || items[1] || '..' || items[cardinality(items)] END,
+                                    NULL, 'usdatabiz', '{}');
         PERFORM outreach.set_import_headers(t, ds, headers);
         PERFORM outreach.import_staged(t, ds, '_outreach_reply_emails'::regclass);
         INSERT INTO outreach.lead_activities (team_id, lead_id, kind, detail, inbox_item_id, created_by)
-        VALUES (t, i.lead_id, 'email_captured', jsonb_build_object('emails', i.extracted -> 'emails', 'data_source_id', ds),
-                i.inbox_item_id, outreach.effective_caller());
+        SELECT t, i.lead_id, 'email_captured', jsonb_build_object('emails', i.extracted -> 'emails', 'data_source_id', ds),
+               i.inbox_item_id, outreach.effective_caller()
+        FROM outreach.inbox_items i WHERE i.team_id = t AND i.inbox_item_id = ANY (items);
     END IF;
     DROP TABLE _outreach_reply_emails;
     UPDATE outreach.inbox_items x SET email_capture = 'done', email_import_id = ds
-    WHERE x.team_id = t AND x.inbox_item_id = i.inbox_item_id;
+    WHERE x.team_id = t AND x.inbox_item_id = ANY (items);
     RETURN ds;
 END
 $fn$;
-COMMENT ON FUNCTION outreach.capture_reply_emails(text, bigint) IS
-    'Internal: imports the e-mail addresses a reply gave as rows of the lead''s person (names, the number the reply came '
-    'from, the address, the company), so that resolution joins them to the person like any finding, and marks the '
-    'capture done. Returns the import job, or NULL when the item has no capture pending.';
-REVOKE ALL ON FUNCTION outreach.capture_reply_emails(text, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION outreach.capture_reply_emails(text, bigint[]) IS
+    'Internal: imports the e-mail addresses the given replies of a team gave, in one import job, as rows of each lead''s '
+    'person (names, the number the reply came from, the address, the company), so that resolution joins them to the '
+    'person like any finding, and marks their captures done. Returns the import job, or NULL when none has a capture '
+    'pending.';
+REVOKE ALL ON FUNCTION outreach.capture_reply_emails(text, bigint[]) FROM PUBLIC;
 
 -- The imports of captured e-mails run off the webhook's path: an import resolves against the
 -- team's people and takes far longer than filing a reply, which answers the provider at once.
@@ -1123,19 +1132,23 @@ DECLARE
     r record;
     n integer := 0;
 BEGIN
-    FOR r IN SELECT i.team_id, i.inbox_item_id FROM outreach.inbox_items i
-             WHERE i.email_capture = 'pending'
-             ORDER BY i.received_at LIMIT batch
-             FOR UPDATE SKIP LOCKED LOOP
-        PERFORM outreach.capture_reply_emails(r.team_id, r.inbox_item_id);
-        n := n + 1;
+    -- the oldest pending replies, up to batch, one import per team
+    FOR r IN SELECT p.team_id, array_agg(p.inbox_item_id) AS items
+             FROM (SELECT i.team_id, i.inbox_item_id FROM outreach.inbox_items i
+                   WHERE i.email_capture = 'pending'
+                   ORDER BY i.received_at LIMIT batch
+                   FOR UPDATE SKIP LOCKED) p
+             GROUP BY p.team_id LOOP
+        PERFORM outreach.capture_reply_emails(r.team_id, r.items);
+        n := n + cardinality(r.items);
     END LOOP;
     RETURN n;
 END
 $fn$;
 COMMENT ON FUNCTION outreach.capture_pending_reply_emails(integer) IS
     'For outreachd: imports the e-mail addresses of up to batch replies whose capture is pending, oldest first (FOR '
-    'UPDATE SKIP LOCKED, so workers share them); each joins its person through the import path. Returns how many.';
+    'UPDATE SKIP LOCKED, so workers share them), one import job per team; each address joins its person through the '
+    'import path. Returns how many replies.';
 REVOKE ALL ON FUNCTION outreach.capture_pending_reply_emails(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION outreach.capture_pending_reply_emails(integer) TO outreach_worker;
 

@@ -129,7 +129,10 @@ TEST(AnthropicConfig, BadValuesAreRefusedByNameNeverEchoed)
     ASSERT_FALSE(c.ok());
     EXPECT_NE(c.error().message.find("OUTREACH_ANTHROPIC_BASE_URL"), std::string::npos);
     // the lease must outlast a model request
-    c = config_of({{"OUTREACH_MODEL_TIMEOUT_MS", "200000"}, {"OUTREACH_LEASE_SECONDS", "120"}});
+    // the lease must outlast a model request, when a model is asked (a short lease is fine in sandbox)
+    c = config_of({{"OUTREACH_MODEL_TIMEOUT_MS", "200000"}, {"OUTREACH_LEASE_SECONDS", "120"},
+                   {"OUTREACH_ANTHROPIC_API_KEY", "k"}});
     ASSERT_FALSE(c.ok());
     EXPECT_NE(c.error().message.find("OUTREACH_MODEL_TIMEOUT_MS"), std::string::npos);
+    EXPECT_TRUE(config_of({{"OUTREACH_LEASE_SECONDS", "10"}, {"OUTREACH_HTTP_TIMEOUT_MS", "2000"}}).ok());
 }
